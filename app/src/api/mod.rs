@@ -1,0 +1,5 @@
+//! Server functions, one file per context. Each is thin: get the state, check who is
+//! asking (once accounts exist), call one domain function in `crate::server`, map the result.
+//! They run in-process during server rendering and over POST from hydrated islands.
+
+pub mod catalog;

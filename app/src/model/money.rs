@@ -1,0 +1,181 @@
+//! Money as integer minor units with a currency. Never floating point.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Currencies the store can price in. Each knows its ISO 4217 code and minor-unit exponent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Currency {
+    /// UAE dirham: 100 fils.
+    Aed,
+    /// Zambian kwacha: 100 ngwee.
+    Zmw,
+    /// US dollar: 100 cents.
+    Usd,
+}
+
+impl Currency {
+    pub const ALL: [Currency; 3] = [Currency::Aed, Currency::Zmw, Currency::Usd];
+
+    /// The ISO 4217 code, as stored in the database.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Currency::Aed => "AED",
+            Currency::Zmw => "ZMW",
+            Currency::Usd => "USD",
+        }
+    }
+
+    /// Digits after the decimal point (ISO 4217 minor unit).
+    pub const fn exponent(self) -> u32 {
+        match self {
+            Currency::Aed | Currency::Zmw | Currency::Usd => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = MoneyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Currency::ALL
+            .into_iter()
+            .find(|c| c.code().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| MoneyError::UnknownCurrency(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("unknown currency {0:?}; supported: AED, ZMW, USD")]
+    UnknownCurrency(String),
+    #[error("cannot combine {0} with {1}")]
+    CurrencyMismatch(Currency, Currency),
+    #[error("amount out of range")]
+    Overflow,
+}
+
+/// An amount of money: integer minor units (fils, ngwee, cents) and a currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    pub const fn zero(currency: Currency) -> Self {
+        Self { minor: 0, currency }
+    }
+
+    /// Adds two amounts of the same currency; errors on a currency mismatch or overflow.
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        if self.currency != other.currency {
+            return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
+        }
+        self.minor
+            .checked_add(other.minor)
+            .map(|minor| Money::new(minor, self.currency))
+            .ok_or(MoneyError::Overflow)
+    }
+
+    /// Multiplies by a quantity; errors on overflow.
+    pub fn checked_mul(self, quantity: i64) -> Result<Money, MoneyError> {
+        self.minor
+            .checked_mul(quantity)
+            .map(|minor| Money::new(minor, self.currency))
+            .ok_or(MoneyError::Overflow)
+    }
+
+    /// The amount as a plain decimal string without currency, e.g. `1234.50` or `-0.05`.
+    pub fn decimal(&self) -> String {
+        let exp = self.currency.exponent();
+        let scale = 10u64.pow(exp);
+        let abs = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        if exp == 0 {
+            format!("{sign}{abs}")
+        } else {
+            format!(
+                "{sign}{}.{:0width$}",
+                abs / scale,
+                abs % scale,
+                width = exp as usize
+            )
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    /// `AED 1,234.50`: the code, then the amount with thousands separators.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decimal = self.decimal();
+        let (sign, unsigned) = match decimal.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", decimal.as_str()),
+        };
+        let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        write!(f, "{} {sign}{grouped}", self.currency)?;
+        if !frac.is_empty() {
+            write!(f, ".{frac}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_minor_units_without_floats() {
+        assert_eq!(Money::new(0, Currency::Aed).to_string(), "AED 0.00");
+        assert_eq!(Money::new(5, Currency::Zmw).to_string(), "ZMW 0.05");
+        assert_eq!(Money::new(123_450, Currency::Aed).to_string(), "AED 1,234.50");
+        assert_eq!(
+            Money::new(-100_000_001, Currency::Usd).to_string(),
+            "USD -1,000,000.01"
+        );
+        assert_eq!(Money::new(i64::MIN, Currency::Usd).decimal(), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        let a = Money::new(i64::MAX, Currency::Aed);
+        assert_eq!(a.checked_add(Money::new(1, Currency::Aed)), Err(MoneyError::Overflow));
+        assert_eq!(
+            Money::new(1, Currency::Aed).checked_add(Money::new(1, Currency::Usd)),
+            Err(MoneyError::CurrencyMismatch(Currency::Aed, Currency::Usd))
+        );
+        assert_eq!(
+            Money::new(250, Currency::Zmw).checked_mul(3),
+            Ok(Money::new(750, Currency::Zmw))
+        );
+        assert_eq!(a.checked_mul(2), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn parses_currency_codes() {
+        assert_eq!("aed".parse::<Currency>(), Ok(Currency::Aed));
+        assert_eq!(" ZMW ".parse::<Currency>(), Ok(Currency::Zmw));
+        assert!("EUR".parse::<Currency>().is_err());
+    }
+}

@@ -1,0 +1,534 @@
+//! Typed, layered settings: `Leptos.toml`, then environment variables. Secrets come only
+//! from the environment and are wrapped so they never reach a log line.
+
+use crate::model::Currency;
+use leptos::config::{Env, LeptosOptions};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Where the store runs. Production turns on JSON logs and refuses missing secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl std::str::FromStr for Environment {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "dev" | "development" => Ok(Environment::Development),
+            "prod" | "production" => Ok(Environment::Production),
+            other => Err(format!("{other:?} (use \"development\" or \"production\")")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub site: SiteSettings,
+    pub store: StoreSettings,
+    pub database: DatabaseSettings,
+    pub redis: Option<RedisSettings>,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    pub addr: SocketAddr,
+    /// Directory holding the built site (`pkg/`, copied `public/` files).
+    pub root: PathBuf,
+    pub pkg_dir: String,
+    /// Base name of the generated JS, WASM and CSS files.
+    pub output_name: String,
+    pub hash_files: bool,
+    pub reload_port: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub name: String,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    /// Every Redis call is bounded by this; past it the caller's chosen failure mode applies.
+    pub timeout_ms: u64,
+}
+
+/// A setting that cannot be used, said in one line a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    File { path: String, message: String },
+    #[error("{key} is not valid: {message}")]
+    Invalid { key: String, message: String },
+    #[error("{key} is not set: {hint}")]
+    Missing { key: &'static str, hint: &'static str },
+}
+
+/// The file's shape. Every field is optional; defaults live in [`Settings::load_from`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    #[serde(default)]
+    environment: Option<String>,
+    #[serde(default)]
+    site: FileSite,
+    #[serde(default)]
+    store: FileStore,
+    #[serde(default)]
+    database: FileDatabase,
+    #[serde(default)]
+    redis: FileRedis,
+    #[serde(default)]
+    log: FileLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSite {
+    addr: Option<String>,
+    root: Option<String>,
+    pkg_dir: Option<String>,
+    output_name: Option<String>,
+    hash_files: Option<bool>,
+    reload_port: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileStore {
+    name: Option<String>,
+    currency: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDatabase {
+    max_connections: Option<u32>,
+    acquire_timeout_ms: Option<u64>,
+    migrate_on_start: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRedis {
+    timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLog {
+    format: Option<String>,
+}
+
+/// Reads a variable; `Ok(None)` when unset or empty.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Settings {
+    /// Loads `Leptos.toml` (or the file named by `DUKA_CONFIG`) and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let lookup = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        let path = lookup("DUKA_CONFIG").unwrap_or_else(|| "Leptos.toml".to_owned());
+        let path = Path::new(&path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            // The file is optional only when nobody asked for a specific one.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && lookup("DUKA_CONFIG").is_none() => {
+                None
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        Self::load_from(&path.display().to_string(), text.as_deref(), &lookup)
+    }
+
+    /// Builds settings from a file's text (if any) and an environment lookup.
+    pub fn load_from(
+        path: &str,
+        text: Option<&str>,
+        env: EnvLookup<'_>,
+    ) -> Result<Self, ConfigError> {
+        let file: FileSettings = match text {
+            Some(text) => toml::from_str(text).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?,
+            None => FileSettings::default(),
+        };
+
+        let environment: Environment = pick(env, &["DUKA_ENV"], file.environment, "environment")?
+            .unwrap_or(Environment::Development);
+
+        // cargo-leptos exports LEPTOS_* while it builds and runs the server; honour them so
+        // `cargo leptos watch` serves what it built. DUKA_* wins over both.
+        let addr = pick(
+            env,
+            &["DUKA_SITE_ADDR", "LEPTOS_SITE_ADDR"],
+            file.site.addr,
+            "site.addr",
+        )?
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let root: String = pick(
+            env,
+            &["DUKA_SITE_ROOT", "LEPTOS_SITE_ROOT"],
+            file.site.root,
+            "site.root",
+        )?
+        .unwrap_or_else(|| "target/site".to_owned());
+        let pkg_dir: String = pick(env, &["LEPTOS_SITE_PKG_DIR"], file.site.pkg_dir, "site.pkg_dir")?
+            .unwrap_or_else(|| "pkg".to_owned());
+        let output_name: String =
+            pick(env, &["LEPTOS_OUTPUT_NAME"], file.site.output_name, "site.output_name")?
+                .unwrap_or_else(|| "duka".to_owned());
+        let hash_files = pick(env, &["LEPTOS_HASH_FILES"], file.site.hash_files, "site.hash_files")?
+            .unwrap_or(false);
+        let reload_port = pick(env, &["LEPTOS_RELOAD_PORT"], file.site.reload_port, "site.reload_port")?
+            .unwrap_or(3001);
+
+        let store = StoreSettings {
+            name: pick(env, &["DUKA_STORE_NAME"], file.store.name, "store.name")?
+                .unwrap_or_else(|| "Duka".to_owned()),
+            currency: pick(env, &["DUKA_STORE_CURRENCY"], file.store.currency, "store.currency")?
+                .unwrap_or(Currency::Usd),
+        };
+        if store.name.trim().is_empty() || store.name.len() > 120 {
+            return Err(invalid("store.name", "must be 1 to 120 characters"));
+        }
+
+        let database_url = env("DATABASE_URL").ok_or(ConfigError::Missing {
+            key: "DATABASE_URL",
+            hint: "set it to a PostgreSQL URL (postgres://user:password@host:port/db), or use `make run`, which starts a local database",
+        })?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(invalid("DATABASE_URL", "must start with postgres:// or postgresql://"));
+        }
+        let database = DatabaseSettings {
+            url: SecretString::from(database_url),
+            max_connections: pick(
+                env,
+                &["DUKA_DB_MAX_CONNECTIONS"],
+                file.database.max_connections,
+                "database.max_connections",
+            )?
+            .unwrap_or(10),
+            acquire_timeout_ms: pick(
+                env,
+                &["DUKA_DB_ACQUIRE_TIMEOUT_MS"],
+                file.database.acquire_timeout_ms,
+                "database.acquire_timeout_ms",
+            )?
+            .unwrap_or(3_000),
+            migrate_on_start: pick(
+                env,
+                &["DUKA_MIGRATE_ON_START"],
+                file.database.migrate_on_start,
+                "database.migrate_on_start",
+            )?
+            .unwrap_or(true),
+        };
+        if database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+
+        let redis = match env("REDIS_URL") {
+            None => None,
+            Some(url) => {
+                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                    return Err(invalid("REDIS_URL", "must start with redis:// or rediss://"));
+                }
+                Some(RedisSettings {
+                    url: SecretString::from(url),
+                    timeout_ms: pick(env, &["DUKA_REDIS_TIMEOUT_MS"], file.redis.timeout_ms, "redis.timeout_ms")?
+                        .unwrap_or(250),
+                })
+            }
+        };
+
+        let log_format = match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
+            .as_deref()
+        {
+            None | Some("auto") => match environment {
+                Environment::Development => LogFormat::Text,
+                Environment::Production => LogFormat::Json,
+            },
+            Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid("log.format", &format!("{other:?} (use auto, text or json)")))
+            }
+        };
+
+        Ok(Settings {
+            environment,
+            site: SiteSettings {
+                addr,
+                root: PathBuf::from(root),
+                pkg_dir,
+                output_name,
+                hash_files,
+                reload_port,
+            },
+            store,
+            database,
+            redis,
+            log_format,
+        })
+    }
+
+    /// The options Leptos needs to render pages and hydration scripts.
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name(self.site.output_name.as_str())
+            .site_root(self.site.root.to_string_lossy().as_ref())
+            .site_pkg_dir(self.site.pkg_dir.as_str())
+            .site_addr(self.site.addr)
+            .reload_port(self.site.reload_port)
+            .hash_files(self.site.hash_files)
+            .env(match self.environment {
+                Environment::Development => Env::DEV,
+                Environment::Production => Env::PROD,
+            })
+            .build()
+    }
+}
+
+fn invalid(key: &str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// The first environment variable that is set wins, then the file's value.
+fn pick<T>(
+    env: EnvLookup<'_>,
+    keys: &[&str],
+    file_value: Option<impl Into<Raw>>,
+    file_key: &str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromRaw,
+{
+    for key in keys {
+        if let Some(value) = env(key) {
+            return T::from_raw(Raw::Str(value)).map(Some).map_err(|m| invalid(key, &m));
+        }
+    }
+    match file_value {
+        Some(v) => T::from_raw(v.into()).map(Some).map_err(|m| invalid(file_key, &m)),
+        None => Ok(None),
+    }
+}
+
+/// A value as written: text from the environment, or a typed TOML value.
+pub enum Raw {
+    Str(String),
+    Bool(bool),
+    Int(u64),
+}
+
+impl From<String> for Raw {
+    fn from(v: String) -> Self {
+        Raw::Str(v)
+    }
+}
+impl From<bool> for Raw {
+    fn from(v: bool) -> Self {
+        Raw::Bool(v)
+    }
+}
+impl From<u32> for Raw {
+    fn from(v: u32) -> Self {
+        Raw::Int(v.into())
+    }
+}
+impl From<u64> for Raw {
+    fn from(v: u64) -> Self {
+        Raw::Int(v)
+    }
+}
+
+pub trait FromRaw: Sized {
+    fn from_raw(raw: Raw) -> Result<Self, String>;
+}
+
+fn parse_str<T: std::str::FromStr>(raw: Raw, what: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    match raw {
+        Raw::Str(s) => s.trim().parse().map_err(|e| format!("{s:?}: {e}")),
+        Raw::Int(i) => i.to_string().parse().map_err(|e| format!("{i}: {e}")),
+        Raw::Bool(_) => Err(format!("expected {what}")),
+    }
+}
+
+impl FromRaw for String {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        match raw {
+            Raw::Str(s) => Ok(s),
+            _ => Err("expected text".into()),
+        }
+    }
+}
+impl FromRaw for bool {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        match raw {
+            Raw::Bool(b) => Ok(b),
+            Raw::Str(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(true),
+                "false" | "0" | "no" => Ok(false),
+                _ => Err(format!("{s:?} (use true or false)")),
+            },
+            Raw::Int(_) => Err("expected true or false".into()),
+        }
+    }
+}
+impl FromRaw for u32 {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        parse_str(raw, "a number")
+    }
+}
+impl FromRaw for u64 {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        parse_str(raw, "a number")
+    }
+}
+impl FromRaw for SocketAddr {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        parse_str(raw, "an address like 127.0.0.1:3000")
+    }
+}
+impl FromRaw for Currency {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        parse_str(raw, "a currency code")
+    }
+}
+impl FromRaw for Environment {
+    fn from_raw(raw: Raw) -> Result<Self, String> {
+        parse_str(raw, "development or production")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/duka");
+
+    #[test]
+    fn defaults_without_a_file() {
+        let s = Settings::load_from("Leptos.toml", None, &env(&[DB])).expect("loads");
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.site.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.store.currency, Currency::Usd);
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert!(s.redis.is_none());
+        assert_eq!(s.database.url.expose_secret(), DB.1);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = "[site]\naddr = \"0.0.0.0:8080\"\n[store]\nname = \"Souq\"\ncurrency = \"AED\"\n";
+        let s = Settings::load_from(
+            "Leptos.toml",
+            Some(file),
+            &env(&[DB, ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"), ("DUKA_STORE_CURRENCY", "zmw")]),
+        )
+        .expect("loads");
+        assert_eq!(s.site.addr.to_string(), "127.0.0.1:4000");
+        assert_eq!(s.store.name, "Souq");
+        assert_eq!(s.store.currency, Currency::Zmw);
+    }
+
+    #[test]
+    fn duka_variables_win_over_cargo_leptos_ones() {
+        let s = Settings::load_from(
+            "Leptos.toml",
+            None,
+            &env(&[DB, ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"), ("DUKA_SITE_ADDR", "127.0.0.1:5000")]),
+        )
+        .expect("loads");
+        assert_eq!(s.site.addr.to_string(), "127.0.0.1:5000");
+    }
+
+    #[test]
+    fn production_logs_json_by_default() {
+        let s = Settings::load_from("x", Some("environment = \"production\""), &env(&[DB]))
+            .expect("loads");
+        assert_eq!(s.environment, Environment::Production);
+        assert_eq!(s.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn errors_name_the_setting_to_fix() {
+        let missing = Settings::load_from("x", None, &env(&[])).unwrap_err().to_string();
+        assert!(missing.starts_with("DATABASE_URL is not set"), "{missing}");
+
+        let bad_addr = Settings::load_from("x", None, &env(&[DB, ("LEPTOS_SITE_ADDR", "nope")]))
+            .unwrap_err()
+            .to_string();
+        assert!(bad_addr.starts_with("LEPTOS_SITE_ADDR is not valid"), "{bad_addr}");
+
+        let bad_currency = Settings::load_from("x", Some("[store]\ncurrency = \"EUR\""), &env(&[DB]))
+            .unwrap_err()
+            .to_string();
+        assert!(bad_currency.starts_with("store.currency is not valid"), "{bad_currency}");
+
+        let unknown_key = Settings::load_from("Leptos.toml", Some("[site]\nadress = \"x\""), &env(&[DB]))
+            .unwrap_err()
+            .to_string();
+        assert!(unknown_key.starts_with("Leptos.toml is not valid"), "{unknown_key}");
+
+        let bad_redis = Settings::load_from("x", None, &env(&[DB, ("REDIS_URL", "http://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(bad_redis.starts_with("REDIS_URL is not valid"), "{bad_redis}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Settings::load_from("x", None, &env(&[DB])).expect("loads");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("u:p@"), "{debug}");
+    }
+}

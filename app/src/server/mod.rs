@@ -1,0 +1,37 @@
+//! Server-only code (feature `ssr`): configuration, shared state, errors, and one module
+//! per bounded context holding the domain logic and its SQL.
+
+pub mod cache;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod state;
+
+pub use error::Error;
+pub use state::{state, AppState};
+
+/// Runs a server function's body in its own tracing span, so every call (rendered in-process
+/// or over HTTP) is one span with its name and outcome. Internal errors are logged by the
+/// `Error` → `AppError` conversion inside `fut`.
+pub async fn in_span<T>(
+    name: &'static str,
+    fut: impl std::future::Future<Output = Result<T, crate::model::AppError>>,
+) -> Result<T, crate::model::AppError> {
+    use tracing::Instrument;
+    let span = tracing::info_span!("server_fn", name, outcome = tracing::field::Empty);
+    let result = fut.instrument(span.clone()).await;
+    match &result {
+        Ok(_) => {
+            span.record("outcome", "ok");
+        }
+        Err(error) => {
+            span.record("outcome", error.status_code());
+            // Over HTTP, answer with the error's status (404, 422...) rather than a blanket
+            // 500; during page rendering the error page sets the same status.
+            crate::ui::set_status(error.status_code());
+        }
+    }
+    result
+}

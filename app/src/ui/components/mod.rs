@@ -1,0 +1,3 @@
+pub mod layout;
+pub mod product_card;
+pub mod quantity;

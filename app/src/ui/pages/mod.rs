@@ -1,0 +1,9 @@
+mod error;
+mod home;
+mod not_found;
+mod product;
+
+pub use error::ErrorPage;
+pub use home::HomePage;
+pub use not_found::NotFound;
+pub use product::ProductPage;

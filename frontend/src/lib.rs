@@ -1,0 +1,10 @@
+//! The browser entry point. Pages arrive as server-rendered HTML; this only wakes up the
+//! `#[island]` components in them. Everything else stays plain HTML.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    // Link the islands' hydration functions into this binary.
+    app::ui::link_islands();
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Browser tests against the release build: a fresh database, the demo catalog, the real
+# binary on its own port, then Playwright driving the system's Chromium. Expects
+# `cargo leptos build --release` to have run and the services to be up (scripts/test.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$DUKA_ROOT"
+# shellcheck disable=SC1091
+[ -n "${DATABASE_URL:-}" ] || source "$DUKA_STATE/env"
+[ -x target/release/duka ] || die "target/release/duka is missing: run \`cargo leptos build --release\` first"
+
+port="${DUKA_E2E_PORT:-3100}"
+psql_bin="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}psql"
+base="${DATABASE_URL%/*}"
+"$psql_bin" "$base/postgres" -XqAc "DROP DATABASE IF EXISTS duka_e2e WITH (FORCE)" >/dev/null
+"$psql_bin" "$base/postgres" -XqAc "CREATE DATABASE duka_e2e" >/dev/null
+
+export DATABASE_URL="$base/duka_e2e"
+export DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_STORE_CURRENCY=AED DUKA_STORE_NAME="Duka Test Store"
+if [ -n "${REDIS_URL:-}" ]; then
+  # A Redis database of its own, emptied, so no cached page from another run leaks in.
+  export REDIS_URL="${REDIS_URL%/*}/2"
+  redis-cli -u "$REDIS_URL" flushdb >/dev/null
+fi
+
+target/release/duka migrate
+target/release/duka seed
+log="$DUKA_STATE/e2e-server.log"
+target/release/duka serve >"$log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+  kill -0 "$server" 2>/dev/null || { cat "$log" >&2; die "the server exited during start-up"; }
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log" >&2; die "the server did not become ready"; }
+
+set +e
+(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+rc=$?
+set -e
+
+# Graceful shutdown: SIGTERM, and the process must exit cleanly by itself.
+kill -TERM "$server"
+if ! wait "$server"; then
+  cat "$log" >&2
+  die "the server did not shut down cleanly on SIGTERM"
+fi
+trap - EXIT
+grep -q "shut down cleanly" "$log" || { cat "$log" >&2; die "no clean-shutdown line in the server log"; }
+[ "$rc" -eq 0 ] || { tail -n 40 "$log" >&2; exit "$rc"; }

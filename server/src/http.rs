@@ -1,0 +1,154 @@
+//! The router: health checks, Leptos pages and server functions, static assets, and the
+//! layers every response goes through.
+
+use app::model::StoreInfo;
+use app::server::{health, AppState};
+use app::ui::{shell, App};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// Hashed file names (`hash-files`) never change content, so browsers may keep them a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Files in `public/` keep their names across releases: cache a day, then revalidate.
+const PUBLIC_FILES: &str = "public, max-age=86400";
+
+pub fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let store = StoreInfo {
+        name: state.settings.store.name.clone(),
+        currency: state.settings.store.currency,
+    };
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(store.clone());
+        }
+    };
+
+    // Anything no route claims: a file from the site root if there is one, else the
+    // storefront's 404 page rendered by Leptos.
+    let not_found = leptos_axum::render_app_async_with_context(context.clone(), {
+        let options = options.clone();
+        move || shell(options.clone())
+    });
+    let site_root = std::path::PathBuf::from(&*options.site_root);
+    let public_files = ServeDir::new(&site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false)
+        .fallback(tower::service_fn(move |req: Request<Body>| {
+            let not_found = not_found.clone();
+            async move { Ok::<_, std::convert::Infallible>(not_found(req).await) }
+        }));
+    let pkg_cache = if options.hash_files { IMMUTABLE } else { "no-cache" };
+    let pkg_files = ServeDir::new(site_root.join(&*options.site_pkg_dir))
+        .precompressed_br()
+        .precompressed_gzip();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(pkg_cache),
+                ))
+                .service(pkg_files),
+        )
+        .fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(PUBLIC_FILES),
+                ))
+                .service(public_files.map_response(no_cache_for_errors)),
+        )
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// A 404 rendered for an unknown path must not be cached like a file.
+fn no_cache_for_errors<B>(mut res: Response<B>) -> Response<B> {
+    if !res.status().is_success() && res.status() != StatusCode::NOT_MODIFIED {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The process is up.
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The process can serve: the database answers (and Redis, when configured).
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let readiness = health::check(&state.db, &state.cache, Duration::from_secs(2)).await;
+    let status = if readiness.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(serde_json::json!({
+            "status": if readiness.ready { "ready" } else { "unavailable" },
+            "checks": { "database": readiness.database, "redis": readiness.redis },
+        })),
+    )
+}
+
+/// A panic anywhere in a request: log it, answer a plain 500 without internals.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let reference = app::server::error::new_reference();
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(non-string panic)");
+    tracing::error!(%reference, panic = message, "request panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong</title></head>\
+             <body><h1>Something went wrong</h1><p>Please try again. If it keeps happening, quote reference {reference}.</p>\
+             <p><a href=\"/\">Back to the shop</a></p></body></html>"
+        )),
+    )
+        .into_response()
+}

@@ -1,0 +1,9 @@
+//! The Duka server: builds the state from settings and the axum router that serves the
+//! storefront, server functions, static assets and health checks.
+
+pub mod http;
+pub mod startup;
+pub mod telemetry;
+
+pub use http::router;
+pub use startup::{build_state, serve, StartupError};

@@ -1,0 +1,122 @@
+//! `duka`: load settings, build state, migrate, build the router, serve. Nothing else.
+
+use app::server::config::Settings;
+use app::server::{catalog, db};
+use duka_server::{build_state, serve, telemetry, StartupError};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Duka: an e-commerce store in one binary.
+
+Usage: duka [COMMAND]
+
+Commands:
+  serve          Run the store (the default)
+  migrate        Apply database migrations and exit
+  seed           Add the demo catalog if the store has no products, then exit
+  check-config   Validate Leptos.toml and the environment, then exit
+  help           Show this message
+
+Settings come from Leptos.toml (or the file in DUKA_CONFIG), overridden by environment
+variables. DATABASE_URL is required; REDIS_URL is optional. See the README.";
+
+enum Command {
+    Serve,
+    Migrate,
+    Seed,
+    CheckConfig,
+}
+
+fn parse_args() -> Result<Option<Command>, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => Ok(Some(Command::Serve)),
+        ["migrate"] => Ok(Some(Command::Migrate)),
+        ["seed"] => Ok(Some(Command::Seed)),
+        ["check-config"] => Ok(Some(Command::CheckConfig)),
+        ["help"] | ["--help"] | ["-h"] => Ok(None),
+        ["--version"] | ["-V"] => {
+            println!("duka {}", env!("CARGO_PKG_VERSION"));
+            std::process::exit(0);
+        }
+        other => Err(format!("unknown arguments {other:?}; run `duka help`")),
+    }
+}
+
+fn main() -> ExitCode {
+    let command = match parse_args() {
+        Ok(Some(command)) => command,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), StartupError> {
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format);
+    match command {
+        Command::CheckConfig => {
+            println!(
+                "ok: {} ({:?}) on {}, currency {}, cache {}",
+                settings.store.name,
+                settings.environment,
+                settings.site.addr,
+                settings.store.currency,
+                if settings.redis.is_some() { "redis" } else { "in-process" },
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            let target = duka_server::startup::db_target(secrecy::ExposeSecret::expose_secret(
+                &settings.database.url,
+            ));
+            let pool = db::connect(&settings.database)
+                .await
+                .map_err(|e| StartupError::Database {
+                    target,
+                    cause: e.to_string(),
+                })?;
+            db::migrate(&pool)
+                .await
+                .map_err(|e| StartupError::Migrate(e.to_string()))?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let currency = settings.store.currency;
+            let state = build_state(settings).await?;
+            let added = catalog::seed_demo_if_empty(&state.db, currency)
+                .await
+                .map_err(|e| StartupError::Other(format!("seeding failed: {e}")))?;
+            catalog::invalidate_listings(&state.cache).await;
+            if added == 0 {
+                println!("seed: the store already has products; nothing added");
+            } else {
+                println!("seed: added {added} demo products priced in {currency}");
+            }
+            Ok(())
+        }
+        Command::Serve => serve(build_state(settings).await?).await,
+    }
+}

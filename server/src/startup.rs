@@ -1,0 +1,120 @@
+//! From settings to a running server, with start-up failures said in one line.
+
+use app::server::cache::Cache;
+use app::server::config::Settings;
+use app::server::{db, AppState};
+use secrecy::ExposeSecret;
+use sqlx::postgres::PgConnectOptions;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the server could not start, in words that say what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] app::server::config::ConfigError),
+    #[error("cannot connect to PostgreSQL at {target}: {cause}. Is it running? (`make services` starts a local one)")]
+    Database { target: String, cause: String },
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(String),
+    #[error("cannot connect to Redis (REDIS_URL): {0}. Start it, or unset REDIS_URL to use the in-process cache")]
+    Redis(String),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind { addr: String, cause: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `host:port/database` of a database URL, never its password.
+pub fn db_target(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(o) => format!(
+            "{}:{}/{}",
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap_or("(default)")
+        ),
+        Err(_) => "(unparseable DATABASE_URL)".to_owned(),
+    }
+}
+
+/// Connects to PostgreSQL (and Redis when configured), migrates if asked, and builds the state.
+pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
+    let target = db_target(settings.database.url.expose_secret());
+    let pool = db::connect(&settings.database)
+        .await
+        .map_err(|e| StartupError::Database {
+            target: target.clone(),
+            cause: e.to_string(),
+        })?;
+    if settings.database.migrate_on_start {
+        db::migrate(&pool)
+            .await
+            .map_err(|e| StartupError::Migrate(e.to_string()))?;
+    }
+    let cache = match &settings.redis {
+        Some(redis) => Cache::redis(
+            redis.url.expose_secret(),
+            Duration::from_millis(redis.timeout_ms),
+        )
+        .await
+        .map_err(|e| StartupError::Redis(e.to_string()))?,
+        None => Cache::memory(10_000),
+    };
+    tracing::info!(database = %target, cache = cache.backend(), "connected");
+    Ok(AppState {
+        leptos_options: settings.leptos_options(),
+        db: pool,
+        cache,
+        settings: Arc::new(settings),
+    })
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+pub async fn serve(state: AppState) -> Result<(), StartupError> {
+    use axum::serve::ListenerExt;
+    let addr = state.settings.site.addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartupError::Bind {
+            addr: addr.to_string(),
+            cause: e.to_string(),
+        })?
+        // Streaming responses stall 40 ms per write under Nagle + delayed ACKs.
+        .tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY");
+            }
+        });
+    tracing::info!("Duka is serving {} on http://{addr}", state.settings.store.name);
+    let app = crate::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| StartupError::Other(format!("server error: {e}")))?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

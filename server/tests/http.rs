@@ -1,0 +1,241 @@
+//! The router driven in-process (`tower::ServiceExt::oneshot`) over a real PostgreSQL:
+//! status codes, pages, 404s, errors, health, static assets.
+
+use app::model::Currency;
+use app::server::cache::Cache;
+use app::server::config::Settings;
+use app::server::{catalog, AppState};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use sqlx::PgPool;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct Site(PathBuf);
+
+impl Site {
+    /// A throwaway site root with a fake built asset, its brotli twin and a public file.
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "duka-site-{}-{}",
+            std::process::id(),
+            app::server::error::new_reference()
+        ));
+        std::fs::create_dir_all(dir.join("pkg")).expect("creates site dir");
+        std::fs::write(dir.join("pkg/duka.abc123.wasm"), b"\0asm fake").expect("writes");
+        std::fs::write(dir.join("pkg/duka.abc123.wasm.br"), b"brotli bytes").expect("writes");
+        std::fs::write(dir.join("robots.txt"), b"User-agent: *\nAllow: /\n").expect("writes");
+        Site(dir)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
+    let root = site_root.display().to_string();
+    let env = move |key: &str| match key {
+        "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
+        "DUKA_SITE_ROOT" => Some(root.clone()),
+        "DUKA_STORE_NAME" => Some("Test Souq".to_owned()),
+        "DUKA_STORE_CURRENCY" => Some("AED".to_owned()),
+        "LEPTOS_HASH_FILES" => Some(hash_files.to_string()),
+        _ => None,
+    };
+    let settings = Settings::load_from("test", None, &env).expect("settings");
+    AppState {
+        leptos_options: settings.leptos_options(),
+        db: pool,
+        cache: Cache::memory(64),
+        settings: Arc::new(settings),
+    }
+}
+
+async fn seeded_app(pool: PgPool, site: &Site) -> Router {
+    catalog::seed_demo_if_empty(&pool, Currency::Aed).await.expect("seeds");
+    duka_server::router(state(pool, &site.0, false))
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, String) {
+    send(app, Request::get(path).body(Body::empty()).expect("request")).await
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn health_and_readiness(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool.clone(), &site).await;
+    let (status, _, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+
+    let (status, headers, body) = get(&app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["status"], "ready");
+    assert_eq!(json["checks"]["database"], "ok");
+    assert_eq!(json["checks"]["redis"], "not_configured");
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+
+    // With the database gone, readiness says so (and health still answers).
+    pool.close().await;
+    let (status, _, body) = get(&app, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains(r#""database":"unavailable""#), "{body}");
+    assert_eq!(get(&app, "/healthz").await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn home_page_lists_active_products(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let (status, headers, body) = get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap_or("").starts_with("text/html"));
+    assert!(body.starts_with("<!DOCTYPE html>"), "{}", &body[..body.len().min(200)]);
+    assert!(body.contains("Test Souq"), "store name in the page");
+    assert!(body.contains("Linen Shirt"));
+    assert!(body.contains("AED 149.00"));
+    assert!(body.contains(r#"href="/products/linen-shirt""#));
+    assert!(!body.contains("Travel Prayer Mat"), "draft hidden");
+    // Islands mode: the page loads the hydration script but has no island on the home page.
+    assert!(body.contains("/pkg/duka"), "hydration scripts are referenced");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn product_page_renders_with_its_island(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let (status, _, body) = get(&app, "/products/leather-sandals").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>Leather Sandals</h1>"), "{body}");
+    assert!(body.contains("<title>Leather Sandals · Test Souq</title>"), "{body}");
+    assert!(body.contains("Only a few left"));
+    assert!(body.contains("<leptos-island"), "the quantity stepper is an island");
+    assert!(body.contains(r#"max="3""#), "stepper limited to stock");
+
+    // Sold out: no stepper.
+    let (status, _, body) = get(&app, "/products/oud-candle").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Sold out"));
+    assert!(!body.contains("<leptos-island"), "{body}");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn unknown_hidden_and_malformed_products_are_404(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    for path in [
+        "/products/no-such-thing",
+        "/products/prayer-mat",
+        "/products/Linen-Shirt",
+        "/products/..%2F..%2Fetc%2Fpasswd",
+        "/products/%F0%9F%98%80",
+        "/no/such/page",
+        "/pkg/missing.js",
+    ] {
+        let (status, headers, body) = get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        if !path.starts_with("/pkg/") {
+            assert!(body.contains("Page not found"), "{path}: {body}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
+        }
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
+    let site = Site::new();
+    sqlx::query(
+        "INSERT INTO products (slug, name, description, price_minor, currency, stock, status)
+         VALUES ('xss', '<img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 100, 'AED', 5, 'active')",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    let app = duka_server::router(state(pool, &site.0, false));
+    for path in ["/", "/products/xss"] {
+        let (status, _, body) = get(&app, path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!body.contains("<script>alert"), "{path}: script must be escaped");
+        assert!(!body.contains("<img src=x"), "{path}: markup must be escaped");
+        assert!(body.contains("&lt;img src=x onerror=alert(1)&gt;"), "{path}: {body}");
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn an_internal_error_is_a_500_page_without_internals(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool.clone(), &site).await;
+    sqlx::query("ALTER TABLE products RENAME TO products_moved")
+        .execute(&pool)
+        .await
+        .expect("renames");
+    for path in ["/", "/products/linen-shirt"] {
+        let (status, _, body) = get(&app, path).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(body.contains("Something went wrong"), "{body}");
+        assert!(body.contains("reference"), "a reference to quote");
+        for leak in ["relation", "does not exist", "products_moved", "sqlx", "SELECT"] {
+            assert!(!body.contains(leak), "{path} leaks {leak:?}: {body}");
+        }
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn static_assets_are_precompressed_and_cached(pool: PgPool) {
+    let site = Site::new();
+    let app = duka_server::router(state(pool, &site.0, true));
+    let req = Request::get("/pkg/duka.abc123.wasm")
+        .header(header::ACCEPT_ENCODING, "br, gzip")
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(body, "brotli bytes");
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+
+    let (status, headers, body) = get(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with("User-agent"));
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn server_functions_answer_with_typed_errors(pool: PgPool) {
+    use leptos::server_fn::ServerFn;
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let path = <app::api::catalog::GetProduct as ServerFn>::PATH;
+    let post = |body: &'static str| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let (status, _, body) = send(&app, post("slug=linen-shirt")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["name"], "Linen Shirt");
+    assert_eq!(json["price"]["minor"], 14_900);
+    assert_eq!(json["price"]["currency"], "AED");
+
+    let (status, _, body) = send(&app, post("slug=no-such-thing")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(body.contains("not_found"), "{body}");
+}
