@@ -42,7 +42,7 @@ lint() {
 rust_tests() {
   step ".sqlx offline data matches the queries and migrations" scripts/sqlx.sh check
   # Release profile: the same compiled dependencies as the site build that follows.
-  step "Rust tests (PostgreSQL, Redis)" cargo test --release -p duka -p app --features app/ssr
+  step "Rust tests (PostgreSQL, Redis)" cargo test --release -p duka -p app --features app/ssr --lib --bins --tests
 }
 
 e2e() {

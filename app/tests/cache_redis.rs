@@ -27,7 +27,9 @@ fn unique(prefix: &str) -> String {
 }
 
 async fn connect(url: &str) -> Cache {
-    Cache::redis(url, Duration::from_millis(250)).await.expect("connects to Redis")
+    Cache::redis(url, Duration::from_millis(250))
+        .await
+        .expect("connects to Redis")
 }
 
 #[tokio::test]
@@ -39,14 +41,24 @@ async fn set_get_delete_and_expiry() {
 
     let key = unique("roundtrip");
     assert_eq!(cache.get(&key).await, None);
-    cache.set(&key, b"\x00binary\xff", Duration::from_secs(30)).await;
-    assert_eq!(cache.get(&key).await.as_deref(), Some(&b"\x00binary\xff"[..]));
+    cache
+        .set(&key, b"\x00binary\xff", Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        cache.get(&key).await.as_deref(),
+        Some(&b"\x00binary\xff"[..])
+    );
     cache.delete(&key).await;
     assert_eq!(cache.get(&key).await, None);
 
     let short = unique("ttl");
-    cache.set_json(&short, &vec!["a", "b"], Duration::from_millis(100)).await;
-    assert_eq!(cache.get_json::<Vec<String>>(&short).await, Some(vec!["a".into(), "b".into()]));
+    cache
+        .set_json(&short, &vec!["a", "b"], Duration::from_millis(100))
+        .await;
+    assert_eq!(
+        cache.get_json::<Vec<String>>(&short).await,
+        Some(vec!["a".into(), "b".into()])
+    );
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(cache.get(&short).await, None, "Redis expired the entry");
 }
@@ -62,9 +74,16 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
 
     // Block the Redis server for a second from another connection.
     let client = redis::Client::open(url.as_str()).expect("client");
-    let mut blocker = client.get_multiplexed_async_connection().await.expect("connects");
+    let mut blocker = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connects");
     let sleeper = tokio::spawn(async move {
-        redis::cmd("DEBUG").arg("SLEEP").arg("1").query_async::<()>(&mut blocker).await
+        redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg("1")
+            .query_async::<()>(&mut blocker)
+            .await
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     if sleeper.is_finished() {
@@ -77,9 +96,14 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
 
     let started = Instant::now();
     assert_eq!(cache.get(&key).await, None, "a hang is a miss");
-    cache.set(&unique("during-hang"), b"x", Duration::from_secs(5)).await; // a no-op, no error
+    cache
+        .set(&unique("during-hang"), b"x", Duration::from_secs(5))
+        .await; // a no-op, no error
     let waited = started.elapsed();
-    assert!(waited < Duration::from_millis(900), "bounded by the timeout, took {waited:?}");
+    assert!(
+        waited < Duration::from_millis(900),
+        "bounded by the timeout, took {waited:?}"
+    );
 
     sleeper.await.expect("joins").expect("DEBUG SLEEP ran");
     // Answers again once Redis is back (the timed-out replies are drained first).

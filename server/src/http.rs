@@ -55,7 +55,11 @@ pub fn router(state: AppState) -> Router {
             let not_found = not_found.clone();
             async move { Ok::<_, std::convert::Infallible>(not_found(req).await) }
         }));
-    let pkg_cache = if options.hash_files { IMMUTABLE } else { "no-cache" };
+    let pkg_cache = if options.hash_files {
+        IMMUTABLE
+    } else {
+        "no-cache"
+    };
     let pkg_files = ServeDir::new(site_root.join(&*options.site_pkg_dir))
         .precompressed_br()
         .precompressed_gzip();
@@ -82,8 +86,9 @@ pub fn router(state: AppState) -> Router {
                     header::CACHE_CONTROL,
                     HeaderValue::from_static(PUBLIC_FILES),
                 ))
-                .service(public_files.map_response(no_cache_for_errors)),
+                .service(public_files),
         )
+        .layer(axum::middleware::map_response(no_cache_for_errors))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(
@@ -100,8 +105,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A 404 rendered for an unknown path must not be cached like a file.
-fn no_cache_for_errors<B>(mut res: Response<B>) -> Response<B> {
+/// Error answers (a 404 page, a 500) must not be cached like the pages and files they replace.
+async fn no_cache_for_errors(mut res: Response) -> Response {
     if !res.status().is_success() && res.status() != StatusCode::NOT_MODIFIED {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

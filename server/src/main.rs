@@ -29,7 +29,12 @@ enum Command {
 
 fn parse_args() -> Result<Option<Command>, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => Ok(Some(Command::Serve)),
         ["migrate"] => Ok(Some(Command::Migrate)),
         ["seed"] => Ok(Some(Command::Seed)),
@@ -55,7 +60,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -83,7 +91,11 @@ async fn run(command: Command) -> Result<(), StartupError> {
                 settings.environment,
                 settings.site.addr,
                 settings.store.currency,
-                if settings.redis.is_some() { "redis" } else { "in-process" },
+                if settings.redis.is_some() {
+                    "redis"
+                } else {
+                    "in-process"
+                },
             );
             Ok(())
         }
@@ -91,12 +103,13 @@ async fn run(command: Command) -> Result<(), StartupError> {
             let target = duka_server::startup::db_target(secrecy::ExposeSecret::expose_secret(
                 &settings.database.url,
             ));
-            let pool = db::connect(&settings.database)
-                .await
-                .map_err(|e| StartupError::Database {
-                    target,
-                    cause: e.to_string(),
-                })?;
+            let pool =
+                db::connect(&settings.database)
+                    .await
+                    .map_err(|e| StartupError::Database {
+                        target,
+                        cause: e.to_string(),
+                    })?;
             db::migrate(&pool)
                 .await
                 .map_err(|e| StartupError::Migrate(e.to_string()))?;

@@ -87,12 +87,18 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
-    tracing::info!("Duka is serving {} on http://{addr}", state.settings.store.name);
+    tracing::info!(
+        "Duka is serving {} on http://{addr}",
+        state.settings.store.name
+    );
     let app = crate::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| StartupError::Other(format!("server error: {e}")))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| StartupError::Other(format!("server error: {e}")))?;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -58,7 +58,9 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
 }
 
 async fn seeded_app(pool: PgPool, site: &Site) -> Router {
-    catalog::seed_demo_if_empty(&pool, Currency::Aed).await.expect("seeds");
+    catalog::seed_demo_if_empty(&pool, Currency::Aed)
+        .await
+        .expect("seeds");
     duka_server::router(state(pool, &site.0, false))
 }
 
@@ -71,7 +73,11 @@ async fn send(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Strin
 }
 
 async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, String) {
-    send(app, Request::get(path).body(Body::empty()).expect("request")).await
+    send(
+        app,
+        Request::get(path).body(Body::empty()).expect("request"),
+    )
+    .await
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
@@ -104,15 +110,25 @@ async fn home_page_lists_active_products(pool: PgPool) {
     let app = seeded_app(pool, &site).await;
     let (status, headers, body) = get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap_or("").starts_with("text/html"));
-    assert!(body.starts_with("<!DOCTYPE html>"), "{}", &body[..body.len().min(200)]);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/html"));
+    assert!(
+        body.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &body[..body.len().min(200)]
+    );
     assert!(body.contains("Test Souq"), "store name in the page");
     assert!(body.contains("Linen Shirt"));
     assert!(body.contains("AED 149.00"));
     assert!(body.contains(r#"href="/products/linen-shirt""#));
     assert!(!body.contains("Travel Prayer Mat"), "draft hidden");
     // Islands mode: the page loads the hydration script but has no island on the home page.
-    assert!(body.contains("/pkg/duka"), "hydration scripts are referenced");
+    assert!(
+        body.contains("/pkg/duka"),
+        "hydration scripts are referenced"
+    );
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
@@ -122,9 +138,15 @@ async fn product_page_renders_with_its_island(pool: PgPool) {
     let (status, _, body) = get(&app, "/products/leather-sandals").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<h1>Leather Sandals</h1>"), "{body}");
-    assert!(body.contains("<title>Leather Sandals · Test Souq</title>"), "{body}");
+    assert!(
+        body.contains("<title>Leather Sandals · Test Souq</title>"),
+        "{body}"
+    );
     assert!(body.contains("Only a few left"));
-    assert!(body.contains("<leptos-island"), "the quantity stepper is an island");
+    assert!(
+        body.contains("<leptos-island"),
+        "the quantity stepper is an island"
+    );
     assert!(body.contains(r#"max="3""#), "stepper limited to stock");
 
     // Sold out: no stepper.
@@ -161,7 +183,7 @@ async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     let site = Site::new();
     sqlx::query(
         "INSERT INTO products (slug, name, description, price_minor, currency, stock, status)
-         VALUES ('xss', '<img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 100, 'AED', 5, 'active')",
+         VALUES ('xss', '</title><img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 100, 'AED', 5, 'active')",
     )
     .execute(&pool)
     .await
@@ -170,9 +192,22 @@ async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     for path in ["/", "/products/xss"] {
         let (status, _, body) = get(&app, path).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(!body.contains("<script>alert"), "{path}: script must be escaped");
-        assert!(!body.contains("<img src=x"), "{path}: markup must be escaped");
-        assert!(body.contains("&lt;img src=x onerror=alert(1)&gt;"), "{path}: {body}");
+        assert!(
+            !body.contains("<script>alert"),
+            "{path}: script must be escaped"
+        );
+        assert!(
+            !body.contains("<img src=x"),
+            "{path}: markup must be escaped: {body}"
+        );
+        assert!(
+            !body.contains("</title><img"),
+            "{path}: the title must not be closed early"
+        );
+        assert!(
+            body.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -187,9 +222,20 @@ async fn an_internal_error_is_a_500_page_without_internals(pool: PgPool) {
     for path in ["/", "/products/linen-shirt"] {
         let (status, _, body) = get(&app, path).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
-        assert!(body.contains("Something went wrong"), "{body}");
-        assert!(body.contains("reference"), "a reference to quote");
-        for leak in ["relation", "does not exist", "products_moved", "sqlx", "SELECT"] {
+        // The storefront's error page (not the panic fallback), with a reference to quote.
+        assert!(body.contains("<h1>Something went wrong</h1>"), "{body}");
+        assert!(
+            body.contains("something went wrong on our side (reference "),
+            "{body}"
+        );
+        assert!(body.contains("Back to the shop"), "{body}");
+        for leak in [
+            "relation",
+            "does not exist",
+            "products_moved",
+            "sqlx",
+            "SELECT",
+        ] {
             assert!(!body.contains(leak), "{path} leaks {leak:?}: {body}");
         }
     }
@@ -207,7 +253,10 @@ async fn static_assets_are_precompressed_and_cached(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "br");
     assert_eq!(body, "brotli bytes");
-    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(
+        headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
 
     let (status, headers, body) = get(&app, "/robots.txt").await;
     assert_eq!(status, StatusCode::OK);

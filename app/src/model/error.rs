@@ -78,8 +78,12 @@ mod tests {
         for err in [
             AppError::NotFound,
             AppError::validation("slug", "too long"),
-            AppError::RateLimited { retry_after_secs: 30 },
-            AppError::Internal { reference: "ab12".into() },
+            AppError::RateLimited {
+                retry_after_secs: 30,
+            },
+            AppError::Internal {
+                reference: "ab12".into(),
+            },
         ] {
             let json = serde_json::to_string(&err).expect("encodes");
             let back: AppError = serde_json::from_str(&json).expect("decodes");
@@ -95,6 +99,12 @@ mod tests {
     fn statuses_match_the_kind_of_error() {
         assert_eq!(AppError::NotFound.status_code(), 404);
         assert_eq!(AppError::validation("q", "bad").status_code(), 422);
-        assert_eq!(AppError::Internal { reference: "x".into() }.status_code(), 500);
+        assert_eq!(
+            AppError::Internal {
+                reference: "x".into()
+            }
+            .status_code(),
+            500
+        );
     }
 }

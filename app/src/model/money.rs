@@ -149,18 +149,27 @@ mod tests {
     fn formats_minor_units_without_floats() {
         assert_eq!(Money::new(0, Currency::Aed).to_string(), "AED 0.00");
         assert_eq!(Money::new(5, Currency::Zmw).to_string(), "ZMW 0.05");
-        assert_eq!(Money::new(123_450, Currency::Aed).to_string(), "AED 1,234.50");
+        assert_eq!(
+            Money::new(123_450, Currency::Aed).to_string(),
+            "AED 1,234.50"
+        );
         assert_eq!(
             Money::new(-100_000_001, Currency::Usd).to_string(),
             "USD -1,000,000.01"
         );
-        assert_eq!(Money::new(i64::MIN, Currency::Usd).decimal(), "-92233720368547758.08");
+        assert_eq!(
+            Money::new(i64::MIN, Currency::Usd).decimal(),
+            "-92233720368547758.08"
+        );
     }
 
     #[test]
     fn arithmetic_is_checked() {
         let a = Money::new(i64::MAX, Currency::Aed);
-        assert_eq!(a.checked_add(Money::new(1, Currency::Aed)), Err(MoneyError::Overflow));
+        assert_eq!(
+            a.checked_add(Money::new(1, Currency::Aed)),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(
             Money::new(1, Currency::Aed).checked_add(Money::new(1, Currency::Usd)),
             Err(MoneyError::CurrencyMismatch(Currency::Aed, Currency::Usd))

@@ -104,7 +104,9 @@ impl MemoryCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave the map inconsistent; keep serving.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn get(&self, key: &str) -> Option<Vec<u8>> {
@@ -126,7 +128,11 @@ impl MemoryCache {
             map.retain(|_, (expires, _)| *expires > now);
             if map.len() >= self.capacity {
                 // Still full of live entries: drop the one closest to expiry.
-                if let Some(victim) = map.iter().min_by_key(|(_, (e, _))| *e).map(|(k, _)| k.clone()) {
+                if let Some(victim) = map
+                    .iter()
+                    .min_by_key(|(_, (e, _))| *e)
+                    .map(|(k, _)| k.clone())
+                {
                     map.remove(&victim);
                 }
             }
@@ -168,7 +174,10 @@ impl RedisCache {
         let mut conn = self.conn.clone();
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(result) => Ok(result?),
-            Err(_) => Err(Error::other(format!("Redis did not answer within {:?}", self.timeout))),
+            Err(_) => Err(Error::other(format!(
+                "Redis did not answer within {:?}",
+                self.timeout
+            ))),
         }
     }
 
@@ -225,7 +234,9 @@ mod tests {
         let mem = MemoryCache::new(3);
         let cache = Cache::Memory(mem.clone());
         for i in 0..10 {
-            cache.set(&format!("k{i}"), b"v", Duration::from_secs(60 + i)).await;
+            cache
+                .set(&format!("k{i}"), b"v", Duration::from_secs(60 + i))
+                .await;
         }
         assert_eq!(mem.len(), 3);
         // The newest entries survive.
@@ -235,9 +246,15 @@ mod tests {
     #[tokio::test]
     async fn memory_delete_and_json() {
         let cache = Cache::memory(10);
-        cache.set_json("n", &vec![1, 2, 3], Duration::from_secs(5)).await;
+        cache
+            .set_json("n", &vec![1, 2, 3], Duration::from_secs(5))
+            .await;
         assert_eq!(cache.get_json::<Vec<i32>>("n").await, Some(vec![1, 2, 3]));
-        assert_eq!(cache.get_json::<String>("n").await, None, "wrong shape is a miss");
+        assert_eq!(
+            cache.get_json::<String>("n").await,
+            None,
+            "wrong shape is a miss"
+        );
         cache.delete("n").await;
         assert_eq!(cache.get("n").await, None);
     }

@@ -89,7 +89,10 @@ pub enum ConfigError {
     #[error("{key} is not valid: {message}")]
     Invalid { key: String, message: String },
     #[error("{key} is not set: {hint}")]
-    Missing { key: &'static str, hint: &'static str },
+    Missing {
+        key: &'static str,
+        hint: &'static str,
+    },
 }
 
 /// The file's shape. Every field is optional; defaults live in [`Settings::load_from`].
@@ -160,7 +163,9 @@ impl Settings {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => Some(text),
             // The file is optional only when nobody asked for a specific one.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && lookup("DUKA_CONFIG").is_none() => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && lookup("DUKA_CONFIG").is_none() =>
+            {
                 None
             }
             Err(source) => {
@@ -206,21 +211,45 @@ impl Settings {
             "site.root",
         )?
         .unwrap_or_else(|| "target/site".to_owned());
-        let pkg_dir: String = pick(env, &["LEPTOS_SITE_PKG_DIR"], file.site.pkg_dir, "site.pkg_dir")?
-            .unwrap_or_else(|| "pkg".to_owned());
-        let output_name: String =
-            pick(env, &["LEPTOS_OUTPUT_NAME"], file.site.output_name, "site.output_name")?
-                .unwrap_or_else(|| "duka".to_owned());
-        let hash_files = pick(env, &["LEPTOS_HASH_FILES"], file.site.hash_files, "site.hash_files")?
-            .unwrap_or(false);
-        let reload_port = pick(env, &["LEPTOS_RELOAD_PORT"], file.site.reload_port, "site.reload_port")?
-            .unwrap_or(3001);
+        let pkg_dir: String = pick(
+            env,
+            &["LEPTOS_SITE_PKG_DIR"],
+            file.site.pkg_dir,
+            "site.pkg_dir",
+        )?
+        .unwrap_or_else(|| "pkg".to_owned());
+        let output_name: String = pick(
+            env,
+            &["LEPTOS_OUTPUT_NAME"],
+            file.site.output_name,
+            "site.output_name",
+        )?
+        .unwrap_or_else(|| "duka".to_owned());
+        let hash_files = pick(
+            env,
+            &["LEPTOS_HASH_FILES"],
+            file.site.hash_files,
+            "site.hash_files",
+        )?
+        .unwrap_or(false);
+        let reload_port = pick(
+            env,
+            &["LEPTOS_RELOAD_PORT"],
+            file.site.reload_port,
+            "site.reload_port",
+        )?
+        .unwrap_or(3001);
 
         let store = StoreSettings {
             name: pick(env, &["DUKA_STORE_NAME"], file.store.name, "store.name")?
                 .unwrap_or_else(|| "Duka".to_owned()),
-            currency: pick(env, &["DUKA_STORE_CURRENCY"], file.store.currency, "store.currency")?
-                .unwrap_or(Currency::Usd),
+            currency: pick(
+                env,
+                &["DUKA_STORE_CURRENCY"],
+                file.store.currency,
+                "store.currency",
+            )?
+            .unwrap_or(Currency::Usd),
         };
         if store.name.trim().is_empty() || store.name.len() > 120 {
             return Err(invalid("store.name", "must be 1 to 120 characters"));
@@ -231,7 +260,10 @@ impl Settings {
             hint: "set it to a PostgreSQL URL (postgres://user:password@host:port/db), or use `make run`, which starts a local database",
         })?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(invalid("DATABASE_URL", "must start with postgres:// or postgresql://"));
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with postgres:// or postgresql://",
+            ));
         }
         let database = DatabaseSettings {
             url: SecretString::from(database_url),
@@ -265,29 +297,41 @@ impl Settings {
             None => None,
             Some(url) => {
                 if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                    return Err(invalid("REDIS_URL", "must start with redis:// or rediss://"));
+                    return Err(invalid(
+                        "REDIS_URL",
+                        "must start with redis:// or rediss://",
+                    ));
                 }
                 Some(RedisSettings {
                     url: SecretString::from(url),
-                    timeout_ms: pick(env, &["DUKA_REDIS_TIMEOUT_MS"], file.redis.timeout_ms, "redis.timeout_ms")?
-                        .unwrap_or(250),
+                    timeout_ms: pick(
+                        env,
+                        &["DUKA_REDIS_TIMEOUT_MS"],
+                        file.redis.timeout_ms,
+                        "redis.timeout_ms",
+                    )?
+                    .unwrap_or(250),
                 })
             }
         };
 
-        let log_format = match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
-            .as_deref()
-        {
-            None | Some("auto") => match environment {
-                Environment::Development => LogFormat::Text,
-                Environment::Production => LogFormat::Json,
-            },
-            Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(invalid("log.format", &format!("{other:?} (use auto, text or json)")))
-            }
-        };
+        let log_format =
+            match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
+                .as_deref()
+            {
+                None | Some("auto") => match environment {
+                    Environment::Development => LogFormat::Text,
+                    Environment::Production => LogFormat::Json,
+                },
+                Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(invalid(
+                        "log.format",
+                        &format!("{other:?} (use auto, text or json)"),
+                    ))
+                }
+            };
 
         Ok(Settings {
             environment,
@@ -342,11 +386,15 @@ where
 {
     for key in keys {
         if let Some(value) = env(key) {
-            return T::from_raw(Raw::Str(value)).map(Some).map_err(|m| invalid(key, &m));
+            return T::from_raw(Raw::Str(value))
+                .map(Some)
+                .map_err(|m| invalid(key, &m));
         }
     }
     match file_value {
-        Some(v) => T::from_raw(v.into()).map(Some).map_err(|m| invalid(file_key, &m)),
+        Some(v) => T::from_raw(v.into())
+            .map(Some)
+            .map_err(|m| invalid(file_key, &m)),
         None => Ok(None),
     }
 }
@@ -448,8 +496,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -468,11 +518,16 @@ mod tests {
 
     #[test]
     fn environment_overrides_the_file() {
-        let file = "[site]\naddr = \"0.0.0.0:8080\"\n[store]\nname = \"Souq\"\ncurrency = \"AED\"\n";
+        let file =
+            "[site]\naddr = \"0.0.0.0:8080\"\n[store]\nname = \"Souq\"\ncurrency = \"AED\"\n";
         let s = Settings::load_from(
             "Leptos.toml",
             Some(file),
-            &env(&[DB, ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"), ("DUKA_STORE_CURRENCY", "zmw")]),
+            &env(&[
+                DB,
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+                ("DUKA_STORE_CURRENCY", "zmw"),
+            ]),
         )
         .expect("loads");
         assert_eq!(s.site.addr.to_string(), "127.0.0.1:4000");
@@ -485,7 +540,11 @@ mod tests {
         let s = Settings::load_from(
             "Leptos.toml",
             None,
-            &env(&[DB, ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"), ("DUKA_SITE_ADDR", "127.0.0.1:5000")]),
+            &env(&[
+                DB,
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+                ("DUKA_SITE_ADDR", "127.0.0.1:5000"),
+            ]),
         )
         .expect("loads");
         assert_eq!(s.site.addr.to_string(), "127.0.0.1:5000");
@@ -501,28 +560,44 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting_to_fix() {
-        let missing = Settings::load_from("x", None, &env(&[])).unwrap_err().to_string();
+        let missing = Settings::load_from("x", None, &env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(missing.starts_with("DATABASE_URL is not set"), "{missing}");
 
         let bad_addr = Settings::load_from("x", None, &env(&[DB, ("LEPTOS_SITE_ADDR", "nope")]))
             .unwrap_err()
             .to_string();
-        assert!(bad_addr.starts_with("LEPTOS_SITE_ADDR is not valid"), "{bad_addr}");
+        assert!(
+            bad_addr.starts_with("LEPTOS_SITE_ADDR is not valid"),
+            "{bad_addr}"
+        );
 
-        let bad_currency = Settings::load_from("x", Some("[store]\ncurrency = \"EUR\""), &env(&[DB]))
-            .unwrap_err()
-            .to_string();
-        assert!(bad_currency.starts_with("store.currency is not valid"), "{bad_currency}");
+        let bad_currency =
+            Settings::load_from("x", Some("[store]\ncurrency = \"EUR\""), &env(&[DB]))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            bad_currency.starts_with("store.currency is not valid"),
+            "{bad_currency}"
+        );
 
-        let unknown_key = Settings::load_from("Leptos.toml", Some("[site]\nadress = \"x\""), &env(&[DB]))
-            .unwrap_err()
-            .to_string();
-        assert!(unknown_key.starts_with("Leptos.toml is not valid"), "{unknown_key}");
+        let unknown_key =
+            Settings::load_from("Leptos.toml", Some("[site]\nadress = \"x\""), &env(&[DB]))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            unknown_key.starts_with("Leptos.toml is not valid"),
+            "{unknown_key}"
+        );
 
         let bad_redis = Settings::load_from("x", None, &env(&[DB, ("REDIS_URL", "http://x")]))
             .unwrap_err()
             .to_string();
-        assert!(bad_redis.starts_with("REDIS_URL is not valid"), "{bad_redis}");
+        assert!(
+            bad_redis.starts_with("REDIS_URL is not valid"),
+            "{bad_redis}"
+        );
     }
 
     #[test]

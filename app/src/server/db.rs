@@ -13,8 +13,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// Connects (and checks the connection once) so a wrong URL fails at start-up, not later.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, Error> {
-    let options = PgConnectOptions::from_str(settings.url.expose_secret())?
-        .application_name("duka");
+    let options =
+        PgConnectOptions::from_str(settings.url.expose_secret())?.application_name("duka");
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))

@@ -61,7 +61,9 @@ mod tests {
 
     #[test]
     fn internal_causes_never_reach_the_client() {
-        let err = Error::Database(sqlx::Error::Protocol("relation \"secret_table\" does not exist".into()));
+        let err = Error::Database(sqlx::Error::Protocol(
+            "relation \"secret_table\" does not exist".into(),
+        ));
         let app: AppError = err.into();
         let shown = app.to_string();
         assert!(matches!(app, AppError::Internal { .. }));

@@ -36,7 +36,12 @@ pub fn App() -> impl IntoView {
     let title_name = store.name.clone();
     view! {
         <Title formatter=move |page: String| {
-            if page.is_empty() { title_name.clone() } else { format!("{page} · {title_name}") }
+            let title = if page.is_empty() {
+                title_name.clone()
+            } else {
+                format!("{page} · {title_name}")
+            };
+            escape_title(&title)
         } />
         <Router>
             <Header store_name=store.name.clone() />
@@ -48,5 +53,34 @@ pub fn App() -> impl IntoView {
             </main>
             <Footer store_name=store.name />
         </Router>
+    }
+}
+
+/// leptos_meta 0.8 writes the `<title>` text into the page without escaping it, so a product
+/// named `</title><script>...` would inject markup. Every title goes through here first.
+pub fn escape_title(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_title;
+
+    #[test]
+    fn titles_cannot_close_the_title_element() {
+        assert_eq!(
+            escape_title("</title><script>x()</script> & co"),
+            "&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(escape_title("Linen Shirt · Souq"), "Linen Shirt · Souq");
     }
 }

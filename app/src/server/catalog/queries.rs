@@ -1,9 +1,9 @@
 //! Storefront reads.
 
+use crate::model::AppError;
 use crate::model::{Currency, Money, ProductDetail, ProductSummary, StockStatus};
 use crate::server::cache::Cache;
 use crate::server::Error;
-use crate::model::AppError;
 use sqlx::PgPool;
 use std::time::Duration;
 

@@ -11,7 +11,10 @@ const MAX_PER_LINE: u32 = 10;
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
-    let slug = use_params_map().read_untracked().get("slug").unwrap_or_default();
+    let slug = use_params_map()
+        .read_untracked()
+        .get("slug")
+        .unwrap_or_default();
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
