@@ -39,7 +39,7 @@ test("a product page opens from the listing and the stepper works after hydratio
 
   // The island marks itself once hydrated; until then its buttons would do nothing.
   await expect(page.locator(".quantity[data-hydrated='true']")).toHaveCount(1);
-  const input = page.getByLabel("Quantity");
+  const input = page.getByLabel("Quantity", { exact: true });
   const more = page.getByRole("button", { name: "Increase quantity" });
   const less = page.getByRole("button", { name: "Decrease quantity" });
   await expect(input).toHaveValue("1");
@@ -58,12 +58,12 @@ test("the stepper stops at the stock available", async ({ page }) => {
   await expect(page.locator(".quantity[data-hydrated='true']")).toHaveCount(1);
   const more = page.getByRole("button", { name: "Increase quantity" });
   for (let i = 0; i < 2; i++) await more.click();
-  await expect(page.getByLabel("Quantity")).toHaveValue("3");
+  await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("3");
   await expect(more).toBeDisabled();
   // Typing past the limit is clamped back.
-  await page.getByLabel("Quantity").fill("99");
-  await page.getByLabel("Quantity").blur();
-  await expect(page.getByLabel("Quantity")).toHaveValue("3");
+  await page.getByLabel("Quantity", { exact: true }).fill("99");
+  await page.getByLabel("Quantity", { exact: true }).blur();
+  await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("3");
   expect(problems).toEqual([]);
 });
 
@@ -82,7 +82,7 @@ test.describe("without JavaScript", () => {
     await page.goto("/");
     await page.getByRole("link", { name: /Ceramic Mug/ }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Ceramic Mug" })).toBeVisible();
-    await expect(page.getByLabel("Quantity")).toHaveValue("1");
+    await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("1");
     await expect(page.getByRole("button", { name: "Increase quantity" })).toBeHidden();
   });
 });

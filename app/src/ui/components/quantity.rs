@@ -22,7 +22,7 @@ pub fn QuantityStepper(
                     type="button"
                     class="step"
                     aria-label="Decrease quantity"
-                    disabled=move || quantity.get() <= 1
+                    disabled=move || { quantity.get() <= 1 }
                     on:click=move |_| set_clamped(quantity.get().saturating_sub(1))
                 >
                     "−"
@@ -45,7 +45,7 @@ pub fn QuantityStepper(
                     type="button"
                     class="step"
                     aria-label="Increase quantity"
-                    disabled=move || quantity.get() >= max
+                    disabled=move || { quantity.get() >= max }
                     on:click=move |_| set_clamped(quantity.get().saturating_add(1))
                 >
                     "+"
