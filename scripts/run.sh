@@ -15,7 +15,7 @@ if [ "${1:-}" = "--watch" ]; then
 fi
 
 say "building the site (release; the first build takes several minutes)"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 say "applying migrations and seeding the demo catalog if the store is empty"
 target/release/duka migrate
 target/release/duka seed

@@ -46,7 +46,7 @@ rust_tests() {
 }
 
 e2e() {
-  step "site build (release WASM through wasm-opt)" cargo leptos build --release --precompress
+  step "site build (release WASM through wasm-opt)" cargo leptos build --release --precompress --split
   step "browser tests (Chromium)" scripts/e2e.sh
 }
 
