@@ -9,16 +9,20 @@ cd "$DUKA_ROOT"
 [ -x target/release/duka ] || die "target/release/duka is missing: run \`cargo leptos build --release\` first"
 
 port="${DUKA_E2E_PORT:-3100}"
-psql_bin="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}psql"
-base="${DATABASE_URL%/*}"
-"$psql_bin" "$base/postgres" -XqAc "DROP DATABASE IF EXISTS duka_e2e WITH (FORCE)" >/dev/null
-"$psql_bin" "$base/postgres" -XqAc "CREATE DATABASE duka_e2e" >/dev/null
+if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+  die "something already answers on 127.0.0.1:$port; stop it or set DUKA_E2E_PORT"
+fi
+admin_url="$(pg_url_with_db "$DATABASE_URL" postgres)"
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_e2e WITH (FORCE)" >/dev/null
+psql_url "$admin_url" -XqAc "CREATE DATABASE duka_e2e" >/dev/null
 
-export DATABASE_URL="$base/duka_e2e"
+export DATABASE_URL="$(pg_url_with_db "$DATABASE_URL" duka_e2e)"
 export DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_STORE_CURRENCY=AED DUKA_STORE_NAME="Duka Test Store"
 if [ -n "${REDIS_URL:-}" ]; then
-  # A Redis database of its own, emptied, so no cached page from another run leaks in.
-  export REDIS_URL="${REDIS_URL%/*}/2"
+  # A Redis database of its own (number 2), emptied, so no cached page from another run leaks in.
+  base="${REDIS_URL%%\?*}"
+  [[ "$base" =~ ^(rediss?://[^/]+)(/[0-9]*)?$ ]] || die "cannot read REDIS_URL"
+  export REDIS_URL="${BASH_REMATCH[1]}/2"
   redis-cli -u "$REDIS_URL" flushdb >/dev/null
 fi
 
@@ -31,7 +35,7 @@ cleanup() { kill "$server" 2>/dev/null || true; }
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
+  if kill -0 "$server" 2>/dev/null && curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
   kill -0 "$server" 2>/dev/null || { cat "$log" >&2; die "the server exited during start-up"; }
   sleep 0.2
 done

@@ -27,12 +27,27 @@ apt_install() {
   fi
   command -v apt-get >/dev/null 2>&1 || die "missing ${pkgs[*]} and no apt-get here: install them and run this again"
   say "installing ${pkgs[*]} (apt-get)"
-  local stamp=/var/lib/apt/periodic/duka-apt-updated
-  if [ ! -e /var/lib/apt/lists/partial ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e partial -e lock)" ] || [ ! -e "$stamp" ]; then
-    "${sudo[@]}" apt-get update -qq >&2
-    "${sudo[@]}" mkdir -p "$(dirname "$stamp")" && "${sudo[@]}" touch "$stamp"
-  fi
+  "${sudo[@]}" apt-get update -qq >&2
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+}
+
+# The same PostgreSQL URL with another database name (query parameters kept).
+pg_url_with_db() {
+  local url="$1" db="$2" query=""
+  case "$url" in *\?*) query="?${url#*\?}"; url="${url%%\?*}" ;; esac
+  printf '%s/%s%s\n' "${url%/*}" "$db" "$query"
+}
+
+# Runs psql against a URL without putting its password on the command line (where `ps`
+# shows it): the password travels in PGPASSWORD.
+psql_url() {
+  local url="$1"; shift
+  local psql="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}psql"
+  if [[ "$url" =~ ^(postgres(ql)?://)([^:@/]*):([^@/]*)@(.*)$ ]]; then
+    PGPASSWORD="${BASH_REMATCH[4]}" "$psql" "${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}" "$@"
+  else
+    "$psql" "$url" "$@"
+  fi
 }
 
 # Random hex for generated local passwords.

@@ -15,8 +15,14 @@ PG_PORT="${DUKA_PG_PORT:-55432}"
 REDIS_PORT="${DUKA_REDIS_PORT:-56379}"
 ENV_FILE="$DUKA_STATE/env"
 
+# PostgreSQL's programs: those of the cluster's own major version when it exists (a newer
+# pg_ctl refuses an older cluster), else the newest installed.
 pg_bindir() {
-  local dir
+  local dir data="${1:-}"
+  if [ -n "$data" ] && [ -s "$data/PG_VERSION" ]; then
+    dir="/usr/lib/postgresql/$(cat "$data/PG_VERSION")/bin"
+    [ -x "$dir/pg_ctl" ] && { echo "$dir"; return; }
+  fi
   for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
     [ -x "$dir/initdb" ] && { echo "$dir"; return; }
   done
@@ -35,11 +41,13 @@ pg_home() {
     mkdir -p "$home"
     chown postgres: "$home"
     if ! runuser -u postgres -- test -w "$home" 2>/dev/null; then
-      local key
+      # A root-owned parent, so nobody else can plant a link where the cluster goes.
+      local key parent=/var/lib/duka
       key="$(printf '%s' "$DUKA_ROOT" | cksum | cut -d' ' -f1)"
-      home="/var/tmp/duka-$key/postgres"
-      mkdir -p "$home"
-      chown postgres: "$home" "$(dirname "$home")"
+      install -d -o root -g root -m 755 "$parent"
+      [ -L "$parent/$key" ] && die "$parent/$key is a symbolic link; refusing to use it"
+      install -d -o postgres -g postgres -m 700 "$parent/$key"
+      home="$parent/$key"
       warn "the postgres user cannot reach $DUKA_STATE; keeping the cluster in $home"
     fi
   fi
@@ -53,21 +61,21 @@ as_pg_owner() {
 start_postgres() {
   if [ -n "${DATABASE_URL:-}" ]; then
     say "PostgreSQL: using DATABASE_URL from the environment"
-    echo "export DATABASE_URL='$DATABASE_URL'" >>"$ENV_FILE.tmp"
+    env_line DATABASE_URL "$DATABASE_URL"
     return
   fi
-  local bindir
-  if ! bindir="$(pg_bindir)"; then
+  if ! pg_bindir >/dev/null; then
     apt_install postgresql
-    bindir="$(pg_bindir)" || die "PostgreSQL installed but initdb not found"
+    pg_bindir >/dev/null || die "PostgreSQL installed but initdb not found"
   fi
   if is_root && ! getent passwd postgres >/dev/null; then
     useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
   fi
-  local home data pwfile password
+  local home data pwfile password bindir
   home="$(pg_home)"
   data="$home/data"
   pwfile="$home/password"
+  bindir="$(pg_bindir "$data")"
   if [ ! -s "$data/PG_VERSION" ]; then
     say "PostgreSQL: creating a private cluster in $data"
     password="$(random_hex 16)"
@@ -95,17 +103,24 @@ CONF
       || { tail -n 20 "$home/postgres.log" >&2 || true; die "PostgreSQL did not start (log: $home/postgres.log)"; }
   fi
   local admin="postgres://duka:$password@127.0.0.1:$PG_PORT/postgres"
-  if [ "$(PGCONNECT_TIMEOUT=5 "$bindir/psql" "$admin" -XtAc "SELECT 1 FROM pg_database WHERE datname = 'duka'")" != "1" ]; then
-    "$bindir/psql" "$admin" -XqAc "CREATE DATABASE duka" >/dev/null
+  export DUKA_PG_BINDIR="$bindir"
+  if [ "$(PGCONNECT_TIMEOUT=5 psql_url "$admin" -XtAc "SELECT 1 FROM pg_database WHERE datname = 'duka'")" != "1" ]; then
+    psql_url "$admin" -XqAc "CREATE DATABASE duka" >/dev/null
   fi
-  echo "export DATABASE_URL='postgres://duka:$password@127.0.0.1:$PG_PORT/duka'" >>"$ENV_FILE.tmp"
-  echo "export DUKA_PG_BINDIR='$bindir' DUKA_PG_DATA='$data'" >>"$ENV_FILE.tmp"
+  env_line DATABASE_URL "postgres://duka:$password@127.0.0.1:$PG_PORT/duka"
+  env_line DUKA_PG_BINDIR "$bindir"
+  env_line DUKA_PG_DATA "$data"
+}
+
+# One `export NAME=value` line in the env file, quoted for the shell whatever the value holds.
+env_line() {
+  printf 'export %s=%q\n' "$1" "$2" >>"$ENV_FILE.tmp"
 }
 
 start_redis() {
   if [ -n "${REDIS_URL:-}" ]; then
     say "Redis: using REDIS_URL from the environment"
-    echo "export REDIS_URL='$REDIS_URL'" >>"$ENV_FILE.tmp"
+    env_line REDIS_URL "$REDIS_URL"
     return
   fi
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
@@ -125,7 +140,7 @@ start_redis() {
     done
     redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "Redis did not start (log: $dir/redis.log)"
   fi
-  echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'" >>"$ENV_FILE.tmp"
+  env_line REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
 }
 
 stop_all() {
@@ -134,15 +149,13 @@ stop_all() {
     say "Redis: stopping"
     redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$dir/redis.pid")" || true
   fi
-  local bindir data
-  if bindir="$(pg_bindir 2>/dev/null)"; then
-    for data in "$DUKA_STATE/postgres/data" /var/tmp/duka-"$(printf '%s' "$DUKA_ROOT" | cksum | cut -d' ' -f1)"/postgres/data; do
-      if [ -s "$data/postmaster.pid" ]; then
-        say "PostgreSQL: stopping ($data)"
-        as_pg_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
-      fi
-    done
-  fi
+  local data
+  for data in "$DUKA_STATE/postgres/data" /var/lib/duka/"$(printf '%s' "$DUKA_ROOT" | cksum | cut -d' ' -f1)"/data; do
+    if [ -s "$data/postmaster.pid" ]; then
+      say "PostgreSQL: stopping ($data)"
+      as_pg_owner "$(pg_bindir "$data")/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
+    fi
+  done
   rm -f "$ENV_FILE"
 }
 
@@ -161,6 +174,8 @@ main() {
       chmod 600 "$ENV_FILE.tmp"
       start_postgres
       if [ "$with_redis" = 1 ]; then start_redis; else say "Redis: not started (optional; \`make run REDIS=1\` or set REDIS_URL)"; fi
+      # The tools this checkout uses, so `source .duka/env` is enough for cargo leptos.
+      printf 'export PATH=%q:%q:"$PATH"\n' "$DUKA_TOOLS/bin" "$DUKA_ROOT/end2end/node_modules/.bin" >>"$ENV_FILE.tmp"
       mv "$ENV_FILE.tmp" "$ENV_FILE"
       ;;
     stop) stop_all ;;

@@ -9,24 +9,23 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ -n "${DATABASE_URL:-}" ] || die "DATABASE_URL is not set (run via make, which starts the local database)"
 
-psql_bin="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}psql"
-base="${DATABASE_URL%/*}"
-scratch_url="$base/duka_sqlx_scratch"
-admin_url="$base/postgres"
+scratch_url="$(pg_url_with_db "$DATABASE_URL" duka_sqlx_scratch)"
+admin_url="$(pg_url_with_db "$DATABASE_URL" postgres)"
 
-"$psql_bin" "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_sqlx_scratch" >/dev/null
-"$psql_bin" "$admin_url" -XqAc "CREATE DATABASE duka_sqlx_scratch" >/dev/null
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_sqlx_scratch" >/dev/null
+psql_url "$admin_url" -XqAc "CREATE DATABASE duka_sqlx_scratch" >/dev/null
 for f in "$DUKA_ROOT"/migrations/*.sql; do
-  "$psql_bin" "$scratch_url" -XqA -v ON_ERROR_STOP=1 -f "$f" >/dev/null || die "migration $f failed"
+  psql_url "$scratch_url" -XqA -v ON_ERROR_STOP=1 -f "$f" >/dev/null || die "migration $f failed"
 done
 
+# A target directory of its own, so this never invalidates the main build (or a running
+# `cargo leptos watch`); cleaning the two workspace crates there makes the macros run again.
 generate() {
-  local out="$1"
+  local out="$1" target="$DUKA_ROOT/target/sqlx-check"
   rm -rf "$out" && mkdir -p "$out"
-  # Touch the sources so the macros run again rather than reuse cached expansions.
-  find "$DUKA_ROOT/app" "$DUKA_ROOT/server" -name '*.rs' -exec touch {} +
+  (cd "$DUKA_ROOT" && cargo clean --quiet --target-dir "$target" -p app -p duka 2>/dev/null || true)
   (cd "$DUKA_ROOT" && SQLX_OFFLINE=false DATABASE_URL="$scratch_url" SQLX_OFFLINE_DIR="$out" \
-    cargo check --quiet -p duka -p app --all-targets --features app/ssr)
+    cargo check --quiet --target-dir "$target" -p duka -p app --all-targets --features app/ssr)
 }
 
 case "${1:-}" in
@@ -46,4 +45,4 @@ case "${1:-}" in
     ;;
   *) die "usage: $0 prepare | check" ;;
 esac
-"$psql_bin" "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_sqlx_scratch" >/dev/null || true
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_sqlx_scratch" >/dev/null || true

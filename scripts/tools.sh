@@ -18,7 +18,10 @@ ensure_wasm_target() {
 }
 
 ensure_cargo_leptos() {
-  if cargo-leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+  # Any cargo-leptos 0.3 from 0.3.11 on will do.
+  local have
+  have="$(cargo-leptos --version 2>/dev/null | awk '{print $2}')"
+  if [[ "$have" =~ ^0\.3\.([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 11 ]; then
     return
   fi
   # cargo-leptos needs a newer compiler than the project's; build it with nightly when the
@@ -45,6 +48,11 @@ ensure_wasm_bindgen() {
 # the browser-test runner, both pinned in end2end/package-lock.json.
 ensure_node_tools() {
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  local node_major
+  node_major="$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')"
+  if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
+    die "Node.js 20 or newer is needed for the browser tests and wasm-opt (found: $(node --version 2>/dev/null || echo none)); install a newer nodejs"
+  fi
   local lock="$DUKA_ROOT/end2end/package-lock.json" stamp="$DUKA_ROOT/end2end/node_modules/.duka-stamp"
   if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
     say "installing end2end npm packages (wasm-opt, Playwright test runner; no browser download)"

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod model;
+pub mod status;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

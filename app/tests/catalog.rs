@@ -186,7 +186,11 @@ async fn constraints_guard_prices_stock_and_slugs(pool: PgPool) {
     );
     assert_eq!(
         insert(&pool, "bad-currency", 1, 1, "aed").await.as_deref(),
-        Some("products_currency_iso")
+        Some("products_currency_supported")
+    );
+    assert_eq!(
+        insert(&pool, "eur-product", 1, 1, "EUR").await.as_deref(),
+        Some("products_currency_supported")
     );
 
     // A stock decrement past zero is refused by the check, not silently clamped.

@@ -52,7 +52,14 @@ pub fn router(state: AppState) -> Router {
         .append_index_html_on_directories(false)
         .fallback(tower::service_fn(move |req: Request<Body>| {
             let not_found = not_found.clone();
-            async move { Ok::<_, std::convert::Infallible>(not_found(req).await) }
+            async move {
+                let mut res = not_found(req).await;
+                // A rendered page, not a file: never let the public-files lifetime apply.
+                res.headers_mut()
+                    .entry(header::CACHE_CONTROL)
+                    .or_insert(HeaderValue::from_static("no-cache"));
+                Ok::<_, std::convert::Infallible>(res)
+            }
         }));
     let pkg_cache = if options.hash_files {
         IMMUTABLE
@@ -88,6 +95,8 @@ pub fn router(state: AppState) -> Router {
                 .service(public_files),
         )
         .layer(axum::middleware::map_response(no_cache_for_errors))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(redirect_trailing_slash))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(
@@ -110,6 +119,50 @@ async fn no_cache_for_errors(mut res: Response) -> Response {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    res
+}
+
+/// `/products/x/` and `/products/x` are one page: send the first to the second (308 keeps the
+/// method), so each page has one URL for caches and search engines.
+async fn redirect_trailing_slash(req: Request<Body>, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let target = match req.uri().query() {
+            Some(q) => format!("{}?{q}", if trimmed.is_empty() { "/" } else { trimmed }),
+            None => (if trimmed.is_empty() { "/" } else { trimmed }).to_owned(),
+        };
+        // Only a local path: `//evil.example/` or `/\\evil.example/` must not become an open
+        // redirect (browsers read both as another host).
+        if !matches!(target.as_bytes().get(1), Some(b'/') | Some(b'\\')) {
+            if let Ok(location) = HeaderValue::from_str(&target) {
+                return (
+                    StatusCode::PERMANENT_REDIRECT,
+                    [(header::LOCATION, location)],
+                )
+                    .into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Headers every response carries. The full Content-Security-Policy (with nonces for the
+/// hydration script) arrives with the accounts work; these need no cooperation from pages.
+async fn security_headers(mut res: Response) -> Response {
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
     res
 }
 

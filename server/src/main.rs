@@ -73,7 +73,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "start-up failed");
+            // One line that says what to fix; nothing else.
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
@@ -83,6 +83,12 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), StartupError> {
     let settings = Settings::load()?;
     telemetry::init(settings.log_format);
+    if settings.source.is_none() {
+        tracing::warn!(
+            cwd = %std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+            "no Leptos.toml here (and DUKA_CONFIG unset): using built-in defaults and the environment"
+        );
+    }
     match command {
         Command::CheckConfig => {
             println!(

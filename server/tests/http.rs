@@ -288,3 +288,89 @@ async fn server_functions_answer_with_typed_errors(pool: PgPool) {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert!(body.contains("not_found"), "{body}");
 }
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn server_functions_refuse_bad_arguments_with_a_4xx(pool: PgPool) {
+    use leptos::server_fn::ServerFn;
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let path = <app::api::catalog::GetProduct as ServerFn>::PATH;
+    // Undecodable input is read leniently (a slug of "%ZZ"), which no product has: a 404.
+    let (status, _, text) = send(
+        &app,
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("slug=%ZZ"))
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{text}");
+    for body in ["", "nonsense=1"] {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let (status, _, text) = send(&app, req).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}: {text}");
+        assert!(text.contains("validation"), "{body:?}: {text}");
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn trailing_slashes_redirect_to_the_one_url(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let (status, headers, _) = get(&app, "/products/linen-shirt/").await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers[header::LOCATION], "/products/linen-shirt");
+    let (_, headers, _) = get(&app, "/products/linen-shirt/?a=1").await;
+    assert_eq!(headers[header::LOCATION], "/products/linen-shirt?a=1");
+    // Never an open redirect to another host.
+    for path in ["//evil.example/", "/%5Cevil.example/"] {
+        let (status, headers, _) = get(&app, path).await;
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        assert!(
+            location
+                .as_deref()
+                .is_none_or(|l| !l.starts_with("//") && !l.starts_with("/\\")),
+            "{path}: {status} {location:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn pages_carry_security_headers_and_are_not_cached_as_files(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    for path in [
+        "/",
+        "/products/linen-shirt",
+        "/no/such/page",
+        "/robots.txt",
+        "/healthz",
+    ] {
+        let (_, headers, _) = get(&app, path).await;
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert!(headers.contains_key(header::REFERRER_POLICY), "{path}");
+        assert!(
+            headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap_or("")
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    let (status, headers, _) = get(&app, "/products/linen-shirt").await;
+    assert_eq!(status, StatusCode::OK);
+    let cache = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        !cache.contains("max-age=86400"),
+        "a page must not get the public-files lifetime: {cache}"
+    );
+}

@@ -61,11 +61,18 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            // Bad arguments from a client are a validation problem, not a crash.
-            ServerFnErrorErr::Args(msg) => AppError::validation("request", msg),
+        let error = match value {
+            // Arguments a client sent that do not decode: the client's mistake, not a crash.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::validation("request", msg)
+            }
+            ServerFnErrorErr::MissingArg(arg) => AppError::validation(arg, "is required"),
             other => AppError::Transport(other.to_string()),
-        }
+        };
+        // On the server this runs before the function body, so nothing else sets the status;
+        // without this, server_fn would answer every such error with a 500.
+        crate::status::set_http_status(error.status_code());
+        error
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: Option<RedisSettings>,
     pub log_format: LogFormat,
+    /// The settings file that was read, or `None` when none was found (defaults apply).
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,7 +177,18 @@ impl Settings {
                 })
             }
         };
-        Self::load_from(&path.display().to_string(), text.as_deref(), &lookup)
+        // cargo-leptos writes hash.txt next to the binary when it hashes asset names; with no
+        // explicit setting, follow what the build did rather than guess.
+        let hash_txt = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+            .unwrap_or(false);
+        Self::load_with(
+            &path.display().to_string(),
+            text.as_deref(),
+            &lookup,
+            hash_txt,
+        )
     }
 
     /// Builds settings from a file's text (if any) and an environment lookup.
@@ -183,6 +196,15 @@ impl Settings {
         path: &str,
         text: Option<&str>,
         env: EnvLookup<'_>,
+    ) -> Result<Self, ConfigError> {
+        Self::load_with(path, text, env, false)
+    }
+
+    fn load_with(
+        path: &str,
+        text: Option<&str>,
+        env: EnvLookup<'_>,
+        hash_files_default: bool,
     ) -> Result<Self, ConfigError> {
         let file: FileSettings = match text {
             Some(text) => toml::from_str(text).map_err(|e| ConfigError::File {
@@ -231,7 +253,7 @@ impl Settings {
             file.site.hash_files,
             "site.hash_files",
         )?
-        .unwrap_or(false);
+        .unwrap_or(hash_files_default);
         let reload_port = pick(
             env,
             &["LEPTOS_RELOAD_PORT"],
@@ -347,6 +369,7 @@ impl Settings {
             database,
             redis,
             log_format,
+            source: text.is_some().then(|| path.to_owned()),
         })
     }
 

@@ -30,7 +30,7 @@ pub async fn in_span<T>(
             span.record("outcome", error.status_code());
             // Over HTTP, answer with the error's status (404, 422...) rather than a blanket
             // 500; during page rendering the error page sets the same status.
-            crate::ui::set_status(error.status_code());
+            crate::status::set_http_status(error.status_code());
         }
     }
     result

@@ -10,14 +10,4 @@ pub use app::{shell, App};
 /// functions in the bundle. It does nothing at run time.
 pub fn link_islands() {}
 
-/// Sets the HTTP status of the page being rendered (server only; a no-op in the browser).
-pub fn set_status(code: u16) {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(code) {
-            response.set_status(status);
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = code;
-}
+pub(crate) use crate::status::set_http_status as set_status;
