@@ -37,8 +37,8 @@ pg_bindir() {
 # which must be able to reach it; a checkout under /root is not, so fall back to /var/tmp.
 pg_home() {
   local home="$DUKA_STATE/postgres"
+  mkdir -p "$home"
   if is_root; then
-    mkdir -p "$home"
     chown postgres: "$home"
     if ! runuser -u postgres -- test -w "$home" 2>/dev/null; then
       # A root-owned parent, so nobody else can plant a link where the cluster goes.
@@ -59,7 +59,9 @@ as_pg_owner() {
 }
 
 start_postgres() {
-  if [ -n "${DATABASE_URL:-}" ]; then
+  # A DATABASE_URL this script wrote itself (a shell that sourced .duka/env) is not the
+  # user's own database: keep managing the local cluster.
+  if [ -n "${DATABASE_URL:-}" ] && [ "$DATABASE_URL" != "${DUKA_MANAGED_DATABASE_URL:-}" ]; then
     say "PostgreSQL: using DATABASE_URL from the environment"
     env_line DATABASE_URL "$DATABASE_URL"
     return
@@ -108,6 +110,7 @@ CONF
     psql_url "$admin" -XqAc "CREATE DATABASE duka" >/dev/null
   fi
   env_line DATABASE_URL "postgres://duka:$password@127.0.0.1:$PG_PORT/duka"
+  env_line DUKA_MANAGED_DATABASE_URL "postgres://duka:$password@127.0.0.1:$PG_PORT/duka"
   env_line DUKA_PG_BINDIR "$bindir"
   env_line DUKA_PG_DATA "$data"
 }
@@ -118,7 +121,7 @@ env_line() {
 }
 
 start_redis() {
-  if [ -n "${REDIS_URL:-}" ]; then
+  if [ -n "${REDIS_URL:-}" ] && [ "$REDIS_URL" != "${DUKA_MANAGED_REDIS_URL:-}" ]; then
     say "Redis: using REDIS_URL from the environment"
     env_line REDIS_URL "$REDIS_URL"
     return
@@ -141,6 +144,7 @@ start_redis() {
     redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "Redis did not start (log: $dir/redis.log)"
   fi
   env_line REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
+  env_line DUKA_MANAGED_REDIS_URL "redis://127.0.0.1:$REDIS_PORT/0"
 }
 
 stop_all() {
@@ -169,7 +173,7 @@ main() {
     start)
       local with_redis=0
       [ "${2:-}" = "--redis" ] && with_redis=1
-      [ -n "${REDIS_URL:-}" ] && with_redis=1
+      [ -n "${REDIS_URL:-}" ] && [ "$REDIS_URL" != "${DUKA_MANAGED_REDIS_URL:-}" ] && with_redis=1
       : >"$ENV_FILE.tmp"
       chmod 600 "$ENV_FILE.tmp"
       start_postgres
