@@ -130,28 +130,34 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
     assert!(recovered, "the cache works again after Redis recovers");
 }
 
-/// The catalog listing through the Redis cache: cached, then fresh after invalidation.
+/// Catalog reads through the Redis cache: cached, then fresh after invalidation.
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn catalog_listing_is_cached_in_redis(pool: sqlx::PgPool) {
+async fn catalog_reads_are_cached_in_redis(pool: sqlx::PgPool) {
     use app::model::Currency;
     use app::server::catalog;
     let _serial = SERIAL.lock().await;
     let Some(url) = redis_url() else { return };
     let cache = connect(&url).await;
-    catalog::invalidate_listings(&cache).await; // other tests share this Redis
-    catalog::seed_demo_if_empty(&pool, Currency::Aed)
+    catalog::invalidate(&cache).await; // other runs share this Redis
+    catalog::seed(&pool, Currency::Aed, 12)
         .await
         .expect("seeds");
-    let first = catalog::list_active(&pool, &cache).await.expect("lists");
+    let first = catalog::home(&pool, &cache, Currency::Aed)
+        .await
+        .expect("home");
     sqlx::query("UPDATE products SET name = 'Renamed' WHERE slug = 'linen-shirt'")
         .execute(&pool)
         .await
         .expect("updates");
-    let cached = catalog::list_active(&pool, &cache).await.expect("lists");
+    let cached = catalog::home(&pool, &cache, Currency::Aed)
+        .await
+        .expect("home");
     assert_eq!(cached, first, "second read comes from Redis");
-    catalog::invalidate_listings(&cache).await;
-    let fresh = catalog::list_active(&pool, &cache).await.expect("lists");
-    assert!(fresh.iter().any(|p| p.name == "Renamed"));
+    catalog::invalidate(&cache).await;
+    let fresh = catalog::home(&pool, &cache, Currency::Aed)
+        .await
+        .expect("home");
+    assert!(fresh.new_arrivals.iter().any(|p| p.name == "Renamed"));
 }
 
 #[tokio::test]

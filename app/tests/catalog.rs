@@ -1,92 +1,159 @@
 //! The catalog domain against a real PostgreSQL, a fresh database per test.
 
-use app::model::{AppError, Currency, StockStatus};
+use app::model::{AppError, Currency, ListingQuery, StockStatus};
 use app::server::cache::Cache;
 use app::server::{catalog, Error};
 use sqlx::PgPool;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-fn not_found(result: Result<app::model::ProductDetail, Error>) -> bool {
+const SMALL: usize = 60;
+
+async fn seeded(pool: &PgPool, products: usize) {
+    catalog::seed(pool, Currency::Aed, products)
+        .await
+        .expect("seeds");
+}
+
+fn not_found<T: std::fmt::Debug>(result: Result<T, Error>) -> bool {
     matches!(result, Err(Error::App(AppError::NotFound)))
 }
 
+fn query(pairs: &[(&str, &str)]) -> ListingQuery {
+    ListingQuery::from_params(pairs.iter().copied(), Currency::Aed)
+}
+
+async fn listing(pool: &PgPool, slug: &str, pairs: &[(&str, &str)]) -> app::model::CollectionPage {
+    catalog::listing(pool, &Cache::memory(64), Currency::Aed, slug, &query(pairs))
+        .await
+        .expect("lists")
+}
+
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn seeding_adds_the_demo_catalog_once(pool: PgPool) {
-    let added = catalog::seed_demo_if_empty(&pool, Currency::Aed)
+async fn seeding_adds_the_catalog_once(pool: PgPool) {
+    let report = catalog::seed(&pool, Currency::Aed, SMALL)
         .await
         .expect("seeds");
-    assert_eq!(added, catalog::DEMO_PRODUCTS.len() as u64);
-    let again = catalog::seed_demo_if_empty(&pool, Currency::Aed)
+    assert_eq!(report.products, SMALL as u64);
+    assert_eq!(report.categories, 13);
+    assert!(
+        report.variants > SMALL as u64,
+        "options make several variants per product"
+    );
+    let again = catalog::seed(&pool, Currency::Aed, SMALL)
         .await
         .expect("seeds");
-    assert_eq!(again, 0, "a second seed must not add rows");
+    assert_eq!(again.products, 0, "a second seed must not add rows");
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn concurrent_seeding_inserts_one_catalog(pool: PgPool) {
-    let runs = (0..4).map(|_| {
-        let pool = pool.clone();
-        tokio::spawn(async move { catalog::seed_demo_if_empty(&pool, Currency::Zmw).await })
-    });
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { catalog::seed(&pool, Currency::Zmw, 30).await })
+        })
+        .collect();
     let mut total = 0;
     for run in runs {
-        total += run.await.expect("joins").expect("seeds");
+        total += run.await.expect("joins").expect("seeds").products;
     }
-    assert_eq!(total, catalog::DEMO_PRODUCTS.len() as u64);
+    assert_eq!(total, 30);
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
         .fetch_one(&pool)
         .await
         .expect("counts");
-    assert_eq!(rows, catalog::DEMO_PRODUCTS.len() as i64);
+    assert_eq!(rows, 30);
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn listing_shows_active_products_newest_first(pool: PgPool) {
-    catalog::seed_demo_if_empty(&pool, Currency::Aed)
+async fn home_shows_featured_new_arrivals_and_top_categories(pool: PgPool) {
+    seeded(&pool, SMALL).await;
+    let home = catalog::home(&pool, &Cache::memory(16), Currency::Aed)
         .await
-        .expect("seeds");
-    let list = catalog::list_active(&pool, &Cache::memory(16))
-        .await
-        .expect("lists");
-    let active = catalog::DEMO_PRODUCTS
-        .iter()
-        .filter(|p| p.5 == "active")
-        .count();
-    assert_eq!(list.len(), active);
-    assert!(
-        list.iter().all(|p| p.slug != "prayer-mat"),
-        "drafts are hidden"
+        .expect("home");
+    let featured: Vec<&str> = home.featured.iter().map(|p| p.slug.as_str()).collect();
+    assert_eq!(
+        featured,
+        [
+            "linen-shirt",
+            "copper-coffee-pot",
+            "silk-scarf",
+            "dates-gift-box"
+        ]
     );
-    // The demo's newest active product is the last active one in the list it was seeded from.
-    assert_eq!(list[0].slug, "beaded-bracelet");
-    assert_eq!(list.last().map(|p| p.slug.as_str()), Some("linen-shirt"));
-    let candle = list
+    assert_eq!(home.new_arrivals.len(), 8);
+    assert_eq!(home.new_arrivals[0].slug, "linen-shirt", "newest first");
+    let shirt = &home.new_arrivals[0];
+    assert_eq!(
+        (shirt.price.minor, shirt.price_varies),
+        (14_900, true),
+        "from AED 149, XL costs more"
+    );
+    let categories: Vec<&str> = home.categories.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(
+        categories,
+        ["clothing", "shoes", "accessories", "home", "food-gifts"]
+    );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn product_detail_has_options_variants_breadcrumbs_and_related(pool: PgPool) {
+    seeded(&pool, SMALL).await;
+    let cache = Cache::memory(16);
+    let shirt = catalog::product_by_slug(&pool, &cache, "linen-shirt")
+        .await
+        .expect("found");
+    let options: Vec<(&str, usize)> = shirt
+        .options
         .iter()
-        .find(|p| p.slug == "oud-candle")
-        .expect("listed");
-    assert_eq!(candle.stock, StockStatus::SoldOut);
-    let shirt = list
+        .map(|o| (o.name.as_str(), o.values.len()))
+        .collect();
+    assert_eq!(options, [("Size", 4), ("Colour", 2)]);
+    assert_eq!(shirt.variants.len(), 8);
+    let xl_sand = shirt
+        .variants
         .iter()
-        .find(|p| p.slug == "linen-shirt")
-        .expect("listed");
-    assert_eq!(shirt.price.minor, 14_900);
-    assert_eq!(shirt.price.currency, Currency::Aed);
+        .find(|v| v.values == ["XL", "Sand"])
+        .expect("XL Sand");
+    assert_eq!((xl_sand.price.minor, xl_sand.available), (15_900, 4));
+    let crumbs: Vec<&str> = shirt.breadcrumbs.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(crumbs, ["clothing", "shirts"]);
+    assert!(!shirt.related.is_empty() && shirt.related.len() <= 4);
+    assert!(shirt.related.iter().all(|p| p.slug != "linen-shirt"));
+    assert_eq!(
+        shirt.attributes,
+        [
+            ("colour".into(), "white".into()),
+            ("material".into(), "linen".into())
+        ]
+    );
+    // The default choice is the first variant in stock; a sold-out SKU can still be asked for.
+    assert_eq!(
+        shirt.select_variant(None, &[]).sku,
+        "DK-LINEN-SHIRT-S-WHITE"
+    );
+    assert_eq!(
+        shirt
+            .select_variant(Some("DK-LINEN-SHIRT-XL-WHITE"), &[])
+            .stock(),
+        StockStatus::SoldOut
+    );
+
+    let tote = catalog::product_by_slug(&pool, &cache, "chitenge-tote")
+        .await
+        .expect("found");
+    assert!(tote.options.is_empty());
+    assert_eq!(tote.variants.len(), 1);
+    assert!(tote.variants[0].values.is_empty());
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn product_lookup_hides_drafts_archived_and_bad_slugs(pool: PgPool) {
-    catalog::seed_demo_if_empty(&pool, Currency::Usd)
-        .await
-        .expect("seeds");
-    let sandals = catalog::product_by_slug(&pool, "leather-sandals")
-        .await
-        .expect("found");
-    assert_eq!(sandals.name, "Leather Sandals");
-    assert_eq!(sandals.available, 3);
-    assert_eq!(sandals.stock, StockStatus::LowStock);
-    assert_eq!(sandals.price.currency, Currency::Usd);
-
+    seeded(&pool, 12).await;
+    let cache = Cache::memory(16);
     assert!(
-        not_found(catalog::product_by_slug(&pool, "prayer-mat").await),
+        not_found(catalog::product_by_slug(&pool, &cache, "prayer-mat").await),
         "draft"
     );
     sqlx::query("UPDATE products SET status = 'archived' WHERE slug = 'silk-scarf'")
@@ -94,14 +161,11 @@ async fn product_lookup_hides_drafts_archived_and_bad_slugs(pool: PgPool) {
         .await
         .expect("archives");
     assert!(
-        not_found(catalog::product_by_slug(&pool, "silk-scarf").await),
+        not_found(catalog::product_by_slug(&pool, &cache, "silk-scarf").await),
         "archived"
     );
-    assert!(
-        not_found(catalog::product_by_slug(&pool, "no-such-thing").await),
-        "unknown"
-    );
     for bad in [
+        "no-such-thing",
         "",
         "../etc/passwd",
         "Linen-Shirt",
@@ -109,97 +173,359 @@ async fn product_lookup_hides_drafts_archived_and_bad_slugs(pool: PgPool) {
         &"x".repeat(500),
     ] {
         assert!(
-            not_found(catalog::product_by_slug(&pool, bad).await),
+            not_found(catalog::product_by_slug(&pool, &cache, bad).await),
             "{bad:?}"
         );
     }
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn cached_listing_changes_only_after_invalidation(pool: PgPool) {
-    catalog::seed_demo_if_empty(&pool, Currency::Aed)
+async fn collections_include_descendant_categories(pool: PgPool) {
+    seeded(&pool, SMALL).await;
+    let clothing = listing(&pool, "clothing", &[]).await;
+    assert_eq!(clothing.category.name, "Clothing");
+    let children: Vec<&str> = clothing
+        .category
+        .children
+        .iter()
+        .map(|c| c.slug.as_str())
+        .collect();
+    assert_eq!(children, ["shirts", "dresses", "traditional"]);
+    let slugs: Vec<&str> = clothing
+        .listing
+        .products
+        .iter()
+        .map(|p| p.slug.as_str())
+        .collect();
+    assert!(
+        slugs.contains(&"linen-shirt") && slugs.contains(&"cotton-thobe"),
+        "{slugs:?}"
+    );
+    let shirts = listing(&pool, "shirts", &[]).await;
+    assert_eq!(
+        shirts
+            .category
+            .ancestors
+            .iter()
+            .map(|c| c.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["clothing"]
+    );
+    assert!(shirts.listing.total < clothing.listing.total);
+    let raw: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT p.id) FROM products p JOIN product_categories pc ON pc.product_id = p.id
+         JOIN categories c ON c.id = pc.category_id
+         WHERE p.status = 'active' AND c.slug IN ('clothing', 'shirts', 'dresses', 'traditional')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!(clothing.listing.total, raw as u64);
+    assert!(not_found(
+        catalog::listing(
+            &pool,
+            &Cache::memory(4),
+            Currency::Aed,
+            "nope",
+            &ListingQuery::default()
+        )
         .await
-        .expect("seeds");
-    let cache = Cache::memory(16);
-    let price = |list: &[app::model::ProductSummary]| {
-        list.iter()
-            .find(|p| p.slug == "linen-shirt")
-            .map(|p| p.price.minor)
-    };
-    let first = catalog::list_active(&pool, &cache).await.expect("lists");
-    assert_eq!(price(&first), Some(14_900));
+    ));
+}
 
-    sqlx::query("UPDATE products SET price_minor = 12900 WHERE slug = 'linen-shirt'")
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn sorting_filtering_and_facets(pool: PgPool) {
+    seeded(&pool, 300).await;
+    let prices = |page: &app::model::CollectionPage| {
+        page.listing
+            .products
+            .iter()
+            .map(|p| p.price.minor)
+            .collect::<Vec<_>>()
+    };
+
+    let asc = listing(
+        &pool,
+        "clothing",
+        &[("sort", "price-asc"), ("per_page", "96")],
+    )
+    .await;
+    let p = prices(&asc);
+    assert!(p.windows(2).all(|w| w[0] <= w[1]), "{p:?}");
+    let desc = listing(&pool, "clothing", &[("sort", "price-desc")]).await;
+    let p = prices(&desc);
+    assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+    let by_name = listing(&pool, "clothing", &[("sort", "name")]).await;
+    let names: Vec<&str> = by_name
+        .listing
+        .products
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+
+    let ranged = listing(
+        &pool,
+        "clothing",
+        &[("min", "100"), ("max", "200"), ("per_page", "96")],
+    )
+    .await;
+    assert!(ranged.listing.total > 0);
+    assert!(prices(&ranged)
+        .iter()
+        .all(|&m| (10_000..=20_000).contains(&m)));
+
+    let in_stock = listing(&pool, "home", &[("in_stock", "1"), ("per_page", "96")]).await;
+    assert!(in_stock
+        .listing
+        .products
+        .iter()
+        .all(|p| p.stock != StockStatus::SoldOut));
+    let all_home = listing(&pool, "home", &[("per_page", "96")]).await;
+    assert!(
+        all_home
+            .listing
+            .products
+            .iter()
+            .any(|p| p.stock == StockStatus::SoldOut),
+        "the demo has a sold-out candle"
+    );
+
+    // Facets count what the filters would show.
+    let material = all_home
+        .listing
+        .facets
+        .iter()
+        .find(|f| f.key == "material")
+        .expect("material facet");
+    let first = &material.values[0];
+    let filtered = listing(
+        &pool,
+        "home",
+        &[("f.material", &first.value), ("per_page", "96")],
+    )
+    .await;
+    assert_eq!(filtered.listing.total, first.count);
+    assert!(filtered.listing.total > 0);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn pagination_edges(pool: PgPool) {
+    seeded(&pool, 200).await;
+    let first = listing(&pool, "clothing", &[("per_page", "10")]).await;
+    let total = first.listing.total;
+    assert!(total > 20);
+    let pages = first.listing.page_count();
+    // Page 0 and junk are page 1.
+    assert_eq!(
+        listing(&pool, "clothing", &[("page", "0"), ("per_page", "10")])
+            .await
+            .listing
+            .products,
+        first.listing.products
+    );
+    // Past the end shows the last page, which holds the remainder.
+    let past = listing(&pool, "clothing", &[("page", "9999"), ("per_page", "10")]).await;
+    assert_eq!(past.listing.query.page, pages);
+    let remainder = total as usize - (pages as usize - 1) * 10;
+    assert_eq!(past.listing.products.len(), remainder);
+    // Pages do not overlap and cover everything.
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=pages {
+        let p = listing(
+            &pool,
+            "clothing",
+            &[("page", &page.to_string()), ("per_page", "10")],
+        )
+        .await;
+        for product in p.listing.products {
+            assert!(seen.insert(product.slug), "a product on two pages");
+        }
+    }
+    assert_eq!(seen.len() as u64, total);
+    // Huge page sizes are clamped.
+    let huge = listing(&pool, "clothing", &[("per_page", "1000000")]).await;
+    assert_eq!(huge.listing.query.per_page, app::model::MAX_PER_PAGE);
+    assert!(huge.listing.products.len() <= app::model::MAX_PER_PAGE as usize);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn listing_columns_follow_variant_changes(pool: PgPool) {
+    seeded(&pool, 12).await;
+    let summary = |pool: PgPool| async move {
+        sqlx::query_as::<_, (Option<i64>, Option<i64>, bool)>(
+            "SELECT price_min_minor, price_max_minor, in_stock FROM products WHERE slug = 'silk-scarf'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("reads")
+    };
+    assert_eq!(
+        summary(pool.clone()).await,
+        (Some(12_000), Some(13_500), true)
+    );
+    sqlx::query("UPDATE variants SET stock = 0 WHERE product_id = (SELECT id FROM products WHERE slug = 'silk-scarf')")
         .execute(&pool)
         .await
         .expect("updates");
-    let cached = catalog::list_active(&pool, &cache).await.expect("lists");
-    assert_eq!(price(&cached), Some(14_900), "served from the cache");
+    assert!(!summary(pool.clone()).await.2, "no variant in stock");
+    sqlx::query("UPDATE variants SET price_minor = 9000 WHERE sku = 'DK-SILK-SCARF-INDIGO'")
+        .execute(&pool)
+        .await
+        .expect("updates");
+    assert_eq!(summary(pool.clone()).await.0, Some(9_000));
+    sqlx::query("DELETE FROM variants WHERE sku = 'DK-SILK-SCARF-ROSE'")
+        .execute(&pool)
+        .await
+        .expect("deletes");
+    assert_eq!(summary(pool.clone()).await.1, Some(12_000));
+}
 
-    catalog::invalidate_listings(&cache).await;
-    let fresh = catalog::list_active(&pool, &cache).await.expect("lists");
-    assert_eq!(
-        price(&fresh),
-        Some(12_900),
-        "invalidation shows the new price"
-    );
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn cached_reads_change_only_after_invalidation(pool: PgPool) {
+    seeded(&pool, 12).await;
+    let cache = Cache::memory(64);
+    let price = |p: &app::model::ProductDetail| p.variants[0].price.minor;
+    let first = catalog::product_by_slug(&pool, &cache, "chitenge-tote")
+        .await
+        .expect("found");
+    assert_eq!(price(&first), 6_500);
+    sqlx::query("UPDATE variants SET price_minor = 5900 WHERE sku = 'DK-CHITENGE-TOTE'")
+        .execute(&pool)
+        .await
+        .expect("updates");
+    let cached = catalog::product_by_slug(&pool, &cache, "chitenge-tote")
+        .await
+        .expect("found");
+    assert_eq!(price(&cached), 6_500, "served from the cache");
+    catalog::invalidate(&cache).await;
+    let fresh = catalog::product_by_slug(&pool, &cache, "chitenge-tote")
+        .await
+        .expect("found");
+    assert_eq!(price(&fresh), 5_900, "invalidation shows the new price");
+    let bags = catalog::listing(
+        &pool,
+        &cache,
+        Currency::Aed,
+        "bags",
+        &ListingQuery::default(),
+    )
+    .await
+    .expect("lists");
+    let tote = bags
+        .listing
+        .products
+        .iter()
+        .find(|p| p.slug == "chitenge-tote")
+        .expect("listed");
+    assert_eq!(tote.price.minor, 5_900, "listings too");
 }
 
 /// The database refuses what the code must never write, whatever the code does.
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn constraints_guard_prices_stock_and_slugs(pool: PgPool) {
-    async fn insert(
-        pool: &PgPool,
-        slug: &str,
-        price: i64,
-        stock: i32,
-        currency: &str,
-    ) -> Option<String> {
-        sqlx::query(
-            "INSERT INTO products (slug, name, price_minor, currency, stock, status) VALUES ($1, 'X', $2, $3, $4, 'active')",
-        )
-        .bind(slug)
-        .bind(price)
-        .bind(currency)
-        .bind(stock)
-        .execute(pool)
-        .await
-        .err()
-        .and_then(|e| e.as_database_error().and_then(|d| d.constraint().map(str::to_owned)))
+async fn constraints_guard_prices_stock_skus_and_the_tree(pool: PgPool) {
+    seeded(&pool, 12).await;
+    async fn violated(pool: &PgPool, sql: &str) -> Option<String> {
+        sqlx::query(sql).execute(pool).await.err().and_then(|e| {
+            e.as_database_error()
+                .and_then(|d| d.constraint().map(str::to_owned))
+        })
     }
-    assert_eq!(insert(&pool, "ok-product", 100, 1, "AED").await, None);
-    assert_eq!(
-        insert(&pool, "ok-product", 100, 1, "AED").await.as_deref(),
-        Some("products_slug_key")
-    );
-    assert_eq!(
-        insert(&pool, "neg-price", -1, 1, "AED").await.as_deref(),
-        Some("products_price_non_negative")
-    );
-    assert_eq!(
-        insert(&pool, "neg-stock", 1, -1, "AED").await.as_deref(),
-        Some("products_stock_non_negative")
-    );
-    assert_eq!(
-        insert(&pool, "Bad Slug", 1, 1, "AED").await.as_deref(),
-        Some("products_slug_format")
-    );
-    assert_eq!(
-        insert(&pool, "bad-currency", 1, 1, "aed").await.as_deref(),
-        Some("products_currency_supported")
-    );
-    assert_eq!(
-        insert(&pool, "eur-product", 1, 1, "EUR").await.as_deref(),
-        Some("products_currency_supported")
-    );
+    let tote = "(SELECT id FROM products WHERE slug = 'chitenge-tote')";
+    let cases = [
+        (format!("INSERT INTO variants (product_id, sku, option_key, price_minor, currency) VALUES ({tote}, 'DK-CHITENGE-TOTE', '9', 1, 'AED')"), "variants_sku_key"),
+        (format!("INSERT INTO variants (product_id, sku, price_minor, currency) VALUES ({tote}, 'NEW-SKU', 1, 'AED')"), "variants_combination_key"),
+        ("UPDATE variants SET price_minor = -1 WHERE sku = 'DK-CHITENGE-TOTE'".into(), "variants_price_non_negative"),
+        ("UPDATE variants SET compare_at_minor = price_minor WHERE sku = 'DK-CHITENGE-TOTE'".into(), "variants_compare_at_above_price"),
+        ("UPDATE variants SET stock = stock - 1000 WHERE sku = 'DK-CHITENGE-TOTE'".into(), "variants_stock_non_negative"),
+        ("UPDATE variants SET currency = 'EUR' WHERE sku = 'DK-CHITENGE-TOTE'".into(), "variants_currency_supported"),
+        ("UPDATE variants SET sku = 'has space' WHERE sku = 'DK-CHITENGE-TOTE'".into(), "variants_sku_format"),
+        ("UPDATE products SET attributes = '[1]' WHERE slug = 'chitenge-tote'".into(), "products_attributes_object"),
+        ("UPDATE categories SET parent_id = (SELECT id FROM categories WHERE slug = 'shirts') WHERE slug = 'clothing'".into(), "categories_no_cycle"),
+        ("UPDATE categories SET parent_id = id WHERE slug = 'shoes'".into(), "categories_no_cycle"),
+        ("INSERT INTO categories (slug, name) VALUES ('shoes', 'Again')".into(), "categories_slug_key"),
+        ("INSERT INTO products (slug, name) VALUES ('Bad Slug', 'X')".into(), "products_slug_format"),
+    ];
+    for (sql, constraint) in cases {
+        assert_eq!(
+            violated(&pool, &sql).await.as_deref(),
+            Some(constraint),
+            "{sql}"
+        );
+    }
+}
 
-    // A stock decrement past zero is refused by the check, not silently clamped.
-    let err = sqlx::query("UPDATE products SET stock = stock - 2 WHERE slug = 'ok-product'")
-        .execute(&pool)
-        .await
-        .expect_err("stock would go negative");
-    assert_eq!(
-        err.as_database_error().and_then(|d| d.constraint()),
-        Some("products_stock_non_negative")
+/// Counts the SQL statements sqlx runs on this thread (it logs each under `sqlx::query`).
+#[derive(Clone, Default)]
+struct QueryCounter(Arc<AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+async fn queries_for<F, Fut>(f: F) -> usize
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use tracing_subscriber::layer::SubscriberExt;
+    let counter = QueryCounter::default();
+    let subscriber = tracing_subscriber::registry().with(counter.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    f().await;
+    counter.0.load(Ordering::SeqCst)
+}
+
+/// No N+1: a product page and a listing page take the same small number of queries whether
+/// the catalog has 12 products or 400.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn pages_take_a_fixed_number_of_queries(pool: PgPool) {
+    seeded(&pool, 12).await;
+    let count = |pool: PgPool| async move {
+        let product = queries_for(|| async {
+            let cache = Cache::memory(4); // cold: every read goes to the database
+            catalog::product_by_slug(&pool, &cache, "linen-shirt")
+                .await
+                .expect("found");
+        })
+        .await;
+        let collection = queries_for(|| async {
+            listing(&pool, "clothing", &[("sort", "price-asc")]).await;
+        })
+        .await;
+        (product, collection)
+    };
+    let small = count(pool.clone()).await;
+    // Grow the catalog (the seed skips a non-empty store, so add products by hand).
+    sqlx::query(
+        "INSERT INTO products (slug, name, status) SELECT 'extra-' || g, 'Extra ' || g, 'active' FROM generate_series(1, 400) g",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    sqlx::query(
+        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'EXTRA-' || id, 1000 + id, 'AED', 5 FROM products WHERE slug LIKE 'extra-%'",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    sqlx::query(
+        "INSERT INTO product_categories (product_id, category_id)
+         SELECT p.id, c.id FROM products p, categories c WHERE p.slug LIKE 'extra-%' AND c.slug = 'shirts'",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    let large = count(pool.clone()).await;
+    assert!(
+        small.0 > 0 && small.1 > 0,
+        "the counter sees queries: {small:?}"
     );
+    assert_eq!(small, large, "query counts must not grow with the catalog");
+    assert!(small.0 <= 5 && small.1 <= 5, "{small:?}");
 }

@@ -13,62 +13,78 @@ function watchConsole(page: Page): string[] {
   return problems;
 }
 
-test("home page lists the seeded active products and hides drafts", async ({ page }) => {
+const hydrated = (page: Page) => expect(page.locator(".variant-picker[data-hydrated='true']")).toHaveCount(1);
+const quantity = (page: Page) => page.getByLabel("Quantity", { exact: true });
+
+test("home page shows featured products, new arrivals and categories, not drafts", async ({ page }) => {
   const problems = watchConsole(page);
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1, name: "New arrivals" })).toBeVisible();
-  const cards = page.locator(".product-card");
-  await expect(cards).toHaveCount(11);
-  await expect(page.getByRole("link", { name: /Linen Shirt/ })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "Featured" })).toBeVisible();
+  await expect(page.locator(".shelf").last().locator(".product-card")).toHaveCount(8);
+  await expect(page.getByRole("navigation", { name: "Categories" }).getByRole("link", { name: "Clothing" })).toBeVisible();
   await expect(page.getByText("Travel Prayer Mat")).toHaveCount(0);
-  await expect(page.locator(".product-card", { hasText: "Oud Candle" })).toContainText("Sold out");
+  await expect(page.locator(".product-card", { hasText: "Oud Candle" }).first()).toContainText("Sold out");
   expect(problems).toEqual([]);
 });
 
-test("a product page opens from the listing and the stepper works after hydration", async ({ page }) => {
+test("browse a category, filter it, open a product and choose a variant", async ({ page }) => {
   const problems = watchConsole(page);
-  const wasm = page.waitForResponse((r) => r.url().includes("/pkg/") && r.url().endsWith(".wasm"));
   await page.goto("/");
-  await page.getByRole("link", { name: /Linen Shirt/ }).click();
+  await page.getByRole("navigation", { name: "Categories" }).getByRole("link", { name: "Clothing" }).click();
+  await expect(page).toHaveURL(/\/collections\/clothing$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Clothing" })).toBeVisible();
+
+  // A facet link narrows the listing and records it in the URL.
+  await page.locator(".facet a", { hasText: /^linen \(\d+\)$/ }).click();
+  await expect(page).toHaveURL(/f\.material=linen/);
+  const names = await page.locator(".product-card .product-name").allTextContents();
+  expect(names.length).toBeGreaterThan(0);
+  for (const name of names) expect(name.toLowerCase()).toContain("linen");
+
+  const wasm = page.waitForResponse((r) => r.url().includes("/pkg/") && r.url().endsWith(".wasm"));
+  await page.getByRole("link", { name: /Linen Shirt/ }).first().click();
   await expect(page).toHaveURL(/\/products\/linen-shirt$/);
   await expect(page.getByRole("heading", { level: 1, name: "Linen Shirt" })).toBeVisible();
-  await expect(page.locator(".price").first()).toHaveText("AED 149.00");
-  await expect(page).toHaveTitle(/^Linen Shirt · /);
+  await expect(page.locator(".variant-picker .amount")).toHaveText("AED 149.00");
   expect((await wasm).status()).toBe(200);
+  await hydrated(page);
 
-  // The island marks itself once hydrated; until then its buttons would do nothing.
-  await expect(page.locator(".quantity[data-hydrated='true']")).toHaveCount(1);
-  const input = page.getByLabel("Quantity", { exact: true });
+  // XL costs more; XL in White is sold out; XL in Sand has 4.
+  await page.getByText("XL", { exact: true }).click();
+  await expect(page.locator(".variant-picker .amount")).toHaveText("AED 159.00");
+  await expect(page.locator(".variant-picker .stock")).toHaveText("Sold out");
+  await expect(quantity(page)).toBeHidden();
+  await page.getByText("Sand", { exact: true }).click();
+  await expect(page.locator(".variant-picker .stock")).toHaveText("Only a few left");
+  await expect(page).toHaveURL(/variant=DK-LINEN-SHIRT-XL-SAND/);
+  await expect(quantity(page)).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test("the quantity stays within the chosen variant's stock", async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto("/products/leather-sandals"); // size 40: 3 left, 42: 2 left
+  await hydrated(page);
   const more = page.getByRole("button", { name: "Increase quantity" });
   const less = page.getByRole("button", { name: "Decrease quantity" });
-  await expect(input).toHaveValue("1");
+  await expect(quantity(page)).toHaveValue("1");
   await expect(less).toBeDisabled();
   await more.click();
   await more.click();
-  await expect(input).toHaveValue("3");
-  await less.click();
-  await expect(input).toHaveValue("2");
-  expect(problems).toEqual([]);
-});
-
-test("the stepper stops at the stock available", async ({ page }) => {
-  const problems = watchConsole(page);
-  await page.goto("/products/leather-sandals"); // 3 in stock
-  await expect(page.locator(".quantity[data-hydrated='true']")).toHaveCount(1);
-  const more = page.getByRole("button", { name: "Increase quantity" });
-  for (let i = 0; i < 2; i++) await more.click();
-  await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("3");
+  await expect(quantity(page)).toHaveValue("3");
   await expect(more).toBeDisabled();
-  // Typing past the limit is clamped back.
-  await page.getByLabel("Quantity", { exact: true }).fill("99");
-  await page.getByLabel("Quantity", { exact: true }).blur();
-  await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("3");
+  await page.getByText("42", { exact: true }).click();
+  await expect(quantity(page)).toHaveValue("2");
+  await quantity(page).fill("99");
+  await quantity(page).blur();
+  await expect(quantity(page)).toHaveValue("2");
   expect(problems).toEqual([]);
 });
 
-test("unknown products and pages answer a real 404 page", async ({ page }) => {
-  for (const path of ["/products/no-such-thing", "/products/prayer-mat", "/no/such/page"]) {
+test("unknown products, categories and pages answer a real 404 page", async ({ page }) => {
+  for (const path of ["/products/no-such-thing", "/products/prayer-mat", "/collections/nope", "/no/such/page"]) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
     await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
@@ -78,11 +94,30 @@ test("unknown products and pages answer a real 404 page", async ({ page }) => {
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("pages render and the quantity is a plain input", async ({ page }) => {
+  test("the variant picker is a form that reloads on the chosen variant", async ({ page }) => {
     await page.goto("/");
-    await page.getByRole("link", { name: /Ceramic Mug/ }).click();
-    await expect(page.getByRole("heading", { level: 1, name: "Ceramic Mug" })).toBeVisible();
-    await expect(page.getByLabel("Quantity", { exact: true })).toHaveValue("1");
+    await page.getByRole("link", { name: /Leather Sandals/ }).first().click();
+    await expect(page.getByRole("heading", { level: 1, name: "Leather Sandals" })).toBeVisible();
+    await expect(quantity(page)).toHaveValue("1");
     await expect(page.getByRole("button", { name: "Increase quantity" })).toBeHidden();
+    await page.getByText("42", { exact: true }).click();
+    await page.getByRole("button", { name: "Show this option" }).click();
+    await expect(page).toHaveURL(/Size=42/);
+    await expect(page.getByRole("radio", { name: "42" })).toBeChecked();
+    await expect(quantity(page)).toHaveAttribute("max", "2");
+  });
+
+  test("collection filters and sort work as a plain form", async ({ page }) => {
+    await page.goto("/collections/clothing");
+    await page.getByLabel("Sort by").selectOption("price-asc");
+    await page.getByLabel("In stock only").check();
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page).toHaveURL(/sort=price-asc/);
+    await expect(page).toHaveURL(/in_stock=1/);
+    const prices = await page.locator(".product-card .price").allTextContents();
+    const amounts = prices.map((p) => Number(p.replace(/[^0-9.]/g, "")));
+    expect(amounts.length).toBeGreaterThan(1);
+    expect([...amounts].sort((a, b) => a - b)).toEqual(amounts);
+    await expect(page.locator(".product-card .stock", { hasText: "Sold out" })).toHaveCount(0);
   });
 });

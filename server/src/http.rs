@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     let store = StoreInfo {
         name: state.settings.store.name.clone(),
         currency: state.settings.store.currency,
+        base_url: state.settings.site.public_url.clone(),
     };
     let context = {
         let state = state.clone();

@@ -13,7 +13,8 @@ Usage: duka [COMMAND]
 Commands:
   serve          Run the store (the default)
   migrate        Apply database migrations and exit
-  seed           Add the demo catalog if the store has no products, then exit
+  seed [--products N]
+                 Add a demo catalog of N products (default 48) if the store has none, then exit
   check-config   Validate Leptos.toml and the environment, then exit
   help           Show this message
 
@@ -23,9 +24,12 @@ variables. DATABASE_URL is required; REDIS_URL is optional. See the README.";
 enum Command {
     Serve,
     Migrate,
-    Seed,
+    Seed { products: usize },
     CheckConfig,
 }
+
+/// The most products `duka seed` makes: enough for benchmarks, bounded for memory.
+const MAX_SEED_PRODUCTS: usize = 1_000_000;
 
 fn parse_args() -> Result<Option<Command>, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,7 +41,15 @@ fn parse_args() -> Result<Option<Command>, String> {
     {
         [] | ["serve"] => Ok(Some(Command::Serve)),
         ["migrate"] => Ok(Some(Command::Migrate)),
-        ["seed"] => Ok(Some(Command::Seed)),
+        ["seed"] => Ok(Some(Command::Seed { products: 48 })),
+        ["seed", "--products", n] => match n.parse::<usize>() {
+            Ok(products) if (1..=MAX_SEED_PRODUCTS).contains(&products) => {
+                Ok(Some(Command::Seed { products }))
+            }
+            _ => Err(format!(
+                "--products takes a number from 1 to {MAX_SEED_PRODUCTS}, not {n:?}"
+            )),
+        },
         ["check-config"] => Ok(Some(Command::CheckConfig)),
         ["help"] | ["--help"] | ["-h"] => Ok(None),
         ["--version"] | ["-V"] => {
@@ -122,17 +134,24 @@ async fn run(command: Command) -> Result<(), StartupError> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { products } => {
             let currency = settings.store.currency;
             let state = build_state(settings).await?;
-            let added = catalog::seed_demo_if_empty(&state.db, currency)
+            let started = std::time::Instant::now();
+            let report = catalog::seed(&state.db, currency, products)
                 .await
                 .map_err(|e| StartupError::Other(format!("seeding failed: {e}")))?;
-            catalog::invalidate_listings(&state.cache).await;
-            if added == 0 {
+            catalog::invalidate(&state.cache).await;
+            if report.products == 0 {
                 println!("seed: the store already has products; nothing added");
             } else {
-                println!("seed: added {added} demo products priced in {currency}");
+                println!(
+                    "seed: added {} categories, {} products, {} variants priced in {currency} in {:.1}s",
+                    report.categories,
+                    report.products,
+                    report.variants,
+                    started.elapsed().as_secs_f64()
+                );
             }
             Ok(())
         }

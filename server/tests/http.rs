@@ -58,7 +58,7 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
 }
 
 async fn seeded_app(pool: PgPool, site: &Site) -> Router {
-    catalog::seed_demo_if_empty(&pool, Currency::Aed)
+    catalog::seed(&pool, Currency::Aed, 40)
         .await
         .expect("seeds");
     duka_server::router(state(pool, &site.0, false))
@@ -121,7 +121,10 @@ async fn home_page_lists_active_products(pool: PgPool) {
     );
     assert!(body.contains("Test Souq"), "store name in the page");
     assert!(body.contains("Linen Shirt"));
-    assert!(body.contains("AED 149.00"));
+    assert!(
+        body.contains("From AED 149.00"),
+        "variants at different prices"
+    );
     assert!(body.contains(r#"href="/products/linen-shirt""#));
     assert!(!body.contains("Travel Prayer Mat"), "draft hidden");
     // Islands mode: the page loads the hydration script but has no island on the home page.
@@ -129,10 +132,22 @@ async fn home_page_lists_active_products(pool: PgPool) {
         body.contains("/pkg/duka"),
         "hydration scripts are referenced"
     );
+    assert!(
+        !body.contains("<leptos-island"),
+        "no island on the home page"
+    );
+    assert!(
+        body.contains(r#"href="/collections/clothing""#),
+        "top categories"
+    );
+    assert!(
+        body.contains(r#"<link href="http://127.0.0.1:3000/" rel="canonical">"#),
+        "{body}"
+    );
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
-async fn product_page_renders_with_its_island(pool: PgPool) {
+async fn product_page_renders_with_its_island_and_structured_data(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
     let (status, _, body) = get(&app, "/products/leather-sandals").await;
@@ -142,18 +157,107 @@ async fn product_page_renders_with_its_island(pool: PgPool) {
         body.contains("<title>Leather Sandals · Test Souq</title>"),
         "{body}"
     );
-    assert!(body.contains("Only a few left"));
+    assert!(body.contains("Only a few left"), "size 40 has 3 left");
     assert!(
         body.contains("<leptos-island"),
-        "the quantity stepper is an island"
+        "the variant picker is an island"
     );
-    assert!(body.contains(r#"max="3""#), "stepper limited to stock");
+    assert!(
+        body.contains(r#"max="3""#),
+        "quantity limited to the variant's stock"
+    );
+    assert!(body.contains(
+        r#"<link href="http://127.0.0.1:3000/products/leather-sandals" rel="canonical">"#
+    ));
+    assert!(
+        body.contains(r#"<meta property="og:type" content="product">"#),
+        "{body}"
+    );
+    assert!(body.contains(r#""@type":"Product""#) && body.contains(r#""@type":"BreadcrumbList""#));
+    assert!(
+        body.contains(r#""availability":"https://schema.org/OutOfStock""#),
+        "size 41 is sold out"
+    );
+    assert!(body.contains(r#""priceCurrency":"AED""#));
+    assert!(
+        body.contains(r#"<a href="/collections/shoes">Shoes</a>"#),
+        "breadcrumb"
+    );
 
-    // Sold out: no stepper.
+    // Choosing a variant through the URL, as the no-JavaScript form does.
+    let (status, _, body) = get(&app, "/products/leather-sandals?Size=42").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"value="42" checked"#), "{body}");
+    assert!(body.contains(r#"max="2""#), "size 42 has 2");
+    let (_, _, body) = get(&app, "/products/linen-shirt?variant=DK-LINEN-SHIRT-XL-SAND").await;
+    assert!(body.contains("AED 159.00"), "the XL price");
+    let (_, _, body) = get(
+        &app,
+        "/products/linen-shirt?variant=DK-LINEN-SHIRT-XL-WHITE",
+    )
+    .await;
+    assert!(body.contains("Sold out"));
+
+    // A single-variant product still gets its price and quantity.
     let (status, _, body) = get(&app, "/products/oud-candle").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Sold out"));
-    assert!(!body.contains("<leptos-island"), "{body}");
+    assert!(body.contains("AED 99.00"));
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn collection_pages_filter_sort_and_paginate_through_the_url(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let (status, _, body) = get(&app, "/collections/clothing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("<h1 class=\"page-title\">Clothing</h1>"),
+        "{body}"
+    );
+    assert!(body.contains("Linen Shirt"));
+    assert!(
+        body.contains(r#"href="/collections/shirts""#),
+        "subcategories"
+    );
+    assert!(body
+        .contains(r#"<link href="http://127.0.0.1:3000/collections/clothing" rel="canonical">"#));
+    assert!(!body.contains("noindex"), "the plain listing is indexable");
+
+    let (status, _, body) = get(
+        &app,
+        "/collections/clothing?f.material=linen&sort=price-asc",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains(r#"<meta name="robots" content="noindex, follow">"#),
+        "filtered pages are not indexed"
+    );
+    assert!(body.contains("Linen Shirt"));
+    assert!(!body.contains("Cotton Thobe"), "filtered out");
+
+    let (status, _, body) = get(&app, "/collections/clothing?per_page=2&page=999").await;
+    assert_eq!(status, StatusCode::OK, "past the end shows the last page");
+    assert!(body.contains("rel=\"prev\""), "{body}");
+    for junk in [
+        "?page=-1",
+        "?per_page=99999999",
+        "?min=abc&max=%00",
+        "?sort=%3Cscript%3E",
+        "?f.%3Cx%3E=1",
+    ] {
+        let (status, _, body) = get(&app, &format!("/collections/clothing{junk}")).await;
+        assert_eq!(status, StatusCode::OK, "{junk}");
+        assert!(
+            !body.contains("<script>") && !body.contains("<x>"),
+            "{junk}"
+        );
+    }
+    assert_eq!(
+        get(&app, "/collections/no-such-category").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
@@ -182,8 +286,15 @@ async fn unknown_hidden_and_malformed_products_are_404(pool: PgPool) {
 async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     let site = Site::new();
     sqlx::query(
-        "INSERT INTO products (slug, name, description, price_minor, currency, stock, status)
-         VALUES ('xss', '</title><img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 100, 'AED', 5, 'active')",
+        "INSERT INTO products (slug, name, description, status)
+         VALUES ('xss', '</title><img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 'active')",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    sqlx::query(
+        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'XSS-1', 100, 'AED', 5 FROM products WHERE slug = 'xss'",
     )
     .execute(&pool)
     .await
@@ -281,8 +392,9 @@ async fn server_functions_answer_with_typed_errors(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(json["name"], "Linen Shirt");
-    assert_eq!(json["price"]["minor"], 14_900);
-    assert_eq!(json["price"]["currency"], "AED");
+    assert_eq!(json["variants"][0]["price"]["minor"], 14_900);
+    assert_eq!(json["variants"][0]["price"]["currency"], "AED");
+    assert_eq!(json["options"][0]["name"], "Size");
 
     let (status, _, body) = send(&app, post("slug=no-such-thing")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");

@@ -1,13 +1,26 @@
-use crate::model::{AppError, ProductDetail, ProductSummary};
+use crate::model::{AppError, CollectionPage, HomeContent, ListingQuery, ProductDetail};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
-/// Active products for the storefront's home page.
+/// The home page's shelves and top-level categories.
 #[server]
-pub async fn list_products() -> Result<Vec<ProductSummary>, AppError> {
+pub async fn get_home() -> Result<HomeContent, AppError> {
     use crate::server::{catalog, in_span, state};
-    in_span("list_products", async {
+    in_span("get_home", async {
         let state = state()?;
-        Ok(catalog::list_active(&state.db, &state.cache).await?)
+        Ok(catalog::home(&state.db, &state.cache, state.settings.store.currency).await?)
+    })
+    .await
+}
+
+/// A category and one page of its products, filtered and sorted.
+#[server(input = Json)]
+pub async fn get_collection(slug: String, query: ListingQuery) -> Result<CollectionPage, AppError> {
+    use crate::server::{catalog, in_span, state};
+    in_span("get_collection", async move {
+        let state = state()?;
+        let currency = state.settings.store.currency;
+        Ok(catalog::listing(&state.db, &state.cache, currency, &slug, &query).await?)
     })
     .await
 }
@@ -18,7 +31,7 @@ pub async fn get_product(slug: String) -> Result<ProductDetail, AppError> {
     use crate::server::{catalog, in_span, state};
     in_span("get_product", async move {
         let state = state()?;
-        Ok(catalog::product_by_slug(&state.db, &slug).await?)
+        Ok(catalog::product_by_slug(&state.db, &state.cache, &slug).await?)
     })
     .await
 }

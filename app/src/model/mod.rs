@@ -2,11 +2,18 @@
 //! compiles to wasm32.
 
 mod error;
+mod listing;
 mod money;
 mod product;
 mod store;
 
 pub use error::AppError;
+pub use listing::{
+    encode_component, CategoryView, CollectionPage, Facet, FacetValue, HomeContent, Listing,
+    ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+};
 pub use money::{Currency, Money, MoneyError};
-pub use product::{ProductDetail, ProductSummary, StockStatus};
+pub use product::{
+    CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,
+};
 pub use store::StoreInfo;

@@ -61,6 +61,8 @@ pub enum MoneyError {
     CurrencyMismatch(Currency, Currency),
     #[error("amount out of range")]
     Overflow,
+    #[error("{0:?} is not an amount")]
+    Invalid(String),
 }
 
 /// An amount of money: integer minor units (fils, ngwee, cents) and a currency.
@@ -95,6 +97,41 @@ impl Money {
         self.minor
             .checked_mul(quantity)
             .map(|minor| Money::new(minor, self.currency))
+            .ok_or(MoneyError::Overflow)
+    }
+
+    /// Parses a non-negative decimal amount in major units (`"49"`, `"49.5"`, `"1,049.50"`)
+    /// into minor units, exactly: no floating point. More decimals than the currency has,
+    /// signs, and anything past 10^15 major units are refused.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let text: String = text.trim().chars().filter(|c| *c != ',').collect();
+        let invalid = || MoneyError::Invalid(text.clone());
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let exp = currency.exponent() as usize;
+        if int.is_empty() && frac.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > exp
+            || int.len() > 15
+        {
+            return Err(invalid());
+        }
+        let int: i64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| invalid())?
+        };
+        let mut frac_minor: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| invalid())?
+        };
+        for _ in frac.len()..exp {
+            frac_minor *= 10;
+        }
+        int.checked_mul(10i64.pow(exp as u32))
+            .and_then(|m| m.checked_add(frac_minor))
+            .map(|minor| Money::new(minor, currency))
             .ok_or(MoneyError::Overflow)
     }
 
@@ -179,6 +216,33 @@ mod tests {
             Ok(Money::new(750, Currency::Zmw))
         );
         assert_eq!(a.checked_mul(2), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn parses_decimal_amounts_exactly() {
+        let aed = |s| Money::parse_decimal(s, Currency::Aed).map(|m| m.minor);
+        assert_eq!(aed("49"), Ok(4_900));
+        assert_eq!(aed("49.5"), Ok(4_950));
+        assert_eq!(aed("0.05"), Ok(5));
+        assert_eq!(aed("1,049.50"), Ok(104_950));
+        assert_eq!(aed(".5"), Ok(50));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1.234",
+            "1e3",
+            "abc",
+            "1.2.3",
+            "9999999999999999",
+        ] {
+            assert!(aed(bad).is_err(), "{bad:?}");
+        }
+        // Every amount formats and parses back to itself.
+        for minor in [0, 1, 99, 100, 123_456, 999_999_999] {
+            let m = Money::new(minor, Currency::Zmw);
+            assert_eq!(Money::parse_decimal(&m.decimal(), Currency::Zmw), Ok(m));
+        }
     }
 
     #[test]

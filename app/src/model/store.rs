@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 pub struct StoreInfo {
     pub name: String,
     pub currency: Currency,
+    /// Where shoppers reach the store, without a trailing slash (`https://shop.example`):
+    /// canonical URLs, sitemaps and link previews use it.
+    pub base_url: String,
 }
 
 impl Default for StoreInfo {
@@ -13,6 +16,7 @@ impl Default for StoreInfo {
         Self {
             name: "Duka".to_owned(),
             currency: Currency::Usd,
+            base_url: "http://127.0.0.1:3000".to_owned(),
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct SiteSettings {
     pub addr: SocketAddr,
+    /// The public URL of the store (no trailing slash); defaults to `http://{addr}`.
+    pub public_url: String,
     /// Directory holding the built site (`pkg/`, copied `public/` files).
     pub root: PathBuf,
     pub pkg_dir: String,
@@ -119,6 +121,7 @@ struct FileSettings {
 #[serde(deny_unknown_fields)]
 struct FileSite {
     addr: Option<String>,
+    public_url: Option<String>,
     root: Option<String>,
     pkg_dir: Option<String>,
     output_name: Option<String>,
@@ -226,6 +229,22 @@ impl Settings {
             "site.addr",
         )?
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let public_url: String = pick(
+            env,
+            &["DUKA_PUBLIC_URL"],
+            file.site.public_url,
+            "site.public_url",
+        )?
+        .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+            || public_url.contains(char::is_whitespace)
+        {
+            return Err(invalid(
+                "site.public_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
         let root: String = pick(
             env,
             &["DUKA_SITE_ROOT", "LEPTOS_SITE_ROOT"],
@@ -359,6 +378,7 @@ impl Settings {
             environment,
             site: SiteSettings {
                 addr,
+                public_url,
                 root: PathBuf::from(root),
                 pkg_dir,
                 output_name,

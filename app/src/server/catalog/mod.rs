@@ -1,13 +1,80 @@
-//! The catalog: what the store sells and how shoppers see it.
+//! The catalog: categories, products, options and variants, and how shoppers see them.
+//! Reads are cached under a catalog *generation*: any change bumps it, which retires every
+//! cached catalog entry at once (see [`invalidate`]).
 
-mod queries;
+mod categories;
+mod listing;
+mod product;
 mod seed;
 
-pub use queries::{invalidate_listings, list_active, product_by_slug, LISTING_LIMIT};
-pub use seed::{seed_demo_if_empty, DEMO_PRODUCTS};
+pub use categories::{category_page, top_categories, CategoryPage};
+pub use listing::{home, listing};
+pub use product::product_by_slug;
+pub use seed::{seed, SeedReport, DEMO_PRODUCTS};
+
+use crate::server::cache::Cache;
+use std::time::Duration;
+
+/// How long a cached catalog read lives at most (changes invalidate sooner).
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
+const GENERATION_KEY: &str = "catalog:generation";
+
+/// The current catalog generation, creating one if the cache has none.
+pub(crate) async fn generation(cache: &Cache) -> String {
+    if let Some(bytes) = cache.get(GENERATION_KEY).await {
+        if let Ok(g) = String::from_utf8(bytes) {
+            return g;
+        }
+    }
+    let g = new_generation();
+    cache
+        .set(
+            GENERATION_KEY,
+            g.as_bytes(),
+            Duration::from_secs(86_400 * 30),
+        )
+        .await;
+    g
+}
+
+fn new_generation() -> String {
+    crate::server::error::new_reference()
+}
+
+/// Retires every cached catalog read. Call after any change to categories, products,
+/// variants, prices or stock.
+pub async fn invalidate(cache: &Cache) {
+    cache
+        .set(
+            GENERATION_KEY,
+            new_generation().as_bytes(),
+            Duration::from_secs(86_400 * 30),
+        )
+        .await;
+}
+
+/// Reads through the cache under the current generation.
+pub(crate) async fn cached<T, F, Fut>(
+    cache: &Cache,
+    key: &str,
+    load: F,
+) -> Result<T, crate::server::Error>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::server::Error>>,
+{
+    let key = format!("catalog:{}:{key}", generation(cache).await);
+    if let Some(hit) = cache.get_json::<T>(&key).await {
+        return Ok(hit);
+    }
+    let value = load().await?;
+    cache.set_json(&key, &value, CACHE_TTL).await;
+    Ok(value)
+}
 
 /// Slugs are lowercase words joined by single hyphens, at most 120 characters: the same rule
-/// as the database's `products_slug_format` check, applied before any query runs.
+/// as the database's slug checks, applied before any query runs.
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 120

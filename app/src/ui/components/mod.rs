@@ -1,3 +1,5 @@
 pub mod layout;
+pub mod listing;
 pub mod product_card;
-pub mod quantity;
+pub mod seo;
+pub mod variant_picker;

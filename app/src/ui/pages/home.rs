@@ -1,41 +1,81 @@
 use super::ErrorPage;
-use crate::api::catalog::list_products;
-use crate::ui::components::product_card::ProductCard;
+use crate::api::catalog::get_home;
+use crate::model::{HomeContent, StoreInfo};
+use crate::ui::components::product_card::ProductGrid;
+use crate::ui::components::seo::PageMeta;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let store = use_context::<StoreInfo>().unwrap_or_default();
     view! {
-        <Title text="" />
-        <Meta name="description" content="Shop our latest products." />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match list_products().await {
-                    Ok(products) if products.is_empty() => {
-                        view! {
-                            <section class="message-page">
-                                <h1>"Nothing for sale yet"</h1>
-                                <p>"Check back soon."</p>
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Ok(products) => {
-                        view! {
-                            <h1 class="page-title">"New arrivals"</h1>
-                            <ul class="product-grid">
-                                {products
-                                    .into_iter()
-                                    .map(|product| view! { <ProductCard product /> })
-                                    .collect_view()}
-                            </ul>
-                        }
-                            .into_any()
-                    }
+                match get_home().await {
+                    Ok(content) => view! { <Home content store=store.clone() /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Home(content: HomeContent, store: StoreInfo) -> impl IntoView {
+    let description = format!(
+        "Shop {} online: new arrivals, featured products and more.",
+        store.name
+    );
+    let empty = content.new_arrivals.is_empty();
+    view! {
+        <Title text="" />
+        <PageMeta canonical=format!("{}/", store.base_url) title=store.name.clone() description />
+        {(!content.categories.is_empty())
+            .then(|| {
+                view! {
+                    <nav class="category-nav" aria-label="Categories">
+                        <ul>
+                            {content
+                                .categories
+                                .into_iter()
+                                .map(|c| {
+                                    view! {
+                                        <li>
+                                            <a href=format!("/collections/{}", c.slug)>{c.name}</a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </nav>
+                }
+            })}
+        {(!content.featured.is_empty())
+            .then(|| {
+                view! {
+                    <section class="shelf">
+                        <h2>"Featured"</h2>
+                        <ProductGrid products=content.featured />
+                    </section>
+                }
+            })}
+        {if empty {
+            view! {
+                <section class="message-page">
+                    <h1>"Nothing for sale yet"</h1>
+                    <p>"Check back soon."</p>
+                </section>
+            }
+                .into_any()
+        } else {
+            view! {
+                <section class="shelf">
+                    <h1 class="page-title">"New arrivals"</h1>
+                    <ProductGrid products=content.new_arrivals />
+                </section>
+            }
+                .into_any()
+        }}
     }
 }

@@ -1,8 +1,10 @@
+mod collection;
 mod error;
 mod home;
 mod not_found;
 mod product;
 
+pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;
 pub use not_found::NotFound;

@@ -1,0 +1,273 @@
+//! Listings: the home page's shelves and a category's products with filters, sort and pages.
+
+use super::cached;
+use super::categories::{category_page, top_categories};
+use crate::model::{
+    CollectionPage, Currency, Facet, FacetValue, HomeContent, Listing, ListingQuery, Money,
+    ProductSummary, Sort, StockStatus,
+};
+use crate::server::cache::Cache;
+use crate::server::Error;
+use sqlx::PgPool;
+
+const SHELF: i64 = 8;
+
+fn summary(
+    slug: String,
+    name: String,
+    brand: String,
+    min: Option<i64>,
+    max: Option<i64>,
+    in_stock: bool,
+    currency: Currency,
+) -> ProductSummary {
+    let min = min.unwrap_or(0);
+    ProductSummary {
+        slug,
+        name,
+        brand,
+        price: Money::new(min, currency),
+        price_varies: max.is_some_and(|max| max != min),
+        stock: if in_stock {
+            StockStatus::InStock
+        } else {
+            StockStatus::SoldOut
+        },
+    }
+}
+
+/// Featured products, new arrivals and the top-level categories.
+#[tracing::instrument(skip_all)]
+pub async fn home(db: &PgPool, cache: &Cache, currency: Currency) -> Result<HomeContent, Error> {
+    cached(cache, "home", || async {
+        let rows = sqlx::query!(
+            r#"(SELECT 'featured' AS "shelf!", slug AS "slug!", name AS "name!", brand AS "brand!",
+                       price_min_minor, price_max_minor, in_stock AS "in_stock!"
+                FROM products WHERE status = 'active' AND featured
+                ORDER BY created_at DESC, id DESC LIMIT $1)
+               UNION ALL
+               (SELECT 'new', slug, name, brand, price_min_minor, price_max_minor, in_stock
+                FROM products WHERE status = 'active'
+                ORDER BY created_at DESC, id DESC LIMIT $1)"#,
+            SHELF
+        )
+        .fetch_all(db)
+        .await?;
+        let (mut featured, mut new_arrivals) = (Vec::new(), Vec::new());
+        for r in rows {
+            let p = summary(
+                r.slug,
+                r.name,
+                r.brand,
+                r.price_min_minor,
+                r.price_max_minor,
+                r.in_stock,
+                currency,
+            );
+            if r.shelf == "featured" {
+                featured.push(p);
+            } else {
+                new_arrivals.push(p);
+            }
+        }
+        Ok(HomeContent {
+            featured,
+            new_arrivals,
+            categories: top_categories(db, cache).await?,
+        })
+    })
+    .await
+}
+
+/// A category page: the category and one page of the active products in it or any of its
+/// descendants, filtered and sorted. A page past the end shows the last page.
+#[tracing::instrument(skip(db, cache))]
+pub async fn listing(
+    db: &PgPool,
+    cache: &Cache,
+    currency: Currency,
+    slug: &str,
+    query: &ListingQuery,
+) -> Result<CollectionPage, Error> {
+    let query = &query.clone().sanitized();
+    let key = format!("collection:{slug}{}", query.query_string());
+    cached(cache, &key, || async {
+        let category = category_page(db, slug).await?;
+        let mut query = query.clone();
+        let mut page = fetch_page(db, category.id, &query, currency).await?;
+        if page.0.is_empty() && query.page > 1 {
+            // Past the end: show the last page instead of an empty one.
+            let last = (page.1.max(1)).div_ceil(u64::from(query.per_page)).max(1);
+            query.page = last.min(u64::from(u32::MAX)) as u32;
+            page = fetch_page(db, category.id, &query, currency).await?;
+        }
+        let facets = facets(db, category.id, &query).await?;
+        Ok(CollectionPage {
+            category: category.view,
+            listing: Listing {
+                products: page.0,
+                total: page.1,
+                query,
+                facets,
+            },
+        })
+    })
+    .await
+}
+
+fn attributes_json(query: &ListingQuery) -> serde_json::Value {
+    serde_json::Value::Object(
+        query
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// One page of products and the total matching. When the page is past the end the total
+/// comes from a count query instead.
+async fn fetch_page(
+    db: &PgPool,
+    category_id: i64,
+    query: &ListingQuery,
+    currency: Currency,
+) -> Result<(Vec<ProductSummary>, u64), Error> {
+    let sort = match query.sort {
+        Sort::Newest => "newest",
+        Sort::PriceAsc => "price-asc",
+        Sort::PriceDesc => "price-desc",
+        Sort::Name => "name",
+    };
+    let per_page = i64::from(query.per_page);
+    let offset = i64::from(query.page.saturating_sub(1)) * per_page;
+    let rows = sqlx::query!(
+        r#"WITH RECURSIVE tree (id) AS (
+               SELECT id FROM categories WHERE id = $1
+               UNION
+               SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id
+           ),
+           scoped AS (
+               SELECT DISTINCT pc.product_id AS id
+               FROM product_categories pc JOIN tree ON tree.id = pc.category_id
+           )
+           SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+                  count(*) OVER () AS "total!"
+           FROM products p JOIN scoped s ON s.id = p.id
+           WHERE p.status = 'active'
+             AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+             AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+             AND (NOT $4 OR p.in_stock)
+             AND p.attributes @> $5::jsonb
+           ORDER BY
+             CASE WHEN $6 = 'price-asc' THEN p.price_min_minor END ASC,
+             CASE WHEN $6 = 'price-desc' THEN p.price_min_minor END DESC,
+             CASE WHEN $6 = 'name' THEN p.name END ASC,
+             p.created_at DESC, p.id DESC
+           LIMIT $7 OFFSET $8"#,
+        category_id,
+        query.min_price.map(|m| m.minor),
+        query.max_price.map(|m| m.minor),
+        query.in_stock,
+        attributes_json(query),
+        sort,
+        per_page,
+        offset,
+    )
+    .fetch_all(db)
+    .await?;
+    let total = match rows.first() {
+        Some(r) => u64::try_from(r.total).unwrap_or(0),
+        None if query.page > 1 => count(db, category_id, query).await?,
+        None => 0,
+    };
+    let products = rows
+        .into_iter()
+        .map(|r| {
+            summary(
+                r.slug,
+                r.name,
+                r.brand,
+                r.price_min_minor,
+                r.price_max_minor,
+                r.in_stock,
+                currency,
+            )
+        })
+        .collect();
+    Ok((products, total))
+}
+
+async fn count(db: &PgPool, category_id: i64, query: &ListingQuery) -> Result<u64, Error> {
+    let total = sqlx::query_scalar!(
+        r#"WITH RECURSIVE tree (id) AS (
+               SELECT id FROM categories WHERE id = $1
+               UNION
+               SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id
+           )
+           SELECT count(DISTINCT p.id) AS "count!"
+           FROM products p
+           JOIN product_categories pc ON pc.product_id = p.id
+           JOIN tree ON tree.id = pc.category_id
+           WHERE p.status = 'active'
+             AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+             AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+             AND (NOT $4 OR p.in_stock)
+             AND p.attributes @> $5::jsonb"#,
+        category_id,
+        query.min_price.map(|m| m.minor),
+        query.max_price.map(|m| m.minor),
+        query.in_stock,
+        attributes_json(query),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// Attribute values among the products in scope (with the price and stock filters, not the
+/// attribute filters, applied), most common first.
+async fn facets(db: &PgPool, category_id: i64, query: &ListingQuery) -> Result<Vec<Facet>, Error> {
+    let rows = sqlx::query!(
+        r#"WITH RECURSIVE tree (id) AS (
+               SELECT id FROM categories WHERE id = $1
+               UNION
+               SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id
+           ),
+           scoped AS (
+               SELECT DISTINCT pc.product_id AS id
+               FROM product_categories pc JOIN tree ON tree.id = pc.category_id
+           )
+           SELECT kv.key AS "key!", kv.value AS "value!", count(*) AS "count!"
+           FROM products p JOIN scoped s ON s.id = p.id,
+                jsonb_each_text(p.attributes) kv
+           WHERE p.status = 'active'
+             AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+             AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+             AND (NOT $4 OR p.in_stock)
+           GROUP BY kv.key, kv.value
+           ORDER BY kv.key, count(*) DESC, kv.value
+           LIMIT 200"#,
+        category_id,
+        query.min_price.map(|m| m.minor),
+        query.max_price.map(|m| m.minor),
+        query.in_stock,
+    )
+    .fetch_all(db)
+    .await?;
+    let mut facets: Vec<Facet> = Vec::new();
+    for r in rows {
+        let value = FacetValue {
+            value: r.value,
+            count: u64::try_from(r.count).unwrap_or(0),
+        };
+        match facets.last_mut() {
+            Some(f) if f.key == r.key => f.values.push(value),
+            _ => facets.push(Facet {
+                key: r.key,
+                values: vec![value],
+            }),
+        }
+    }
+    Ok(facets)
+}

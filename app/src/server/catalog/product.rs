@@ -1,0 +1,202 @@
+//! One product page: the product, its options and variants, breadcrumbs and related products.
+
+use super::{cached, is_valid_slug};
+use crate::model::{
+    AppError, CategoryLink, Currency, Money, ProductDetail, ProductOption, ProductSummary,
+    StockStatus, Variant,
+};
+use crate::server::cache::Cache;
+use crate::server::Error;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+const RELATED: i64 = 4;
+
+fn money(minor: i64, currency: &str) -> Result<Money, Error> {
+    let currency: Currency = currency
+        .parse()
+        .map_err(|e| Error::other(format!("variant has an unsupported currency: {e}")))?;
+    Ok(Money::new(minor, currency))
+}
+
+/// One active product by slug, in five queries whatever the catalog's size. Drafts,
+/// archived products and unknown slugs are `NotFound`.
+#[tracing::instrument(skip(db, cache))]
+pub async fn product_by_slug(
+    db: &PgPool,
+    cache: &Cache,
+    slug: &str,
+) -> Result<ProductDetail, Error> {
+    if !is_valid_slug(slug) {
+        return Err(AppError::NotFound.into());
+    }
+    cached(cache, &format!("product:{slug}"), || load(db, slug)).await
+}
+
+async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
+    let p = sqlx::query!(
+        r#"SELECT p.id, p.slug, p.name, p.brand, p.description, p.seo_title, p.seo_description,
+                  p.attributes,
+                  (SELECT pc.category_id FROM product_categories pc
+                   WHERE pc.product_id = p.id ORDER BY pc.position, pc.category_id LIMIT 1) AS main_category
+           FROM products p
+           WHERE p.slug = $1 AND p.status = 'active'"#,
+        slug
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+
+    // Options and their values, in display order.
+    let option_rows = sqlx::query!(
+        r#"SELECT o.id AS option_id, o.name, v.id AS value_id, v.value
+           FROM product_options o JOIN product_option_values v ON v.option_id = o.id
+           WHERE o.product_id = $1
+           ORDER BY o.position, o.id, v.position, v.id"#,
+        p.id
+    )
+    .fetch_all(db)
+    .await?;
+    let mut option_ids: Vec<i64> = Vec::new();
+    let mut options: Vec<ProductOption> = Vec::new();
+    let mut value_text: HashMap<i64, String> = HashMap::new();
+    for r in option_rows {
+        if option_ids.last() != Some(&r.option_id) {
+            option_ids.push(r.option_id);
+            options.push(ProductOption {
+                name: r.name,
+                values: Vec::new(),
+            });
+        }
+        if let Some(o) = options.last_mut() {
+            o.values.push(r.value.clone());
+        }
+        value_text.insert(r.value_id, r.value);
+    }
+
+    // Variants with the value they take for each option.
+    let variant_rows = sqlx::query!(
+        r#"SELECT v.sku, v.price_minor, v.compare_at_minor, v.currency, v.stock,
+                  coalesce(array_agg(vov.option_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "option_ids!",
+                  coalesce(array_agg(vov.option_value_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "value_ids!"
+           FROM variants v LEFT JOIN variant_option_values vov ON vov.variant_id = v.id
+           WHERE v.product_id = $1
+           GROUP BY v.id
+           ORDER BY v.position, v.id"#,
+        p.id
+    )
+    .fetch_all(db)
+    .await?;
+    if variant_rows.is_empty() {
+        return Err(Error::other(format!(
+            "active product {slug:?} has no variants"
+        )));
+    }
+    let mut variants = Vec::with_capacity(variant_rows.len());
+    for r in variant_rows {
+        let chosen: HashMap<i64, i64> = r
+            .option_ids
+            .iter()
+            .copied()
+            .zip(r.value_ids.iter().copied())
+            .collect();
+        let values = option_ids
+            .iter()
+            .map(|oid| {
+                chosen
+                    .get(oid)
+                    .and_then(|vid| value_text.get(vid))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        variants.push(Variant {
+            sku: r.sku,
+            values,
+            price: money(r.price_minor, &r.currency)?,
+            compare_at: r
+                .compare_at_minor
+                .map(|c| money(c, &r.currency))
+                .transpose()?,
+            available: u32::try_from(r.stock).unwrap_or(0),
+        });
+    }
+    let currency = variants[0].price.currency;
+
+    // The main category's path, root first.
+    let breadcrumbs = match p.main_category {
+        None => Vec::new(),
+        Some(category) => {
+            sqlx::query_as!(
+                CategoryLink,
+                r#"WITH RECURSIVE up (id, parent_id, slug, name, depth) AS (
+                   SELECT id, parent_id, slug, name, 0 FROM categories WHERE id = $1
+                   UNION ALL
+                   SELECT c.id, c.parent_id, c.slug, c.name, up.depth + 1
+                   FROM categories c JOIN up ON c.id = up.parent_id
+               )
+               SELECT slug AS "slug!", name AS "name!" FROM up ORDER BY depth DESC"#,
+                category
+            )
+            .fetch_all(db)
+            .await?
+        }
+    };
+
+    // Other active products in the main category.
+    let related = match p.main_category {
+        None => Vec::new(),
+        Some(category) => sqlx::query!(
+            r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock
+               FROM product_categories pc JOIN products p ON p.id = pc.product_id
+               WHERE pc.category_id = $1 AND p.id <> $2 AND p.status = 'active'
+               ORDER BY p.in_stock DESC, p.created_at DESC, p.id DESC
+               LIMIT $3"#,
+            category,
+            p.id,
+            RELATED
+        )
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let min = r.price_min_minor.unwrap_or(0);
+            ProductSummary {
+                slug: r.slug,
+                name: r.name,
+                brand: r.brand,
+                price: Money::new(min, currency),
+                price_varies: r.price_max_minor.is_some_and(|m| m != min),
+                stock: if r.in_stock {
+                    StockStatus::InStock
+                } else {
+                    StockStatus::SoldOut
+                },
+            }
+        })
+        .collect(),
+    };
+
+    let mut attributes: Vec<(String, String)> = match p.attributes {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    attributes.sort();
+
+    Ok(ProductDetail {
+        slug: p.slug,
+        name: p.name,
+        brand: p.brand,
+        description: p.description,
+        seo_title: p.seo_title,
+        seo_description: p.seo_description,
+        attributes,
+        options,
+        variants,
+        breadcrumbs,
+        related,
+    })
+}

@@ -1,0 +1,156 @@
+//! Listing controls: filters, sort and pages. Plain links and a GET form, so they work and can
+//! be crawled without JavaScript; every state is a URL.
+
+use crate::model::{Listing, ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use leptos::prelude::*;
+
+/// Facet links, price range, stock and sort, for the collection at `path`.
+#[component]
+pub fn Filters(path: String, listing: Listing) -> impl IntoView {
+    let query = listing.query.clone();
+    let href = {
+        let path = path.clone();
+        move |q: &ListingQuery| format!("{path}{}", q.query_string())
+    };
+    let facets = listing
+        .facets
+        .iter()
+        .map(|facet| {
+            let active = query.attributes.iter().find(|(k, _)| *k == facet.key).map(|(_, v)| v.clone());
+            let clear = active.as_ref().map(|_| {
+                let h = href(&query.with_attribute(&facet.key, None));
+                view! {
+                    <li>
+                        <a class="facet-clear" href=h>
+                            "Any"
+                        </a>
+                    </li>
+                }
+            });
+            let values = facet
+                .values
+                .iter()
+                .map(|fv| {
+                    let selected = active.as_deref() == Some(fv.value.as_str());
+                    let h = href(&query.with_attribute(&facet.key, Some(&fv.value)));
+                    let label = format!("{} ({})", fv.value, fv.count);
+                    view! {
+                        <li>
+                            <a href=h class:selected=selected aria-current=selected.then_some("true") rel="nofollow">
+                                {label}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view();
+            let title = facet_title(&facet.key);
+            view! {
+                <section class="facet">
+                    <h3>{title}</h3>
+                    <ul>{clear}{values}</ul>
+                </section>
+            }
+        })
+        .collect_view();
+
+    let min = query.min_price.map(|m| m.decimal()).unwrap_or_default();
+    let max = query.max_price.map(|m| m.decimal()).unwrap_or_default();
+    let sort = query.sort;
+    let hidden_attributes = query
+        .attributes
+        .iter()
+        .map(|(k, v)| view! { <input type="hidden" name=format!("f.{k}") value=v.clone() /> })
+        .collect_view();
+    let per_page = (query.per_page != DEFAULT_PER_PAGE).then(
+        || view! { <input type="hidden" name="per_page" value=query.per_page.min(MAX_PER_PAGE) /> },
+    );
+    view! {
+        <aside class="filters" aria-label="Filters">
+            {facets}
+            <form class="filter-form" method="get" action=path>
+                {hidden_attributes}
+                {per_page}
+                <fieldset class="price-range">
+                    <legend>"Price"</legend>
+                    <label>
+                        "Min" <input type="text" inputmode="decimal" name="min" value=min size="8" />
+                    </label>
+                    <label>
+                        "Max" <input type="text" inputmode="decimal" name="max" value=max size="8" />
+                    </label>
+                </fieldset>
+                <label class="in-stock">
+                    <input type="checkbox" name="in_stock" value="1" checked=query.in_stock />
+                    " In stock only"
+                </label>
+                <label class="sort">
+                    "Sort by "
+                    <select name="sort">
+                        {Sort::ALL
+                            .into_iter()
+                            .map(|s| {
+                                view! {
+                                    <option value=s.param() selected=s == sort>
+                                        {s.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit">"Apply"</button>
+            </form>
+        </aside>
+    }
+}
+
+fn facet_title(key: &str) -> String {
+    let mut chars = key.replace(['_', '-'], " ").chars().collect::<Vec<_>>();
+    if let Some(first) = chars.first_mut() {
+        *first = first.to_ascii_uppercase();
+    }
+    chars.into_iter().collect()
+}
+
+/// Previous/next and numbered page links.
+#[component]
+pub fn Pagination(path: String, listing: Listing) -> impl IntoView {
+    let pages = listing.page_count();
+    let current = listing.query.page.min(pages);
+    if pages <= 1 {
+        return ().into_any();
+    }
+    let link = move |page: u32| format!("{path}{}", listing.query.with_page(page).query_string());
+    let first = current.saturating_sub(2).max(1);
+    let last = (current + 2).min(pages);
+    let numbers = (first..=last)
+        .map(|p| {
+            if p == current {
+                view! {
+                    <li>
+                        <span aria-current="page">{p}</span>
+                    </li>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <li>
+                        <a href=link(p)>{p}</a>
+                    </li>
+                }
+                .into_any()
+            }
+        })
+        .collect_view();
+    let prev = (current > 1).then(|| view! { <a rel="prev" href=link(current - 1)>"Previous"</a> });
+    let next = (current < pages).then(|| view! { <a rel="next" href=link(current + 1)>"Next"</a> });
+    view! {
+        <nav class="pagination" aria-label="Pages">
+            {prev}
+            <ol>{numbers}</ol>
+            {next}
+            <p class="page-of">{format!("Page {current} of {pages}")}</p>
+        </nav>
+    }
+    .into_any()
+}

@@ -1,0 +1,94 @@
+//! Tags for search engines and link previews.
+
+use crate::model::CategoryLink;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta};
+
+/// Canonical URL, description, OpenGraph and Twitter card tags for a page.
+#[component]
+pub fn PageMeta(
+    /// The page's absolute canonical URL.
+    canonical: String,
+    title: String,
+    description: String,
+    /// `website` or `product`.
+    #[prop(default = "website")]
+    kind: &'static str,
+) -> impl IntoView {
+    view! {
+        <Link rel="canonical" href=canonical.clone() />
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:type" content=kind />
+        <Meta property="og:title" content=title.clone() />
+        <Meta property="og:description" content=description.clone() />
+        <Meta property="og:url" content=canonical />
+        <Meta name="twitter:card" content="summary" />
+        <Meta name="twitter:title" content=title />
+        <Meta name="twitter:description" content=description />
+    }
+}
+
+/// Structured data in a `<script type="application/ld+json">`. The JSON is escaped so no
+/// value can close the script element.
+#[component]
+pub fn JsonLd(value: leptos::serde_json::Value) -> impl IntoView {
+    let json = value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    view! { <script type="application/ld+json" inner_html=json></script> }
+}
+
+/// Breadcrumb navigation (Home first) and its `BreadcrumbList` structured data.
+#[component]
+pub fn Breadcrumbs(
+    base_url: String,
+    trail: Vec<CategoryLink>,
+    /// The current page's name (not a link), if it is not the last category.
+    #[prop(optional, into)]
+    current: Option<String>,
+) -> impl IntoView {
+    let mut items = vec![leptos::serde_json::json!({
+        "@type": "ListItem", "position": 1, "name": "Home", "item": format!("{base_url}/"),
+    })];
+    for (i, c) in trail.iter().enumerate() {
+        items.push(leptos::serde_json::json!({
+            "@type": "ListItem", "position": i + 2, "name": c.name,
+            "item": format!("{base_url}/collections/{}", c.slug),
+        }));
+    }
+    let data = leptos::serde_json::json!({
+        "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items,
+    });
+    let last = trail.len().saturating_sub(1);
+    let has_current = current.is_some();
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <ol>
+                <li>
+                    <a href="/">"Home"</a>
+                </li>
+                {trail
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let href = format!("/collections/{}", c.slug);
+                        if i == last && !has_current {
+                            view! { <li aria-current="page">{c.name}</li> }.into_any()
+                        } else {
+                            view! {
+                                <li>
+                                    <a href=href>{c.name}</a>
+                                </li>
+                            }
+                                .into_any()
+                        }
+                    })
+                    .collect_view()}
+                {current.map(|name| view! { <li aria-current="page">{name}</li> })}
+            </ol>
+        </nav>
+        <JsonLd value=data />
+    }
+}

@@ -1,0 +1,216 @@
+//! The product page's island: choose options, see the price and stock of that variant, pick
+//! a quantity. Without JavaScript it is a GET form whose submit reloads the page on the
+//! chosen variant; once hydrated, choices update the page at once.
+
+use crate::model::{ProductDetail, ProductOption, StockStatus};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A variant as the picker needs it: prices already formatted on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantChoice {
+    pub sku: String,
+    pub values: Vec<String>,
+    pub price: String,
+    pub compare_at: Option<String>,
+    pub available: u32,
+}
+
+impl VariantChoice {
+    pub fn all(product: &ProductDetail) -> Vec<VariantChoice> {
+        product
+            .variants
+            .iter()
+            .map(|v| VariantChoice {
+                sku: v.sku.clone(),
+                values: v.values.clone(),
+                price: v.price.to_string(),
+                compare_at: v.compare_at.map(|c| c.to_string()),
+                available: v.available,
+            })
+            .collect()
+    }
+}
+
+#[island]
+pub fn VariantPicker(
+    options: Vec<ProductOption>,
+    variants: Vec<VariantChoice>,
+    /// Index of the variant shown first.
+    selected: usize,
+    /// The most a shopper can pick in one go.
+    max_per_line: u32,
+) -> impl IntoView {
+    let variants = StoredValue::new(variants);
+    let initial = variants.with_value(|v| {
+        v.get(selected)
+            .or(v.first())
+            .map(|v| v.values.clone())
+            .unwrap_or_default()
+    });
+    let chosen = RwSignal::new(initial.clone());
+    let current = Memo::new(move |_| {
+        let chosen = chosen.get();
+        variants.with_value(|all| all.iter().position(|v| v.values == chosen))
+    });
+    let variant = move || {
+        current
+            .get()
+            .and_then(|i| variants.with_value(|all| all.get(i).cloned()))
+    };
+    let available = move || variant().map(|v| v.available).unwrap_or(0);
+    let max = Signal::derive(move || available().min(max_per_line));
+
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    // Keep the address bar on the chosen variant, so it can be shared or reloaded.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let (true, Some(v)) = (hydrated.get(), variant()) {
+            let url = format!("?variant={}", crate::model::encode_component(&v.sku));
+            if let Ok(history) = window().history() {
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+    });
+
+    let option_count = options.len();
+    let fieldsets = options
+        .into_iter()
+        .enumerate()
+        .map(|(oi, option)| {
+            let name = option.name.clone();
+            let values = option
+                .values
+                .into_iter()
+                .map(|value| {
+                    let checked = initial.get(oi) == Some(&value);
+                    let v_for_change = value.clone();
+                    let v_for_class = value.clone();
+                    // Sold out: no variant with this value (and the other current choices) in stock.
+                    let sold_out = move || {
+                        let chosen = chosen.get();
+                        !variants.with_value(|all| {
+                            all.iter().any(|v| {
+                                v.values.get(oi) == Some(&v_for_class)
+                                    && v.available > 0
+                                    && v.values
+                                        .iter()
+                                        .enumerate()
+                                        .all(|(j, x)| j == oi || chosen.get(j) == Some(x))
+                            })
+                        })
+                    };
+                    view! {
+                        <label class="choice" class:sold-out=sold_out>
+                            <input
+                                type="radio"
+                                name=name.clone()
+                                value=value.clone()
+                                checked=checked
+                                on:change=move |_| {
+                                    chosen.update(|c| {
+                                        if let Some(slot) = c.get_mut(oi) {
+                                            *slot = v_for_change.clone();
+                                        }
+                                    })
+                                }
+                            />
+                            <span>{value}</span>
+                        </label>
+                    }
+                })
+                .collect_view();
+            view! {
+                <fieldset class="option">
+                    <legend>{option.name}</legend>
+                    {values}
+                </fieldset>
+            }
+        })
+        .collect_view();
+
+    let quantity = RwSignal::new(1u32);
+    // A new variant may have less stock: keep the quantity within it.
+    Effect::new(move |_| {
+        let m = max.get().max(1);
+        if quantity.get_untracked() > m {
+            quantity.set(m);
+        }
+    });
+    let set_clamped = move |value: u32| quantity.set(value.clamp(1, max.get_untracked().max(1)));
+
+    view! {
+        <div class="variant-picker" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            {(option_count > 0)
+                .then(|| {
+                    view! {
+                        <form class="options" method="get">
+                            {fieldsets}
+                            <button type="submit" class="choose">
+                                "Show this option"
+                            </button>
+                        </form>
+                    }
+                })}
+            <p class="price">
+                <span class="amount">{move || variant().map(|v| v.price).unwrap_or_default()}</span>
+                {move || {
+                    variant()
+                        .and_then(|v| v.compare_at)
+                        .map(|c| {
+                            view! {
+                                " "
+                                <s class="compare-at">{c}</s>
+                            }
+                        })
+                }}
+            </p>
+            <p class="stock" class:sold-out=move || available() == 0>
+                {move || match variant() {
+                    Some(v) => StockStatus::from_quantity(v.available.into()).label(),
+                    None => "Unavailable",
+                }}
+            </p>
+            <p class="sku">"SKU " {move || variant().map(|v| v.sku).unwrap_or_default()}</p>
+            <div class="quantity" class:hidden=move || available() == 0>
+                <label for="quantity">"Quantity"</label>
+                <div class="quantity-controls">
+                    <button
+                        type="button"
+                        class="step"
+                        aria-label="Decrease quantity"
+                        disabled=move || { quantity.get() <= 1 }
+                        on:click=move |_| set_clamped(quantity.get().saturating_sub(1))
+                    >
+                        "−"
+                    </button>
+                    <input
+                        id="quantity"
+                        name="quantity"
+                        type="number"
+                        inputmode="numeric"
+                        min="1"
+                        value="1"
+                        max=move || max.get().max(1)
+                        prop:value=move || quantity.get().to_string()
+                        on:change=move |ev| {
+                            let typed = event_target_value(&ev).trim().parse::<u32>().unwrap_or(1);
+                            set_clamped(typed);
+                        }
+                    />
+                    <button
+                        type="button"
+                        class="step"
+                        aria-label="Increase quantity"
+                        disabled=move || { quantity.get() >= max.get() }
+                        on:click=move |_| set_clamped(quantity.get().saturating_add(1))
+                    >
+                        "+"
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+}
