@@ -4,8 +4,6 @@ use app::model::{AppError, Currency, ListingQuery, StockStatus};
 use app::server::cache::Cache;
 use app::server::{catalog, Error};
 use sqlx::PgPool;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 const SMALL: usize = 60;
 
@@ -455,14 +453,19 @@ async fn constraints_guard_prices_stock_skus_and_the_tree(pool: PgPool) {
     }
 }
 
-/// Counts the SQL statements sqlx runs on this thread (it logs each under `sqlx::query`).
-#[derive(Clone, Default)]
-struct QueryCounter(Arc<AtomicUsize>);
+thread_local! {
+    /// SQL statements sqlx has run on this thread (each test runs on a thread of its own).
+    static QUERIES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts sqlx's per-statement log events (target `sqlx::query`). Installed once, globally,
+/// so every callsite stays enabled whatever other tests do with their subscribers.
+struct QueryCounter;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for QueryCounter {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         if event.metadata().target() == "sqlx::query" {
-            self.0.fetch_add(1, Ordering::SeqCst);
+            QUERIES.with(|q| q.set(q.get() + 1));
         }
     }
 }
@@ -472,12 +475,15 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    use tracing_subscriber::layer::SubscriberExt;
-    let counter = QueryCounter::default();
-    let subscriber = tracing_subscriber::registry().with(counter.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(QueryCounter))
+            .expect("no other global subscriber in this test binary");
+    });
+    let before = QUERIES.with(|q| q.get());
     f().await;
-    counter.0.load(Ordering::SeqCst)
+    QUERIES.with(|q| q.get()) - before
 }
 
 /// No N+1: a product page and a listing page take the same small number of queries whether

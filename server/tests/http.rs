@@ -27,7 +27,7 @@ impl Site {
         std::fs::create_dir_all(dir.join("pkg")).expect("creates site dir");
         std::fs::write(dir.join("pkg/duka.abc123.wasm"), b"\0asm fake").expect("writes");
         std::fs::write(dir.join("pkg/duka.abc123.wasm.br"), b"brotli bytes").expect("writes");
-        std::fs::write(dir.join("robots.txt"), b"User-agent: *\nAllow: /\n").expect("writes");
+        std::fs::write(dir.join("humans.txt"), b"Made in Lusaka and Dubai\n").expect("writes");
         Site(dir)
     }
 }
@@ -369,9 +369,9 @@ async fn static_assets_are_precompressed_and_cached(pool: PgPool) {
         "public, max-age=31536000, immutable"
     );
 
-    let (status, headers, body) = get(&app, "/robots.txt").await;
+    let (status, headers, body) = get(&app, "/humans.txt").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.starts_with("User-agent"));
+    assert!(body.starts_with("Made in"));
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
 }
 
@@ -460,7 +460,7 @@ async fn pages_carry_security_headers_and_are_not_cached_as_files(pool: PgPool) 
         "/",
         "/products/linen-shirt",
         "/no/such/page",
-        "/robots.txt",
+        "/humans.txt",
         "/healthz",
     ] {
         let (_, headers, _) = get(&app, path).await;
@@ -485,4 +485,54 @@ async fn pages_carry_security_headers_and_are_not_cached_as_files(pool: PgPool) 
         !cache.contains("max-age=86400"),
         "a page must not get the public-files lifetime: {cache}"
     );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool.clone(), &site).await;
+    let (status, headers, body) = get(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/plain"));
+    assert!(
+        body.contains("Sitemap: http://127.0.0.1:3000/sitemap.xml"),
+        "{body}"
+    );
+
+    let (status, _, index) = get(&app, "/sitemap.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(index.contains("<sitemapindex"), "{index}");
+    assert!(index.contains("<loc>http://127.0.0.1:3000/sitemaps/categories.xml</loc>"));
+    assert!(index.contains("<loc>http://127.0.0.1:3000/sitemaps/products-1.xml</loc>"));
+    assert!(
+        !index.contains("products-2.xml"),
+        "40 products fit in one file"
+    );
+
+    let (status, _, products) = get(&app, "/sitemaps/products-1.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE status = 'active'")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(products.matches("<url>").count() as i64, active);
+    assert!(products.contains("<loc>http://127.0.0.1:3000/products/linen-shirt</loc>"));
+    assert!(!products.contains("prayer-mat"), "drafts are not listed");
+    let (_, _, categories) = get(&app, "/sitemaps/categories.xml").await;
+    assert_eq!(categories.matches("<url>").count(), 13);
+    assert!(categories.contains("/collections/clothing</loc>"));
+    for missing in [
+        "/sitemaps/products-2.xml",
+        "/sitemaps/products-0.xml",
+        "/sitemaps/other.xml",
+    ] {
+        assert_eq!(
+            get(&app, missing).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
 }

@@ -6,11 +6,15 @@ mod categories;
 mod listing;
 mod product;
 mod seed;
+mod sitemap;
 
 pub use categories::{category_page, top_categories, CategoryPage};
 pub use listing::{home, listing};
 pub use product::product_by_slug;
 pub use seed::{seed, SeedReport, DEMO_PRODUCTS};
+pub use sitemap::{
+    active_product_count, sitemap_categories, sitemap_products, SitemapEntry, SITEMAP_PAGE,
+};
 
 use crate::server::cache::Cache;
 use std::time::Duration;
