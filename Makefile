@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 REDIS ?= 0
 
-.PHONY: help run test stop services watch tools fmt lint sqlx-prepare e2e
+.PHONY: help run test stop services watch tools fmt lint sqlx-prepare e2e bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,3 +37,6 @@ sqlx-prepare: ## regenerate .sqlx/ after changing a query or a migration
 
 e2e: ## browser tests only, against a fresh release build
 	@scripts/test.sh --only e2e
+
+bench: ## performance figures as ratios against same-run baselines (seeds 100,000 products)
+	@scripts/bench.sh

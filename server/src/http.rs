@@ -71,7 +71,14 @@ pub fn router(state: AppState) -> Router {
         .precompressed_br()
         .precompressed_gzip();
 
-    Router::new()
+    let bench = state.settings.bench_routes;
+    let router = Router::new();
+    let router = if bench {
+        router.route("/__bench/bytes/{n}", get(bench_bytes))
+    } else {
+        router
+    };
+    router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/robots.txt", get(crate::seo::robots))
@@ -98,6 +105,10 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .service(public_files),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::page_cache::page_cache,
+        ))
         .layer(axum::middleware::map_response(no_cache_for_errors))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn(redirect_trailing_slash))
@@ -168,6 +179,15 @@ async fn security_headers(mut res: Response) -> Response {
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
     res
+}
+
+/// `n` bytes of HTML from memory: what this binary's HTTP stack does with no work behind it,
+/// the ceiling `make bench` compares pages against. Only with `DUKA_BENCH_ROUTES=1`.
+async fn bench_bytes(axum::extract::Path(n): axum::extract::Path<usize>) -> Response {
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| "<!-- duka -->".repeat(1 << 16));
+    let n = n.min(body.len());
+    Html(body[..n].to_owned()).into_response()
 }
 
 /// The process is up.

@@ -2,6 +2,7 @@
 //! storefront, server functions, static assets and health checks.
 
 pub mod http;
+pub mod page_cache;
 pub mod seo;
 pub mod startup;
 pub mod telemetry;

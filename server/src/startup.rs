@@ -54,6 +54,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
             .map_err(|e| StartupError::Migrate(e.to_string()))?;
     }
     let cache = match &settings.redis {
+        _ if !settings.cache_enabled => Cache::Disabled,
         Some(redis) => Cache::redis(
             redis.url.expose_secret(),
             Duration::from_millis(redis.timeout_ms),

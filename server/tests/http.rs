@@ -536,3 +536,53 @@ async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: PgPool) {
+    let site = Site::new();
+    catalog::seed(&pool, Currency::Aed, 12).await.expect("seeds");
+    let state = state(pool.clone(), &site.0, false);
+    let cache = state.cache.clone();
+    let app = duka_server::router(state);
+    let path = "/products/chitenge-tote";
+
+    let (status, headers, first) = get(&app, path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-duka-cache"], "miss");
+    let etag = headers[header::ETAG].clone();
+    let (_, headers, second) = get(&app, path).await;
+    assert_eq!(headers["x-duka-cache"], "hit");
+    assert_eq!(headers[header::ETAG], etag);
+    assert_eq!(first, second);
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "cached pages keep the security headers");
+
+    // A browser revalidating with the ETag gets a 304 and no body.
+    let req = Request::get(path)
+        .header(header::IF_NONE_MATCH, etag.clone())
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = send(&app, req).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+
+    // A request with cookies is never served from, nor stored in, the shared cache.
+    let req = Request::get(path)
+        .header(header::COOKIE, "session=abc")
+        .body(Body::empty())
+        .expect("request");
+    let (_, headers, _) = send(&app, req).await;
+    assert!(!headers.contains_key("x-duka-cache"));
+
+    // A price change plus invalidation: the next request renders the new price.
+    sqlx::query("UPDATE variants SET price_minor = 5900 WHERE sku = 'DK-CHITENGE-TOTE'")
+        .execute(&pool)
+        .await
+        .expect("updates");
+    let (_, _, stale) = get(&app, path).await;
+    assert!(stale.contains("AED 65.00"), "still cached until invalidated");
+    catalog::invalidate(&cache).await;
+    let (_, headers, fresh) = get(&app, path).await;
+    assert_eq!(headers["x-duka-cache"], "miss");
+    assert!(fresh.contains("AED 59.00"), "{fresh}");
+    assert_ne!(headers[header::ETAG], etag);
+}

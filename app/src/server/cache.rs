@@ -16,6 +16,8 @@ const KEY_PREFIX: &str = "duka:";
 pub enum Cache {
     Memory(MemoryCache),
     Redis(RedisCache),
+    /// Stores nothing: every read misses (benchmarks of the uncached path, `DUKA_CACHE=off`).
+    Disabled,
 }
 
 impl Cache {
@@ -32,6 +34,7 @@ impl Cache {
         match self {
             Cache::Memory(_) => "memory",
             Cache::Redis(_) => "redis",
+            Cache::Disabled => "disabled",
         }
     }
 
@@ -39,6 +42,7 @@ impl Cache {
         match self {
             Cache::Memory(m) => m.get(key),
             Cache::Redis(r) => r.get(key).await,
+            Cache::Disabled => None,
         }
     }
 
@@ -46,6 +50,7 @@ impl Cache {
         match self {
             Cache::Memory(m) => m.set(key, value, ttl),
             Cache::Redis(r) => r.set(key, value, ttl).await,
+            Cache::Disabled => {}
         }
     }
 
@@ -53,6 +58,7 @@ impl Cache {
         match self {
             Cache::Memory(m) => m.delete(key),
             Cache::Redis(r) => r.delete(key).await,
+            Cache::Disabled => {}
         }
     }
 
@@ -78,7 +84,7 @@ impl Cache {
     /// For readiness checks: is the backend answering right now?
     pub async fn ping(&self) -> Result<(), Error> {
         match self {
-            Cache::Memory(_) => Ok(()),
+            Cache::Memory(_) | Cache::Disabled => Ok(()),
             Cache::Redis(r) => r.ping().await,
         }
     }

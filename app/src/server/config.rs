@@ -41,6 +41,11 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: Option<RedisSettings>,
     pub log_format: LogFormat,
+    /// `DUKA_CACHE=off` turns every cache off (to measure the uncached path).
+    pub cache_enabled: bool,
+    /// `DUKA_BENCH_ROUTES=1` adds `/__bench/bytes`, the same binary's in-memory ceiling for
+    /// `make bench`. Refused in production.
+    pub bench_routes: bool,
     /// The settings file that was read, or `None` when none was found (defaults apply).
     pub source: Option<String>,
 }
@@ -374,6 +379,21 @@ impl Settings {
                 }
             };
 
+        let cache_enabled = match env("DUKA_CACHE").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(invalid("DUKA_CACHE", &format!("{other:?} (use on or off)")))
+            }
+        };
+        let bench_routes = pick::<bool>(env, &["DUKA_BENCH_ROUTES"], None::<bool>, "bench_routes")?
+            .unwrap_or(false);
+        if bench_routes && environment == Environment::Production {
+            return Err(invalid(
+                "DUKA_BENCH_ROUTES",
+                "benchmark routes are not allowed in production",
+            ));
+        }
         Ok(Settings {
             environment,
             site: SiteSettings {
@@ -389,6 +409,8 @@ impl Settings {
             database,
             redis,
             log_format,
+            cache_enabled,
+            bench_routes,
             source: text.is_some().then(|| path.to_owned()),
         })
     }

@@ -26,7 +26,7 @@ pub async fn check(db: &PgPool, cache: &Cache, timeout: Duration) -> Readiness {
         }
     };
     let redis = match cache {
-        Cache::Memory(_) => "not_configured",
+        Cache::Memory(_) | Cache::Disabled => "not_configured",
         Cache::Redis(_) => match cache.ping().await {
             Ok(()) => "ok",
             Err(error) => {

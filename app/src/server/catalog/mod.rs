@@ -23,8 +23,9 @@ use std::time::Duration;
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
 const GENERATION_KEY: &str = "catalog:generation";
 
-/// The current catalog generation, creating one if the cache has none.
-pub(crate) async fn generation(cache: &Cache) -> String {
+/// The current catalog generation, creating one if the cache has none. Anything derived
+/// from the catalog (a rendered page, say) can key its cache entries on it.
+pub async fn generation(cache: &Cache) -> String {
     if let Some(bytes) = cache.get(GENERATION_KEY).await {
         if let Ok(g) = String::from_utf8(bytes) {
             return g;

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `make bench`: performance as ratios against baselines measured in the same run, on this
+# machine. Prints figures; asserts nothing (tests never assert times).
+#
+#   BENCH_PRODUCTS   catalog size to seed (default 100000)
+#   BENCH_SECONDS    seconds per throughput run (default 10)
+#   BENCH_RATE       requests/s for the fixed-rate latency runs (default 500)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$DUKA_ROOT"
+
+products="${BENCH_PRODUCTS:-100000}"
+seconds="${BENCH_SECONDS:-10}"
+rate="${BENCH_RATE:-500}"
+port="${DUKA_BENCH_PORT:-3200}"
+
+"$DUKA_ROOT/scripts/tools.sh"
+"$DUKA_ROOT/scripts/services.sh" start
+# shellcheck disable=SC1091
+source "$DUKA_STATE/env"
+command -v wrk >/dev/null 2>&1 || apt_install wrk
+command -v hey >/dev/null 2>&1 || apt_install hey
+
+say "building the release site"
+cargo leptos build --release --precompress --split >&2
+
+admin_url="$(pg_url_with_db "$DATABASE_URL" postgres)"
+bench_url="$(pg_url_with_db "$DATABASE_URL" duka_bench)"
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench WITH (FORCE)" >/dev/null
+psql_url "$admin_url" -XqAc "CREATE DATABASE duka_bench" >/dev/null
+export DATABASE_URL="$bench_url" DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_BENCH_ROUTES=1 RUST_LOG=warn
+unset REDIS_URL
+target/release/duka migrate >/dev/null
+say "seeding $products products"
+target/release/duka seed --products "$products"
+psql_url "$bench_url" -XqAc "VACUUM ANALYZE" >/dev/null
+
+server=""
+start_server() {
+  DUKA_CACHE="$1" target/release/duka serve >"$DUKA_STATE/bench-server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  cat "$DUKA_STATE/bench-server.log" >&2
+  die "the server did not start"
+}
+stop_server() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; server=""; }
+trap stop_server EXIT
+
+base="http://127.0.0.1:$port"
+product="/products/linen-shirt"
+collection="/collections/clothing?sort=price-asc"
+
+# Requests/s from wrk (one thread, 32 connections).
+rps() { wrk -t1 -c32 -d"${seconds}s" --latency "$base$1" | awk '/Requests\/sec/ {print int($2)}'; }
+# p50 and p99 in ms at a fixed rate, from hey (rate spread over 10 workers).
+latency() {
+  hey -z "${seconds}s" -c 10 -q $((rate / 10)) "$base$1" |
+    awk '/ 50% in/ {p50=$3} / 99% in/ {p99=$3} END {printf "%.2f %.2f", p50*1000, p99*1000}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+bytes_of() { curl -s -o /dev/null -w '%{size_download}' -H "Accept-Encoding: ${2:-identity}" "$base$1"; }
+
+start_server on
+page_bytes=$(bytes_of "$product")
+collection_bytes=$(bytes_of "$collection")
+for _ in 1 2 3; do curl -s -o /dev/null "$base$product"; curl -s -o /dev/null "$base$collection"; done
+say "warm cache: product page ($page_bytes bytes) against $page_bytes bytes from memory"
+mem_rps=$(rps "/__bench/bytes/$page_bytes")
+page_rps=$(rps "$product")
+coll_mem_rps=$(rps "/__bench/bytes/$collection_bytes")
+coll_rps=$(rps "$collection")
+say "fixed rate $rate req/s: latency"
+read -r mem_p50 mem_p99 <<<"$(latency "/__bench/bytes/$page_bytes")"
+read -r page_p50 page_p99 <<<"$(latency "$product")"
+
+# What a shopper downloads for the product page, compressed as served.
+html_br=$(bytes_of "$product" br)
+assets=$(curl -s "$base$product" | grep -oE '/pkg/[^"]+\.(css|js|wasm)' | sort -u)
+css_br=0; js_br=0; wasm_br=0
+for a in $assets; do
+  n=$(bytes_of "$a" br)
+  case "$a" in *.css) css_br=$((css_br + n)) ;; *.js) js_br=$((js_br + n)) ;; *.wasm) wasm_br=$((wasm_br + n)) ;; esac
+done
+split_js=$(ls target/site/pkg/__wasm_split*.js.br 2>/dev/null | head -n1)
+[ -n "$split_js" ] && js_br=$((js_br + $(stat -c %s "$split_js")))
+stop_server
+
+start_server off
+say "cold: every cache off"
+cold_rps=$(rps "$product")
+cold_coll_rps=$(rps "$collection")
+stop_server
+
+script_kb=$(awk -v a="$js_br" -v b="$wasm_br" 'BEGIN { printf "%.1f", (a + b) / 1024 }')
+cat <<REPORT
+
+Duka benchmark: $products products, $(nproc) cores, wrk 1 thread x 32 connections x ${seconds}s
+(higher requests/s is better; each ratio is against the same binary serving the same number
+of bytes from memory, measured in this run)
+
+                                   req/s    ratio    goal
+  product page, warm cache       $(printf '%7s' "$page_rps")    $(ratio "$page_rps" "$mem_rps")    >= 0.5
+  product page, caches off       $(printf '%7s' "$cold_rps")    $(ratio "$cold_rps" "$mem_rps")    >= 0.1
+  in-memory, $page_bytes bytes     $(printf '%7s' "$mem_rps")    1.00
+  collection page, warm cache    $(printf '%7s' "$coll_rps")    $(ratio "$coll_rps" "$coll_mem_rps")
+  collection page, caches off    $(printf '%7s' "$cold_coll_rps")    $(ratio "$cold_coll_rps" "$coll_mem_rps")
+  in-memory, $collection_bytes bytes     $(printf '%7s' "$coll_mem_rps")    1.00
+
+  latency at $rate req/s           p50 ms    p99 ms   p99 ratio   goal
+  product page, warm cache       $(printf '%6s' "$page_p50")    $(printf '%6s' "$page_p99")    $(ratio "$page_p99" "$mem_p99")       <= 3
+  in-memory                      $(printf '%6s' "$mem_p50")    $(printf '%6s' "$mem_p99")    1.00
+
+  product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
+  JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
+REPORT
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench WITH (FORCE)" >/dev/null || true

@@ -1,0 +1,217 @@
+//! Whole-page caching for anonymous shoppers, with ETags.
+//!
+//! A GET for a storefront page without cookies is answered from the cache when the same URL
+//! was rendered under the current catalog generation; any catalog change bumps the generation
+//! and so retires every cached page at once. Every cacheable page carries a strong ETag, and a
+//! matching `If-None-Match` gets a 304 without a body.
+
+use app::server::{catalog, AppState};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+/// Pages larger than this are served but not cached.
+const MAX_CACHED_BYTES: usize = 512 * 1024;
+const TTL: Duration = Duration::from_secs(60);
+
+struct CachedPage {
+    etag: String,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl CachedPage {
+    /// `etag \n content-type \n body`: no JSON round trip for a page body on every hit.
+    fn encode(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(self.etag.len() + self.content_type.len() + self.body.len() + 2);
+        out.extend_from_slice(self.etag.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(self.content_type.as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    fn decode(mut bytes: Vec<u8>) -> Option<Self> {
+        let first = bytes.iter().position(|b| *b == b'\n')?;
+        let second = first + 1 + bytes[first + 1..].iter().position(|b| *b == b'\n')?;
+        let etag = std::str::from_utf8(&bytes[..first]).ok()?.to_owned();
+        let content_type = std::str::from_utf8(&bytes[first + 1..second])
+            .ok()?
+            .to_owned();
+        let body = bytes.split_off(second + 1);
+        Some(Self {
+            etag,
+            content_type,
+            body,
+        })
+    }
+}
+
+/// Storefront pages only: not server functions, assets, health checks or feeds.
+fn is_page(path: &str) -> bool {
+    path == "/" || path.starts_with("/products/") || path.starts_with("/collections/")
+}
+
+fn cacheable_request(req: &Request) -> bool {
+    (req.method() == Method::GET || req.method() == Method::HEAD)
+        && is_page(req.uri().path())
+        // Anything personal (a session, a cart) rides on cookies: never share those pages.
+        && !req.headers().contains_key(header::COOKIE)
+        && !req.headers().contains_key(header::AUTHORIZATION)
+}
+
+fn etag_of(body: &[u8]) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("\"{:016x}-{:x}\"", h.finish(), body.len())
+}
+
+fn if_none_match(req_etag: Option<&HeaderValue>, etag: &str) -> bool {
+    req_etag
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+fn respond(page: &CachedPage, not_modified: bool, hit: bool) -> Response {
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::new(Body::from(page.body.clone()))
+    };
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&page.etag) {
+        headers.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&page.content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    // Browsers revalidate every time (cheap with the ETag); shared caches may not store it.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    headers.insert(
+        "x-duka-cache",
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
+    res
+}
+
+pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !cacheable_request(&req) {
+        return next.run(req).await;
+    }
+    let key = format!(
+        "page:{}:{}",
+        catalog::generation(&state.cache).await,
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let client_etag = req.headers().get(header::IF_NONE_MATCH).cloned();
+    if let Some(page) = state.cache.get(&key).await.and_then(CachedPage::decode) {
+        let not_modified = if_none_match(client_etag.as_ref(), &page.etag);
+        return respond(&page, not_modified, true);
+    }
+
+    let res = next.run(req).await;
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if res.status() != StatusCode::OK
+        || !content_type.starts_with("text/html")
+        || res.headers().contains_key(header::SET_COOKIE)
+    {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = match to_bytes(body, MAX_CACHED_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            // Too large to cache (or the body failed): the body is gone, so say so plainly.
+            tracing::warn!(%error, "page body could not be buffered for caching");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+        }
+    };
+    let page = CachedPage {
+        etag: etag_of(&bytes),
+        content_type,
+        body: bytes.to_vec(),
+    };
+    state.cache.set(&key, &page.encode(), TTL).await;
+    let mut out = respond(
+        &page,
+        if_none_match(client_etag.as_ref(), &page.etag),
+        false,
+    );
+    // Keep whatever else the page set (security headers are added further out).
+    for (name, value) in parts.headers.iter() {
+        if !out.headers().contains_key(name) {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_follow_content() {
+        assert_eq!(etag_of(b"abc"), etag_of(b"abc"));
+        assert_ne!(etag_of(b"abc"), etag_of(b"abd"));
+        let e = etag_of(b"abc");
+        assert!(if_none_match(Some(&HeaderValue::from_str(&e).unwrap()), &e));
+        assert!(if_none_match(
+            Some(&HeaderValue::from_static("\"x\", *")),
+            &e
+        ));
+        assert!(!if_none_match(
+            Some(&HeaderValue::from_static("\"other\"")),
+            &e
+        ));
+        assert!(!if_none_match(None, &e));
+    }
+
+    #[test]
+    fn cached_pages_round_trip() {
+        let page = CachedPage {
+            etag: etag_of(b"<p>\nhi</p>"),
+            content_type: "text/html; charset=utf-8".into(),
+            body: b"<p>\nhi</p>".to_vec(),
+        };
+        let back = CachedPage::decode(page.encode()).expect("decodes");
+        assert_eq!(
+            (back.etag, back.content_type, back.body),
+            (page.etag, page.content_type, page.body)
+        );
+        assert!(CachedPage::decode(b"no newline".to_vec()).is_none());
+    }
+
+    #[test]
+    fn only_storefront_pages() {
+        for p in ["/", "/products/x", "/collections/y"] {
+            assert!(is_page(p), "{p}");
+        }
+        for p in [
+            "/api/get_product",
+            "/pkg/duka.js",
+            "/healthz",
+            "/sitemap.xml",
+            "/__bench/bytes/1",
+        ] {
+            assert!(!is_page(p), "{p}");
+        }
+    }
+}
