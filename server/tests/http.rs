@@ -540,7 +540,9 @@ async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: PgPool) {
     let site = Site::new();
-    catalog::seed(&pool, Currency::Aed, 12).await.expect("seeds");
+    catalog::seed(&pool, Currency::Aed, 12)
+        .await
+        .expect("seeds");
     let state = state(pool.clone(), &site.0, false);
     let cache = state.cache.clone();
     let app = duka_server::router(state);
@@ -554,7 +556,11 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
     assert_eq!(headers["x-duka-cache"], "hit");
     assert_eq!(headers[header::ETAG], etag);
     assert_eq!(first, second);
-    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "cached pages keep the security headers");
+    assert_eq!(
+        headers[header::X_FRAME_OPTIONS],
+        "DENY",
+        "cached pages keep the security headers"
+    );
 
     // A browser revalidating with the ETag gets a 304 and no body.
     let req = Request::get(path)
@@ -579,7 +585,10 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
         .await
         .expect("updates");
     let (_, _, stale) = get(&app, path).await;
-    assert!(stale.contains("AED 65.00"), "still cached until invalidated");
+    assert!(
+        stale.contains("AED 65.00"),
+        "still cached until invalidated"
+    );
     catalog::invalidate(&cache).await;
     let (_, headers, fresh) = get(&app, path).await;
     assert_eq!(headers["x-duka-cache"], "miss");
