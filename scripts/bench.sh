@@ -28,6 +28,7 @@ bench_url="$(pg_url_with_db "$DATABASE_URL" duka_bench)"
 psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench WITH (FORCE)" >/dev/null
 psql_url "$admin_url" -XqAc "CREATE DATABASE duka_bench" >/dev/null
 export DATABASE_URL="$bench_url" DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_BENCH_ROUTES=1 RUST_LOG=warn
+export DUKA_MEDIA_DIR="$DUKA_STATE/bench-media"
 unset REDIS_URL
 target/release/duka migrate >/dev/null
 say "seeding $products products"

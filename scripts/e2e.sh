@@ -18,6 +18,8 @@ psql_url "$admin_url" -XqAc "CREATE DATABASE duka_e2e" >/dev/null
 
 export DATABASE_URL="$(pg_url_with_db "$DATABASE_URL" duka_e2e)"
 export DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_STORE_CURRENCY=AED DUKA_STORE_NAME="Duka Test Store"
+export DUKA_MEDIA_DIR="$DUKA_STATE/e2e-media"
+rm -rf "$DUKA_MEDIA_DIR"
 if [ -n "${REDIS_URL:-}" ]; then
   # A Redis database of its own (number 2), emptied, so no cached page from another run leaks in.
   base="${REDIS_URL%%\?*}"

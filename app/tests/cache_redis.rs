@@ -139,7 +139,7 @@ async fn catalog_reads_are_cached_in_redis(pool: sqlx::PgPool) {
     let Some(url) = redis_url() else { return };
     let cache = connect(&url).await;
     catalog::invalidate(&cache).await; // other runs share this Redis
-    catalog::seed(&pool, Currency::Aed, 12)
+    catalog::seed(&pool, &media(), Currency::Aed, 12)
         .await
         .expect("seeds");
     let first = catalog::home(&pool, &cache, Currency::Aed)
@@ -167,4 +167,12 @@ async fn an_unreachable_redis_is_a_startup_error() {
     let result = Cache::redis("redis://127.0.0.1:1/0", Duration::from_millis(250)).await;
     assert!(result.is_err());
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// Demo pictures for tests: one directory per test binary run, shared by its tests (equal
+/// pictures have equal names, and files are written atomically).
+fn media() -> app::server::media::MediaStore {
+    app::server::media::MediaStore::new(
+        std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
+    )
 }

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 const SMALL: usize = 60;
 
 async fn seeded(pool: &PgPool, products: usize) {
-    catalog::seed(pool, Currency::Aed, products)
+    catalog::seed(pool, &media(), Currency::Aed, products)
         .await
         .expect("seeds");
 }
@@ -29,7 +29,7 @@ async fn listing(pool: &PgPool, slug: &str, pairs: &[(&str, &str)]) -> app::mode
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn seeding_adds_the_catalog_once(pool: PgPool) {
-    let report = catalog::seed(&pool, Currency::Aed, SMALL)
+    let report = catalog::seed(&pool, &media(), Currency::Aed, SMALL)
         .await
         .expect("seeds");
     assert_eq!(report.products, SMALL as u64);
@@ -38,7 +38,7 @@ async fn seeding_adds_the_catalog_once(pool: PgPool) {
         report.variants > SMALL as u64,
         "options make several variants per product"
     );
-    let again = catalog::seed(&pool, Currency::Aed, SMALL)
+    let again = catalog::seed(&pool, &media(), Currency::Aed, SMALL)
         .await
         .expect("seeds");
     assert_eq!(again.products, 0, "a second seed must not add rows");
@@ -49,7 +49,7 @@ async fn concurrent_seeding_inserts_one_catalog(pool: PgPool) {
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let pool = pool.clone();
-            tokio::spawn(async move { catalog::seed(&pool, Currency::Zmw, 30).await })
+            tokio::spawn(async move { catalog::seed(&pool, &media(), Currency::Zmw, 30).await })
         })
         .collect();
     let mut total = 0;
@@ -534,4 +534,12 @@ async fn pages_take_a_fixed_number_of_queries(pool: PgPool) {
     );
     assert_eq!(small, large, "query counts must not grow with the catalog");
     assert!(small.0 <= 5 && small.1 <= 5, "{small:?}");
+}
+
+/// Demo pictures for tests: one directory per test binary run, shared by its tests (equal
+/// pictures have equal names, and files are written atomically).
+fn media() -> app::server::media::MediaStore {
+    app::server::media::MediaStore::new(
+        std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
+    )
 }

@@ -51,6 +51,11 @@ test("browse a category, filter it, open a product and choose a variant", async 
   expect((await wasm).status()).toBe(200);
   await hydrated(page);
 
+  // The product picture has loaded (a real image, not a broken icon).
+  const picture = page.locator(".gallery-main img");
+  await expect(picture).toBeVisible();
+  expect(await picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+
   // XL costs more; XL in White is sold out; XL in Sand has 4.
   await page.getByText("XL", { exact: true }).click();
   await expect(page.locator(".variant-picker .amount")).toHaveText("AED 159.00");
@@ -60,6 +65,8 @@ test("browse a category, filter it, open a product and choose a variant", async 
   await expect(page.locator(".variant-picker .stock")).toHaveText("Only a few left");
   await expect(page).toHaveURL(/variant=DK-LINEN-SHIRT-XL-SAND/);
   await expect(quantity(page)).toBeVisible();
+  // The picture follows the colour.
+  await expect(page.locator(".gallery-main img")).toHaveAttribute("alt", "Linen Shirt in Sand");
   expect(problems).toEqual([]);
 });
 

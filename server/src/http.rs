@@ -67,6 +67,13 @@ pub fn router(state: AppState) -> Router {
     } else {
         "no-cache"
     };
+    // Renditions are named by content hash: cache them for a year.
+    let media_files = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(IMMUTABLE),
+        ))
+        .service(ServeDir::new(state.media.renditions_dir()));
     let pkg_files = ServeDir::new(site_root.join(&*options.site_pkg_dir))
         .precompressed_br()
         .precompressed_gzip();
@@ -88,6 +95,7 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
+        .nest_service("/media", media_files)
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             tower::ServiceBuilder::new()

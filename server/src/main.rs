@@ -138,7 +138,7 @@ async fn run(command: Command) -> Result<(), StartupError> {
             let currency = settings.store.currency;
             let state = build_state(settings).await?;
             let started = std::time::Instant::now();
-            let report = catalog::seed(&state.db, currency, products)
+            let report = catalog::seed(&state.db, &state.media, currency, products)
                 .await
                 .map_err(|e| StartupError::Other(format!("seeding failed: {e}")))?;
             catalog::invalidate(&state.cache).await;

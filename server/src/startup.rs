@@ -68,6 +68,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         leptos_options: settings.leptos_options(),
         db: pool,
         cache,
+        media: app::server::media::MediaStore::new(settings.media_dir.clone()),
         settings: Arc::new(settings),
     })
 }

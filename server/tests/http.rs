@@ -53,12 +53,17 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
         leptos_options: settings.leptos_options(),
         db: pool,
         cache: Cache::memory(64),
+        media: app::server::media::MediaStore::new(site_root.join("media")),
         settings: Arc::new(settings),
     }
 }
 
+fn media(site: &Site) -> app::server::media::MediaStore {
+    app::server::media::MediaStore::new(site.0.join("media"))
+}
+
 async fn seeded_app(pool: PgPool, site: &Site) -> Router {
-    catalog::seed(&pool, Currency::Aed, 40)
+    catalog::seed(&pool, &media(site), Currency::Aed, 40)
         .await
         .expect("seeds");
     duka_server::router(state(pool, &site.0, false))
@@ -540,7 +545,7 @@ async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: PgPool) {
     let site = Site::new();
-    catalog::seed(&pool, Currency::Aed, 12)
+    catalog::seed(&pool, &media(&site), Currency::Aed, 12)
         .await
         .expect("seeds");
     let state = state(pool.clone(), &site.0, false);
@@ -594,4 +599,46 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
     assert_eq!(headers["x-duka-cache"], "miss");
     assert!(fresh.contains("AED 59.00"), "{fresh}");
     assert_ne!(headers[header::ETAG], etag);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let (_, _, page) = get(&app, "/products/silk-scarf").await;
+    assert!(page.contains("<picture>"), "{page}");
+    assert!(page.contains(r#"type="image/webp""#));
+    assert!(
+        page.contains(r#"width="800" height="800""#),
+        "dimensions reserve the space"
+    );
+    assert!(page.contains(r#"alt="Silk Scarf in Indigo""#), "{page}");
+    // Every URL the page offers is served, immutable, with the right type.
+    let urls: std::collections::BTreeSet<String> = page
+        .split(|c| c == '"' || c == ' ' || c == ',')
+        .filter(|s| s.starts_with("/media/"))
+        .map(str::to_owned)
+        .collect();
+    assert!(urls.len() >= 6, "{urls:?}");
+    for url in urls {
+        let (status, headers, _) = get(&app, &url).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        let expected = if url.ends_with(".webp") {
+            "image/webp"
+        } else {
+            "image/png"
+        };
+        assert_eq!(headers[header::CONTENT_TYPE], expected, "{url}");
+    }
+    // Listing cards carry thumbnails.
+    let (_, _, home) = get(&app, "/").await;
+    assert!(home.matches("<picture>").count() >= 8, "{home}");
+    assert_eq!(
+        get(&app, "/media/../Cargo.toml").await.0,
+        StatusCode::NOT_FOUND
+    );
 }

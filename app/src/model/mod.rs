@@ -2,12 +2,14 @@
 //! compiles to wasm32.
 
 mod error;
+mod image;
 mod listing;
 mod money;
 mod product;
 mod store;
 
 pub use error::AppError;
+pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};
 pub use listing::{
     encode_component, CategoryView, CollectionPage, Facet, FacetValue, HomeContent, Listing,
     ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE,

@@ -1,6 +1,6 @@
 //! Catalog views as the storefront shows them.
 
-use super::Money;
+use super::{Money, ProductImage};
 use serde::{Deserialize, Serialize};
 
 /// A product in a listing: its lowest price and whether anything is in stock.
@@ -14,6 +14,8 @@ pub struct ProductSummary {
     /// True when variants cost different amounts ("from" prices).
     pub price_varies: bool,
     pub stock: StockStatus,
+    /// The first picture, if any.
+    pub image: Option<ProductImage>,
 }
 
 /// One product page: everything needed to render it and pick a variant.
@@ -28,6 +30,8 @@ pub struct ProductDetail {
     /// Filterable facts (material, colour...), sorted by key.
     pub attributes: Vec<(String, String)>,
     pub options: Vec<ProductOption>,
+    /// Pictures in display order.
+    pub images: Vec<ProductImage>,
     /// In display order; at least one.
     pub variants: Vec<Variant>,
     /// The main category's path, root first.
@@ -50,6 +54,8 @@ pub struct Variant {
     pub compare_at: Option<Money>,
     /// Units a shopper may pick right now (0 when sold out).
     pub available: u32,
+    /// Index into the product's `images` of this variant's own picture.
+    pub image: Option<usize>,
 }
 
 impl Variant {
@@ -151,6 +157,7 @@ mod tests {
             price: Money::new(1000, Currency::Aed),
             compare_at: None,
             available,
+            image: None,
         };
         ProductDetail {
             slug: "shirt".into(),
@@ -161,6 +168,7 @@ mod tests {
             seo_description: None,
             attributes: vec![],
             options: vec![],
+            images: vec![],
             variants: vec![
                 v("S-RED", "S", "Red", 0),
                 v("S-BLUE", "S", "Blue", 3),

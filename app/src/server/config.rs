@@ -40,6 +40,8 @@ pub struct Settings {
     pub store: StoreSettings,
     pub database: DatabaseSettings,
     pub redis: Option<RedisSettings>,
+    /// Where product images and their renditions are stored.
+    pub media_dir: PathBuf,
     pub log_format: LogFormat,
     /// `DUKA_CACHE=off` turns every cache off (to measure the uncached path).
     pub cache_enabled: bool,
@@ -120,6 +122,14 @@ struct FileSettings {
     redis: FileRedis,
     #[serde(default)]
     log: FileLog,
+    #[serde(default)]
+    media: FileMedia,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMedia {
+    dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -379,6 +389,8 @@ impl Settings {
                 }
             };
 
+        let media_dir: String = pick(env, &["DUKA_MEDIA_DIR"], file.media.dir, "media.dir")?
+            .unwrap_or_else(|| ".duka/media".to_owned());
         let cache_enabled = match env("DUKA_CACHE").as_deref().map(str::trim) {
             None | Some("on") => true,
             Some("off") => false,
@@ -408,6 +420,7 @@ impl Settings {
             store,
             database,
             redis,
+            media_dir: PathBuf::from(media_dir),
             log_format,
             cache_enabled,
             bench_routes,

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod media;
 pub mod state;
 
 pub use error::Error;

@@ -2,6 +2,7 @@
 
 use super::cache::Cache;
 use super::config::Settings;
+use super::media::MediaStore;
 use crate::model::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     pub cache: Cache,
+    pub media: MediaStore,
     pub settings: Arc<Settings>,
 }
 

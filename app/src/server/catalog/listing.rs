@@ -4,7 +4,7 @@ use super::cached;
 use super::categories::{category_page, top_categories};
 use crate::model::{
     CollectionPage, Currency, Facet, FacetValue, HomeContent, Listing, ListingQuery, Money,
-    ProductSummary, Sort, StockStatus,
+    ProductImage, ProductSummary, Sort, StockStatus,
 };
 use crate::server::cache::Cache;
 use crate::server::Error;
@@ -12,27 +12,45 @@ use sqlx::PgPool;
 
 const SHELF: i64 = 8;
 
-fn summary(
-    slug: String,
-    name: String,
-    brand: String,
-    min: Option<i64>,
-    max: Option<i64>,
-    in_stock: bool,
-    currency: Currency,
-) -> ProductSummary {
-    let min = min.unwrap_or(0);
-    ProductSummary {
-        slug,
-        name,
-        brand,
-        price: Money::new(min, currency),
-        price_varies: max.is_some_and(|max| max != min),
-        stock: if in_stock {
-            StockStatus::InStock
-        } else {
-            StockStatus::SoldOut
-        },
+/// The columns a product card needs, as the listing queries select them.
+pub(super) struct SummaryRow {
+    pub slug: String,
+    pub name: String,
+    pub brand: String,
+    pub price_min_minor: Option<i64>,
+    pub price_max_minor: Option<i64>,
+    pub in_stock: bool,
+    pub image_key: Option<String>,
+    pub image_alt: Option<String>,
+    pub image_width: Option<i32>,
+    pub image_height: Option<i32>,
+}
+
+impl SummaryRow {
+    pub(super) fn into_summary(self, currency: Currency) -> ProductSummary {
+        let min = self.price_min_minor.unwrap_or(0);
+        let image = match (self.image_key, self.image_width, self.image_height) {
+            (Some(key), Some(w), Some(h)) => Some(ProductImage {
+                key,
+                alt: self.image_alt.unwrap_or_default(),
+                width: u32::try_from(w).unwrap_or(1),
+                height: u32::try_from(h).unwrap_or(1),
+            }),
+            _ => None,
+        };
+        ProductSummary {
+            slug: self.slug,
+            name: self.name,
+            brand: self.brand,
+            price: Money::new(min, currency),
+            price_varies: self.price_max_minor.is_some_and(|max| max != min),
+            stock: if self.in_stock {
+                StockStatus::InStock
+            } else {
+                StockStatus::SoldOut
+            },
+            image,
+        }
     }
 }
 
@@ -41,30 +59,43 @@ fn summary(
 pub async fn home(db: &PgPool, cache: &Cache, currency: Currency) -> Result<HomeContent, Error> {
     cached(cache, "home", || async {
         let rows = sqlx::query!(
-            r#"(SELECT 'featured' AS "shelf!", slug AS "slug!", name AS "name!", brand AS "brand!",
-                       price_min_minor, price_max_minor, in_stock AS "in_stock!"
-                FROM products WHERE status = 'active' AND featured
-                ORDER BY created_at DESC, id DESC LIMIT $1)
-               UNION ALL
-               (SELECT 'new', slug, name, brand, price_min_minor, price_max_minor, in_stock
-                FROM products WHERE status = 'active'
-                ORDER BY created_at DESC, id DESC LIMIT $1)"#,
+            r#"WITH picked (shelf, id, created_at) AS (
+                   (SELECT 'featured', id, created_at FROM products
+                    WHERE status = 'active' AND featured ORDER BY created_at DESC, id DESC LIMIT $1)
+                   UNION ALL
+                   (SELECT 'new', id, created_at FROM products
+                    WHERE status = 'active' ORDER BY created_at DESC, id DESC LIMIT $1)
+               )
+               SELECT picked.shelf AS "shelf!", p.slug, p.name, p.brand, p.price_min_minor,
+                      p.price_max_minor, p.in_stock, img.storage_key AS "image_key?",
+                      img.alt AS "image_alt?", img.width AS "image_width?", img.height AS "image_height?"
+               FROM picked JOIN products p ON p.id = picked.id
+               LEFT JOIN LATERAL (
+                   SELECT storage_key, alt, width, height FROM product_images i
+                   WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+               ) img ON true
+               ORDER BY picked.shelf, picked.created_at DESC, p.id DESC"#,
             SHELF
         )
         .fetch_all(db)
         .await?;
         let (mut featured, mut new_arrivals) = (Vec::new(), Vec::new());
         for r in rows {
-            let p = summary(
-                r.slug,
-                r.name,
-                r.brand,
-                r.price_min_minor,
-                r.price_max_minor,
-                r.in_stock,
-                currency,
-            );
-            if r.shelf == "featured" {
+            let shelf = r.shelf;
+            let p = SummaryRow {
+                slug: r.slug,
+                name: r.name,
+                brand: r.brand,
+                price_min_minor: r.price_min_minor,
+                price_max_minor: r.price_max_minor,
+                in_stock: r.in_stock,
+                image_key: r.image_key,
+                image_alt: r.image_alt,
+                image_width: r.image_width,
+                image_height: r.image_height,
+            }
+            .into_summary(currency);
+            if shelf == "featured" {
                 featured.push(p);
             } else {
                 new_arrivals.push(p);
@@ -152,8 +183,14 @@ async fn fetch_page(
                FROM product_categories pc JOIN tree ON tree.id = pc.category_id
            )
            SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
+                  img.width AS "image_width?", img.height AS "image_height?",
                   count(*) OVER () AS "total!"
            FROM products p JOIN scoped s ON s.id = p.id
+           LEFT JOIN LATERAL (
+               SELECT storage_key, alt, width, height FROM product_images i
+               WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+           ) img ON true
            WHERE p.status = 'active'
              AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
              AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
@@ -184,15 +221,19 @@ async fn fetch_page(
     let products = rows
         .into_iter()
         .map(|r| {
-            summary(
-                r.slug,
-                r.name,
-                r.brand,
-                r.price_min_minor,
-                r.price_max_minor,
-                r.in_stock,
-                currency,
-            )
+            SummaryRow {
+                slug: r.slug,
+                name: r.name,
+                brand: r.brand,
+                price_min_minor: r.price_min_minor,
+                price_max_minor: r.price_max_minor,
+                in_stock: r.in_stock,
+                image_key: r.image_key,
+                image_alt: r.image_alt,
+                image_width: r.image_width,
+                image_height: r.image_height,
+            }
+            .into_summary(currency)
         })
         .collect();
     Ok((products, total))

@@ -1,9 +1,9 @@
 //! One product page: the product, its options and variants, breadcrumbs and related products.
 
+use super::listing::SummaryRow;
 use super::{cached, is_valid_slug};
 use crate::model::{
-    AppError, CategoryLink, Currency, Money, ProductDetail, ProductOption, ProductSummary,
-    StockStatus, Variant,
+    AppError, CategoryLink, Currency, Money, ProductDetail, ProductImage, ProductOption, Variant,
 };
 use crate::server::cache::Cache;
 use crate::server::Error;
@@ -37,6 +37,11 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
     let p = sqlx::query!(
         r#"SELECT p.id, p.slug, p.name, p.brand, p.description, p.seo_title, p.seo_description,
                   p.attributes,
+                  (SELECT coalesce(json_agg(json_build_object(
+                              'id', i.id, 'alt', i.alt, 'key', i.storage_key,
+                              'width', i.width, 'height', i.height)
+                          ORDER BY i.position, i.id), '[]')
+                   FROM product_images i WHERE i.product_id = p.id) AS "images!",
                   (SELECT pc.category_id FROM product_categories pc
                    WHERE pc.product_id = p.id ORDER BY pc.position, pc.category_id LIMIT 1) AS main_category
            FROM products p
@@ -76,7 +81,7 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
 
     // Variants with the value they take for each option.
     let variant_rows = sqlx::query!(
-        r#"SELECT v.sku, v.price_minor, v.compare_at_minor, v.currency, v.stock,
+        r#"SELECT v.sku, v.price_minor, v.compare_at_minor, v.currency, v.stock, v.image_id,
                   coalesce(array_agg(vov.option_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "option_ids!",
                   coalesce(array_agg(vov.option_value_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "value_ids!"
            FROM variants v LEFT JOIN variant_option_values vov ON vov.variant_id = v.id
@@ -92,6 +97,7 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
             "active product {slug:?} has no variants"
         )));
     }
+    let (image_ids, images) = images_from_json(p.images);
     let mut variants = Vec::with_capacity(variant_rows.len());
     for r in variant_rows {
         let chosen: HashMap<i64, i64> = r
@@ -119,6 +125,9 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
                 .map(|c| money(c, &r.currency))
                 .transpose()?,
             available: u32::try_from(r.stock).unwrap_or(0),
+            image: r
+                .image_id
+                .and_then(|id| image_ids.iter().position(|i| *i == id)),
         });
     }
     let currency = variants[0].price.currency;
@@ -146,9 +155,16 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
     // Other active products in the main category.
     let related = match p.main_category {
         None => Vec::new(),
-        Some(category) => sqlx::query!(
-            r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock
+        Some(category) => sqlx::query_as!(
+            SummaryRow,
+            r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+                      img.storage_key AS "image_key?", img.alt AS "image_alt?",
+                      img.width AS "image_width?", img.height AS "image_height?"
                FROM product_categories pc JOIN products p ON p.id = pc.product_id
+               LEFT JOIN LATERAL (
+                   SELECT storage_key, alt, width, height FROM product_images i
+                   WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+               ) img ON true
                WHERE pc.category_id = $1 AND p.id <> $2 AND p.status = 'active'
                ORDER BY p.in_stock DESC, p.created_at DESC, p.id DESC
                LIMIT $3"#,
@@ -159,21 +175,7 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
         .fetch_all(db)
         .await?
         .into_iter()
-        .map(|r| {
-            let min = r.price_min_minor.unwrap_or(0);
-            ProductSummary {
-                slug: r.slug,
-                name: r.name,
-                brand: r.brand,
-                price: Money::new(min, currency),
-                price_varies: r.price_max_minor.is_some_and(|m| m != min),
-                stock: if r.in_stock {
-                    StockStatus::InStock
-                } else {
-                    StockStatus::SoldOut
-                },
-            }
-        })
+        .map(|r| r.into_summary(currency))
         .collect(),
     };
 
@@ -195,8 +197,37 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
         seo_description: p.seo_description,
         attributes,
         options,
+        images,
         variants,
         breadcrumbs,
         related,
     })
+}
+
+/// The product's pictures from the aggregated JSON, with their ids (for variants' images).
+fn images_from_json(value: serde_json::Value) -> (Vec<i64>, Vec<ProductImage>) {
+    let mut ids = Vec::new();
+    let mut images = Vec::new();
+    for item in value.as_array().into_iter().flatten() {
+        let field = |k: &str| item.get(k);
+        let (Some(id), Some(key), Some(width), Some(height)) = (
+            field("id").and_then(|v| v.as_i64()),
+            field("key").and_then(|v| v.as_str()),
+            field("width").and_then(|v| v.as_u64()),
+            field("height").and_then(|v| v.as_u64()),
+        ) else {
+            continue;
+        };
+        ids.push(id);
+        images.push(ProductImage {
+            key: key.to_owned(),
+            alt: field("alt")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            width: u32::try_from(width).unwrap_or(1),
+            height: u32::try_from(height).unwrap_or(1),
+        });
+    }
+    (ids, images)
 }

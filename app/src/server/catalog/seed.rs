@@ -5,7 +5,9 @@
 //! rest are generated from word lists. Inserts go in batches through `unnest`, so 100,000
 //! products take seconds, not hours.
 
+use super::artwork;
 use crate::model::Currency;
+use crate::server::media::{MediaStore, StoredImage};
 use crate::server::Error;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
@@ -380,6 +382,10 @@ type NewVariant = (Vec<String>, i64, Option<i64>, i32, String);
 
 /// One product ready to insert.
 struct NewProduct {
+    /// Which shape its pictures get.
+    kind: usize,
+    /// Its colour, for the picture when it has no Colour option.
+    colour: String,
     slug: String,
     name: String,
     category: String,
@@ -427,6 +433,11 @@ fn demo(p: &DemoProduct, index: usize, currency: Currency) -> NewProduct {
         })
         .collect();
     NewProduct {
+        kind: CATEGORIES
+            .iter()
+            .position(|c| c.0 == p.category)
+            .unwrap_or(0),
+        colour: p.colour.into(),
         slug: p.slug.into(),
         name: p.name.into(),
         category: p.category.into(),
@@ -491,6 +502,8 @@ fn generated(i: usize, currency: Currency) -> NewProduct {
         })
         .collect();
     NewProduct {
+        kind: i % KINDS.len(),
+        colour: colour.to_string(),
         slug,
         name,
         category: category.into(),
@@ -565,12 +578,30 @@ struct VariantColumns {
     compare_at: Vec<Option<i64>>,
     stock: Vec<i32>,
     weight: Vec<i32>,
+    image: Vec<Option<i64>>,
+}
+
+/// Image rows as columns.
+#[derive(Default)]
+struct ImageColumns {
+    product: Vec<i64>,
+    position: Vec<i32>,
+    alt: Vec<String>,
+    key: Vec<String>,
+    width: Vec<i32>,
+    height: Vec<i32>,
+    colour: Vec<String>,
 }
 
 /// Inserts the demo catalog (`products` in all: the hand-written set first) if the store has
 /// no products. Safe to run concurrently: a table lock makes one runner insert and the others
 /// see rows. Returns what it added (zeros when the store already had products).
-pub async fn seed(db: &PgPool, currency: Currency, products: usize) -> Result<SeedReport, Error> {
+pub async fn seed(
+    db: &PgPool,
+    media: &MediaStore,
+    currency: Currency,
+    products: usize,
+) -> Result<SeedReport, Error> {
     let mut tx = db.begin().await?;
     sqlx::query!("LOCK TABLE products IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *tx)
@@ -586,6 +617,10 @@ pub async fn seed(db: &PgPool, currency: Currency, products: usize) -> Result<Se
 
     let total = products;
     let mut all: Vec<NewProduct> = Vec::new();
+    let mut pictures = Pictures {
+        media: media.clone(),
+        drawn: HashMap::new(),
+    };
     let mut index = 0;
     while index < total {
         let item = if index < DEMO_PRODUCTS.len() {
@@ -596,7 +631,15 @@ pub async fn seed(db: &PgPool, currency: Currency, products: usize) -> Result<Se
         all.push(item);
         index += 1;
         if all.len() == BATCH || index == total {
-            insert_batch(&mut tx, &category_ids, &all, currency, &mut report).await?;
+            insert_batch(
+                &mut tx,
+                &category_ids,
+                &mut pictures,
+                &all,
+                currency,
+                &mut report,
+            )
+            .await?;
             all.clear();
         }
     }
@@ -628,9 +671,33 @@ async fn insert_categories(
     Ok(ids)
 }
 
+/// Drawn pictures, stored once per (kind, colour).
+struct Pictures {
+    media: MediaStore,
+    drawn: HashMap<(usize, String), StoredImage>,
+}
+
+impl Pictures {
+    async fn get(&mut self, kind: usize, colour: &str) -> Result<StoredImage, Error> {
+        let key = (kind, colour.to_ascii_lowercase());
+        if let Some(found) = self.drawn.get(&key) {
+            return Ok(found.clone());
+        }
+        let media = self.media.clone();
+        let colour = key.1.clone();
+        let stored =
+            tokio::task::spawn_blocking(move || media.store(&artwork::draw(kind, &colour)))
+                .await
+                .map_err(|e| Error::other(format!("drawing a demo picture: {e}")))??;
+        self.drawn.insert(key, stored.clone());
+        Ok(stored)
+    }
+}
+
 async fn insert_batch(
     tx: &mut Transaction<'_, Postgres>,
     category_ids: &HashMap<String, i64>,
+    pictures: &mut Pictures,
     batch: &[NewProduct],
     currency: Currency,
     report: &mut SeedReport,
@@ -673,6 +740,61 @@ async fn insert_batch(
     )
     .execute(&mut **tx)
     .await?;
+
+    // Pictures: one per colour the product comes in, else one.
+    let mut images = ImageColumns::default();
+    for p in batch {
+        let colours: Vec<String> = p
+            .options
+            .iter()
+            .find(|(name, _)| name == "Colour")
+            .map(|(_, values)| values.clone())
+            .unwrap_or_else(|| vec![p.colour.clone()]);
+        for (pos, colour) in colours.iter().enumerate() {
+            let stored = pictures.get(p.kind, colour).await?;
+            images.product.push(pid(p));
+            images.position.push(pos as i32);
+            images.alt.push(if colours.len() > 1 {
+                format!("{} in {colour}", p.name)
+            } else {
+                p.name.clone()
+            });
+            images.key.push(stored.key);
+            images.width.push(stored.width as i32);
+            images.height.push(stored.height as i32);
+            images.colour.push(colour.clone());
+        }
+    }
+    let image_rows = sqlx::query!(
+        "INSERT INTO product_images (product_id, position, alt, storage_key, width, height)
+         SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[])
+         RETURNING id, product_id, position",
+        &images.product,
+        &images.position,
+        &images.alt,
+        &images.key,
+        &images.width,
+        &images.height,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    // (product, colour) -> image id, for the variants that come in that colour.
+    let colour_of: HashMap<(i64, i32), String> = (0..images.product.len())
+        .map(|i| {
+            (
+                (images.product[i], images.position[i]),
+                images.colour[i].clone(),
+            )
+        })
+        .collect();
+    let image_ids: HashMap<(i64, String), i64> = image_rows
+        .into_iter()
+        .filter_map(|r| {
+            colour_of
+                .get(&(r.product_id, r.position))
+                .map(|c| ((r.product_id, c.clone()), r.id))
+        })
+        .collect();
 
     // Options, then their values.
     let (mut o_products, mut o_positions, mut o_names) = (Vec::new(), Vec::new(), Vec::new());
@@ -748,15 +870,18 @@ async fn insert_batch(
             vars.stock.push(*stock);
             vars.weight
                 .push(if p.options.is_empty() { 400 } else { 600 });
+            let colour_at = p.options.iter().position(|(name, _)| name == "Colour");
+            vars.image
+                .push(colour_at.and_then(|i| image_ids.get(&(pid(p), values[i].clone())).copied()));
             pairs.sort_unstable();
             chosen.insert(sku.clone(), pairs);
         }
     }
     let variant_rows = sqlx::query!(
-        r#"INSERT INTO variants (product_id, sku, position, option_key, price_minor, compare_at_minor, currency, stock, weight_grams)
-           SELECT product_id, sku, position, option_key, price, compare_at, $9, stock, weight
-           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::int[], $8::int[])
-                AS t(product_id, sku, position, option_key, price, compare_at, stock, weight)
+        r#"INSERT INTO variants (product_id, sku, position, option_key, price_minor, compare_at_minor, currency, stock, weight_grams, image_id)
+           SELECT product_id, sku, position, option_key, price, compare_at, $9, stock, weight, image
+           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::int[], $8::int[], $10::bigint[])
+                AS t(product_id, sku, position, option_key, price, compare_at, stock, weight, image)
            RETURNING id, sku"#,
         &vars.product,
         &vars.sku,
@@ -767,6 +892,7 @@ async fn insert_batch(
         &vars.stock,
         &vars.weight,
         currency.code(),
+        &vars.image as &[Option<i64>],
     )
     .fetch_all(&mut **tx)
     .await?;

@@ -1,5 +1,6 @@
 pub mod layout;
 pub mod listing;
+pub mod picture;
 pub mod product_card;
 pub mod seo;
 pub mod variant_picker;

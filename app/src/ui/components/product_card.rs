@@ -1,3 +1,4 @@
+use super::picture::{Picture, PictureData};
 use crate::model::{ProductSummary, StockStatus};
 use leptos::prelude::*;
 
@@ -13,6 +14,17 @@ pub fn ProductCard(product: ProductSummary) -> impl IntoView {
     view! {
         <li class="product-card">
             <a href=href>
+                {product
+                    .image
+                    .as_ref()
+                    .map(|image| {
+                        view! {
+                            <Picture
+                                data=PictureData::new(image, 320)
+                                sizes="(min-width: 48rem) 25vw, 50vw"
+                            />
+                        }
+                    })}
                 <h3 class="product-name">{product.name}</h3>
                 <p class="brand">{product.brand}</p>
                 <p class="price">{price}</p>

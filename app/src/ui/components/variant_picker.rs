@@ -2,6 +2,7 @@
 //! a quantity. Without JavaScript it is a GET form whose submit reloads the page on the
 //! chosen variant; once hydrated, choices update the page at once.
 
+use super::picture::{Picture, PictureData};
 use crate::model::{ProductDetail, ProductOption, StockStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,8 @@ pub struct VariantChoice {
     pub price: String,
     pub compare_at: Option<String>,
     pub available: u32,
+    /// Index into the picker's `images` of this variant's picture.
+    pub image: Option<usize>,
 }
 
 impl VariantChoice {
@@ -27,6 +30,7 @@ impl VariantChoice {
                 price: v.price.to_string(),
                 compare_at: v.compare_at.map(|c| c.to_string()),
                 available: v.available,
+                image: v.image,
             })
             .collect()
     }
@@ -40,7 +44,10 @@ pub fn VariantPicker(
     selected: usize,
     /// The most a shopper can pick in one go.
     max_per_line: u32,
+    /// The product's pictures; the chosen variant's own (or the first) is shown.
+    images: Vec<PictureData>,
 ) -> impl IntoView {
+    let images = StoredValue::new(images);
     let variants = StoredValue::new(variants);
     let initial = variants.with_value(|v| {
         v.get(selected)
@@ -63,10 +70,12 @@ pub fn VariantPicker(
 
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    // Keep the address bar on the chosen variant, so it can be shared or reloaded.
+    // Once the shopper picks, keep the address bar on the chosen variant, so it can be shared
+    // or reloaded (the page's own URL stays as it was until then).
+    let picked = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if let (true, Some(v)) = (hydrated.get(), variant()) {
+        if let (true, Some(v)) = (picked.get(), variant()) {
             let url = format!("?variant={}", crate::model::encode_component(&v.sku));
             if let Ok(history) = window().history() {
                 let _ =
@@ -110,6 +119,7 @@ pub fn VariantPicker(
                                 value=value.clone()
                                 checked=checked
                                 on:change=move |_| {
+                                    picked.set(true);
                                     chosen.update(|c| {
                                         if let Some(slot) = c.get_mut(oi) {
                                             *slot = v_for_change.clone();
@@ -141,8 +151,20 @@ pub fn VariantPicker(
     });
     let set_clamped = move |value: u32| quantity.set(value.clamp(1, max.get_untracked().max(1)));
 
+    let picture = move || {
+        let index = variant().and_then(|v| v.image).unwrap_or(0);
+        images.with_value(|all| all.get(index).cloned())
+    };
     view! {
         <div class="variant-picker" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <div class="gallery-main">
+                {move || {
+                    picture()
+                        .map(|data| {
+                            view! { <Picture data sizes="(min-width: 48rem) 50vw, 100vw" eager=true /> }
+                        })
+                }}
+            </div>
             {(option_count > 0)
                 .then(|| {
                     view! {

@@ -1,6 +1,7 @@
 use super::ErrorPage;
 use crate::api::catalog::get_product;
 use crate::model::{ProductDetail, StoreInfo};
+use crate::ui::components::picture::PictureData;
 use crate::ui::components::product_card::ProductGrid;
 use crate::ui::components::seo::{Breadcrumbs, JsonLd, PageMeta};
 use crate::ui::components::variant_picker::{VariantChoice, VariantPicker};
@@ -94,6 +95,18 @@ fn ProductView(
         data["brand"] = leptos::serde_json::json!({ "@type": "Brand", "name": product.brand });
     }
     let choices = VariantChoice::all(&product);
+    let pictures: Vec<PictureData> = product
+        .images
+        .iter()
+        .map(|i| PictureData::new(i, 640))
+        .collect();
+    if let Some(first) = product.images.first() {
+        data["image"] = leptos::serde_json::json!(format!(
+            "{}{}",
+            store.base_url,
+            first.src(1024, crate::model::ImageFormat::Png)
+        ));
+    }
     view! {
         <Title text=title.clone() />
         <PageMeta canonical=url title description kind="product" />
@@ -102,7 +115,13 @@ fn ProductView(
         <article class="product">
             <h1>{product.name.clone()}</h1>
             {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
-            <VariantPicker options=product.options.clone() variants=choices selected max_per_line=MAX_PER_LINE />
+            <VariantPicker
+                options=product.options.clone()
+                variants=choices
+                selected
+                max_per_line=MAX_PER_LINE
+                images=pictures
+            />
             <div class="description">
                 <p>{product.description.clone()}</p>
             </div>
