@@ -615,7 +615,7 @@ async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPo
     assert!(page.contains(r#"alt="Silk Scarf in Indigo""#), "{page}");
     // Every URL the page offers is served, immutable, with the right type.
     let urls: std::collections::BTreeSet<String> = page
-        .split(|c| c == '"' || c == ' ' || c == ',')
+        .split(['"', ' ', ','])
         .filter(|s| s.starts_with("/media/"))
         .map(str::to_owned)
         .collect();
