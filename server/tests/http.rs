@@ -189,6 +189,15 @@ async fn product_page_renders_with_its_island_and_structured_data(pool: PgPool) 
         "breadcrumb"
     );
 
+    // Rich text: emphasis and lists as elements, markers gone.
+    let (_, _, shirt) = get(&app, "/products/linen-shirt").await;
+    assert!(
+        shirt.contains("<strong>stone-washed linen</strong>"),
+        "{shirt}"
+    );
+    assert!(shirt.contains("<li>Relaxed fit<!></li>"), "{shirt}");
+    assert!(!shirt.contains("**"));
+
     // Choosing a variant through the URL, as the no-JavaScript form does.
     let (status, _, body) = get(&app, "/products/leather-sandals?Size=42").await;
     assert_eq!(status, StatusCode::OK);

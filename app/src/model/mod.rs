@@ -6,6 +6,7 @@ mod image;
 mod listing;
 mod money;
 mod product;
+pub mod rich_text;
 mod store;
 
 pub use error::AppError;

@@ -28,6 +28,16 @@ impl Currency {
         }
     }
 
+    /// How prices read in the store's English locale: a symbol before the amount (`$`, `K`),
+    /// or the code and a space (`AED `), as shoppers in each market expect.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Currency::Aed => "AED ",
+            Currency::Zmw => "K",
+            Currency::Usd => "$",
+        }
+    }
+
     /// Digits after the decimal point (ISO 4217 minor unit).
     pub const fn exponent(self) -> u32 {
         match self {
@@ -155,7 +165,8 @@ impl Money {
 }
 
 impl fmt::Display for Money {
-    /// `AED 1,234.50`: the code, then the amount with thousands separators.
+    /// `AED 1,234.50`, `K1,234.50`, `$1,234.50`: the currency's prefix, then the amount with
+    /// thousands separators; a minus sign goes first (`-$5.00`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let decimal = self.decimal();
         let (sign, unsigned) = match decimal.strip_prefix('-') {
@@ -170,7 +181,7 @@ impl fmt::Display for Money {
             }
             grouped.push(ch);
         }
-        write!(f, "{} {sign}{grouped}", self.currency)?;
+        write!(f, "{sign}{}{grouped}", self.currency.prefix())?;
         if !frac.is_empty() {
             write!(f, ".{frac}")?;
         }
@@ -185,15 +196,17 @@ mod tests {
     #[test]
     fn formats_minor_units_without_floats() {
         assert_eq!(Money::new(0, Currency::Aed).to_string(), "AED 0.00");
-        assert_eq!(Money::new(5, Currency::Zmw).to_string(), "ZMW 0.05");
+        assert_eq!(Money::new(5, Currency::Zmw).to_string(), "K0.05");
         assert_eq!(
             Money::new(123_450, Currency::Aed).to_string(),
             "AED 1,234.50"
         );
         assert_eq!(
             Money::new(-100_000_001, Currency::Usd).to_string(),
-            "USD -1,000,000.01"
+            "-$1,000,000.01"
         );
+        assert_eq!(Money::new(-500, Currency::Aed).to_string(), "-AED 5.00");
+        assert_eq!(Money::new(99_999, Currency::Zmw).to_string(), "K999.99");
         assert_eq!(
             Money::new(i64::MIN, Currency::Usd).decimal(),
             "-92233720368547758.08"

@@ -181,27 +181,39 @@ async fn fetch_page(
            scoped AS (
                SELECT DISTINCT pc.product_id AS id
                FROM product_categories pc JOIN tree ON tree.id = pc.category_id
+           ),
+           page AS (
+               SELECT p.id, p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor,
+                      p.in_stock, p.created_at, count(*) OVER () AS total
+               FROM products p JOIN scoped s ON s.id = p.id
+               WHERE p.status = 'active'
+                 AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+                 AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+                 AND (NOT $4 OR p.in_stock)
+                 AND p.attributes @> $5::jsonb
+               ORDER BY
+                 CASE WHEN $6 = 'price-asc' THEN p.price_min_minor END ASC,
+                 CASE WHEN $6 = 'price-desc' THEN p.price_min_minor END DESC,
+                 CASE WHEN $6 = 'name' THEN p.name END ASC,
+                 p.created_at DESC, p.id DESC
+               LIMIT $7 OFFSET $8
            )
-           SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+           -- Pictures only for the page's rows, not for every product in scope.
+           SELECT page.slug AS "slug!", page.name AS "name!", page.brand AS "brand!",
+                  page.price_min_minor, page.price_max_minor, page.in_stock AS "in_stock!",
                   img.storage_key AS "image_key?", img.alt AS "image_alt?",
                   img.width AS "image_width?", img.height AS "image_height?",
-                  count(*) OVER () AS "total!"
-           FROM products p JOIN scoped s ON s.id = p.id
+                  page.total AS "total!"
+           FROM page
            LEFT JOIN LATERAL (
                SELECT storage_key, alt, width, height FROM product_images i
-               WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+               WHERE i.product_id = page.id ORDER BY i.position, i.id LIMIT 1
            ) img ON true
-           WHERE p.status = 'active'
-             AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
-             AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
-             AND (NOT $4 OR p.in_stock)
-             AND p.attributes @> $5::jsonb
            ORDER BY
-             CASE WHEN $6 = 'price-asc' THEN p.price_min_minor END ASC,
-             CASE WHEN $6 = 'price-desc' THEN p.price_min_minor END DESC,
-             CASE WHEN $6 = 'name' THEN p.name END ASC,
-             p.created_at DESC, p.id DESC
-           LIMIT $7 OFFSET $8"#,
+             CASE WHEN $6 = 'price-asc' THEN page.price_min_minor END ASC,
+             CASE WHEN $6 = 'price-desc' THEN page.price_min_minor END DESC,
+             CASE WHEN $6 = 'name' THEN page.name END ASC,
+             page.created_at DESC, page.id DESC"#,
         category_id,
         query.min_price.map(|m| m.minor),
         query.max_price.map(|m| m.minor),

@@ -157,16 +157,22 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
         None => Vec::new(),
         Some(category) => sqlx::query_as!(
             SummaryRow,
-            r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+            r#"WITH candidates AS (
+                   -- Newest first straight from the (category_id, product_id) index: bounded
+                   -- work however large the category is.
+                   SELECT pc.product_id FROM product_categories pc
+                   WHERE pc.category_id = $1 AND pc.product_id <> $2
+                   ORDER BY pc.product_id DESC LIMIT 32
+               )
+               SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
                       img.storage_key AS "image_key?", img.alt AS "image_alt?",
                       img.width AS "image_width?", img.height AS "image_height?"
-               FROM product_categories pc JOIN products p ON p.id = pc.product_id
+               FROM candidates c JOIN products p ON p.id = c.product_id AND p.status = 'active'
                LEFT JOIN LATERAL (
                    SELECT storage_key, alt, width, height FROM product_images i
                    WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
                ) img ON true
-               WHERE pc.category_id = $1 AND p.id <> $2 AND p.status = 'active'
-               ORDER BY p.in_stock DESC, p.created_at DESC, p.id DESC
+               ORDER BY p.in_stock DESC, p.id DESC
                LIMIT $3"#,
             category,
             p.id,

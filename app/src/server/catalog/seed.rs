@@ -52,7 +52,7 @@ pub const DEMO_PRODUCTS: &[DemoProduct] = &[
         name: "Linen Shirt",
         category: "shirts",
         brand: "Souk Studio",
-        description: "Breathable stone-washed linen, cut for hot afternoons.",
+        description: "Breathable **stone-washed linen**, cut for hot afternoons.\n\n- Relaxed fit\n- Mother-of-pearl buttons\n- Machine wash cold",
         material: "linen",
         colour: "white",
         featured: true,

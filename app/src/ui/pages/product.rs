@@ -1,8 +1,10 @@
 use super::ErrorPage;
 use crate::api::catalog::get_product;
+use crate::model::rich_text;
 use crate::model::{ProductDetail, StoreInfo};
 use crate::ui::components::picture::PictureData;
 use crate::ui::components::product_card::ProductGrid;
+use crate::ui::components::rich_text::RichText;
 use crate::ui::components::seo::{Breadcrumbs, JsonLd, PageMeta};
 use crate::ui::components::variant_picker::{VariantChoice, VariantPicker};
 use leptos::prelude::*;
@@ -64,10 +66,12 @@ fn ProductView(
         .seo_title
         .clone()
         .unwrap_or_else(|| product.name.clone());
-    let description = product
-        .seo_description
-        .clone()
-        .unwrap_or_else(|| product.description.chars().take(155).collect());
+    let description = product.seo_description.clone().unwrap_or_else(|| {
+        rich_text::plain(&product.description)
+            .chars()
+            .take(155)
+            .collect()
+    });
     let offers: Vec<_> = product
         .variants
         .iter()
@@ -86,7 +90,7 @@ fn ProductView(
         "@context": "https://schema.org",
         "@type": "Product",
         "name": product.name,
-        "description": product.description,
+        "description": rich_text::plain(&product.description),
         "url": url,
         "sku": product.variants[selected].sku,
         "offers": offers,
@@ -123,7 +127,7 @@ fn ProductView(
                 images=pictures
             />
             <div class="description">
-                <p>{product.description.clone()}</p>
+                <RichText source=product.description.clone() />
             </div>
             {(!product.attributes.is_empty())
                 .then(|| {
