@@ -12,6 +12,25 @@ use sqlx::PgPool;
 
 const SHELF: i64 = 8;
 
+/// A [`SummaryRow`] from any query record that selects its columns (the listing queries add
+/// their own extra columns, so each has its own record type).
+macro_rules! summary_row {
+    ($r:expr) => {
+        SummaryRow {
+            slug: $r.slug,
+            name: $r.name,
+            brand: $r.brand,
+            price_min_minor: $r.price_min_minor,
+            price_max_minor: $r.price_max_minor,
+            in_stock: $r.in_stock,
+            image_key: $r.image_key,
+            image_alt: $r.image_alt,
+            image_width: $r.image_width,
+            image_height: $r.image_height,
+        }
+    };
+}
+
 /// The columns a product card needs, as the listing queries select them.
 pub(super) struct SummaryRow {
     pub slug: String,
@@ -82,18 +101,7 @@ pub async fn home(db: &PgPool, cache: &Cache, currency: Currency) -> Result<Home
         let (mut featured, mut new_arrivals) = (Vec::new(), Vec::new());
         for r in rows {
             let shelf = r.shelf;
-            let p = SummaryRow {
-                slug: r.slug,
-                name: r.name,
-                brand: r.brand,
-                price_min_minor: r.price_min_minor,
-                price_max_minor: r.price_max_minor,
-                in_stock: r.in_stock,
-                image_key: r.image_key,
-                image_alt: r.image_alt,
-                image_width: r.image_width,
-                image_height: r.image_height,
-            }
+            let p = summary_row!(r)
             .into_summary(currency);
             if shelf == "featured" {
                 featured.push(p);
@@ -232,21 +240,7 @@ async fn fetch_page(
     };
     let products = rows
         .into_iter()
-        .map(|r| {
-            SummaryRow {
-                slug: r.slug,
-                name: r.name,
-                brand: r.brand,
-                price_min_minor: r.price_min_minor,
-                price_max_minor: r.price_max_minor,
-                in_stock: r.in_stock,
-                image_key: r.image_key,
-                image_alt: r.image_alt,
-                image_width: r.image_width,
-                image_height: r.image_height,
-            }
-            .into_summary(currency)
-        })
+        .map(|r| summary_row!(r).into_summary(currency))
         .collect();
     Ok((products, total))
 }
