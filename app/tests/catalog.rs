@@ -543,3 +543,37 @@ fn media() -> app::server::media::MediaStore {
         std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
     )
 }
+
+/// Two transactions sell out two different variants of one product at the same time: the
+/// product must end up out of stock (neither may aggregate from a stale snapshot).
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn concurrent_variant_changes_keep_the_listing_columns_true(pool: PgPool) {
+    seeded(&pool, 12).await;
+    // The silk scarf: Indigo (7), Saffron (4), Rose (0).
+    let mut first = pool.begin().await.expect("begins");
+    sqlx::query("UPDATE variants SET stock = 0 WHERE sku = 'DK-SILK-SCARF-INDIGO'")
+        .execute(&mut *first)
+        .await
+        .expect("updates");
+    let second = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut tx = pool.begin().await.expect("begins");
+            sqlx::query("UPDATE variants SET stock = 0 WHERE sku = 'DK-SILK-SCARF-SAFFRON'")
+                .execute(&mut *tx)
+                .await
+                .expect("updates");
+            tx.commit().await.expect("commits");
+        })
+    };
+    // Let the second transaction reach the product row lock before the first commits.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    first.commit().await.expect("commits");
+    second.await.expect("joins");
+    let in_stock: bool =
+        sqlx::query_scalar("SELECT in_stock FROM products WHERE slug = 'silk-scarf'")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+    assert!(!in_stock, "every variant is sold out");
+}

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 /// Pages larger than this are served but not cached.
 const MAX_CACHED_BYTES: usize = 512 * 1024;
+/// A page larger than this is a bug, not a page: it is refused rather than buffered.
+const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 const TTL: Duration = Duration::from_secs(60);
 
 struct CachedPage {
@@ -56,6 +58,41 @@ impl CachedPage {
 /// Storefront pages only: not server functions, assets, health checks or feeds.
 fn is_page(path: &str) -> bool {
     path == "/" || path.starts_with("/products/") || path.starts_with("/collections/")
+}
+
+/// The page's query in canonical form, or `None` when the request is not in canonical form
+/// (odd or extra parameters): such requests are rendered but never stored, so nobody can
+/// fill the cache with made-up URLs.
+fn canonical_query(
+    path: &str,
+    raw: Option<&str>,
+    currency: app::model::Currency,
+) -> Option<String> {
+    let raw = raw.unwrap_or("");
+    if path.starts_with("/collections/") {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).ok()?;
+        let query = app::model::ListingQuery::from_params(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            currency,
+        );
+        let canonical = query.query_string();
+        let given = if raw.is_empty() {
+            String::new()
+        } else {
+            format!("?{raw}")
+        };
+        return (canonical == given).then_some(canonical);
+    }
+    if path.starts_with("/products/") {
+        return match raw {
+            "" => Some(String::new()),
+            q if q.starts_with("variant=") && !q.contains('&') && q.len() <= 80 => {
+                Some(format!("?{q}"))
+            }
+            _ => None,
+        };
+    }
+    raw.is_empty().then(String::new)
 }
 
 fn cacheable_request(req: &Request) -> bool {
@@ -107,13 +144,14 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     if !cacheable_request(&req) {
         return next.run(req).await;
     }
+    let path = req.uri().path().to_owned();
+    let Some(query) = canonical_query(&path, req.uri().query(), state.settings.store.currency)
+    else {
+        return next.run(req).await;
+    };
     let key = format!(
-        "page:{}:{}",
-        catalog::generation(&state.cache).await,
-        req.uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
+        "page:{}:{path}{query}",
+        catalog::generation(&state.cache).await
     );
     let client_etag = req.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(page) = state.cache.get(&key).await.and_then(CachedPage::decode) {
@@ -135,14 +173,16 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         return res;
     }
     let (parts, body) = res.into_parts();
-    let bytes = match to_bytes(body, MAX_CACHED_BYTES).await {
+    let bytes = match to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
         Err(error) => {
-            // Too large to cache (or the body failed): the body is gone, so say so plainly.
-            tracing::warn!(%error, "page body could not be buffered for caching");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response();
+            tracing::error!(%error, "page body could not be read");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "page failed to render").into_response();
         }
     };
+    if bytes.len() > MAX_CACHED_BYTES {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
     let page = CachedPage {
         etag: etag_of(&bytes),
         content_type,
@@ -197,6 +237,33 @@ mod tests {
             (page.etag, page.content_type, page.body)
         );
         assert!(CachedPage::decode(b"no newline".to_vec()).is_none());
+    }
+
+    #[test]
+    fn only_canonical_urls_are_cached() {
+        use app::model::Currency::Aed;
+        assert_eq!(canonical_query("/", None, Aed), Some(String::new()));
+        assert_eq!(canonical_query("/", Some("x=1"), Aed), None);
+        assert_eq!(
+            canonical_query("/products/a", Some("variant=SKU-1"), Aed),
+            Some("?variant=SKU-1".into())
+        );
+        assert_eq!(canonical_query("/products/a", Some("utm=1"), Aed), None);
+        assert_eq!(
+            canonical_query("/collections/c", None, Aed),
+            Some(String::new())
+        );
+        assert_eq!(
+            canonical_query("/collections/c", Some("sort=price-asc&page=2"), Aed),
+            Some("?sort=price-asc&page=2".into())
+        );
+        // Not canonical: unknown parameter, default written out, wrong order.
+        assert_eq!(canonical_query("/collections/c", Some("x=1"), Aed), None);
+        assert_eq!(canonical_query("/collections/c", Some("page=1"), Aed), None);
+        assert_eq!(
+            canonical_query("/collections/c", Some("page=2&sort=price-asc"), Aed),
+            None
+        );
     }
 
     #[test]

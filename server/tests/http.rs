@@ -646,8 +646,10 @@ async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPo
     // Listing cards carry thumbnails.
     let (_, _, home) = get(&app, "/").await;
     assert!(home.matches("<picture>").count() >= 8, "{home}");
-    assert_eq!(
-        get(&app, "/media/../Cargo.toml").await.0,
-        StatusCode::NOT_FOUND
-    );
+    // humans.txt exists two levels up from the renditions directory: never reachable.
+    for path in ["/media/../../humans.txt", "/media/%2e%2e/%2e%2e/humans.txt"] {
+        let (status, _, body) = get(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!body.contains("Made in"), "{path}");
+    }
 }

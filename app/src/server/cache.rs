@@ -93,18 +93,27 @@ impl Cache {
 /// Entries by key: when each expires, and its bytes.
 type Entries = HashMap<String, (Instant, Arc<[u8]>)>;
 
-/// In-process cache with per-entry expiry and a bound on entries.
+/// In-process cache with per-entry expiry, bounded in entries and in bytes.
 #[derive(Clone)]
 pub struct MemoryCache {
     inner: Arc<Mutex<Entries>>,
     capacity: usize,
+    max_bytes: usize,
 }
+
+/// The in-process cache's byte budget unless told otherwise.
+pub const DEFAULT_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 
 impl MemoryCache {
     pub fn new(capacity: usize) -> Self {
+        Self::with_budget(capacity, DEFAULT_MEMORY_BYTES)
+    }
+
+    pub fn with_budget(capacity: usize, max_bytes: usize) -> Self {
         Self {
             inner: Arc::new(Mutex::new(HashMap::new())),
             capacity: capacity.max(1),
+            max_bytes: max_bytes.max(1),
         }
     }
 
@@ -128,18 +137,26 @@ impl MemoryCache {
     }
 
     fn set(&self, key: &str, value: &[u8], ttl: Duration) {
+        if value.len() > self.max_bytes {
+            return;
+        }
         let now = Instant::now();
         let mut map = self.lock();
-        if map.len() >= self.capacity && !map.contains_key(key) {
+        map.remove(key);
+        let bytes = |m: &Entries| m.iter().map(|(k, (_, v))| k.len() + v.len()).sum::<usize>();
+        if map.len() >= self.capacity || bytes(&map) + key.len() + value.len() > self.max_bytes {
             map.retain(|_, (expires, _)| *expires > now);
-            if map.len() >= self.capacity {
-                // Still full of live entries: drop the one closest to expiry.
-                if let Some(victim) = map
-                    .iter()
-                    .min_by_key(|(_, (e, _))| *e)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&victim);
+            // Still over a bound: drop the live entries closest to expiry until it fits.
+            let mut by_expiry: Vec<(Instant, String)> =
+                map.iter().map(|(k, (e, _))| (*e, k.clone())).collect();
+            by_expiry.sort_unstable();
+            let mut total = bytes(&map);
+            for (_, victim) in by_expiry {
+                if map.len() < self.capacity && total + key.len() + value.len() <= self.max_bytes {
+                    break;
+                }
+                if let Some((_, v)) = map.remove(&victim) {
+                    total -= victim.len() + v.len();
                 }
             }
         }
@@ -247,6 +264,30 @@ mod tests {
         assert_eq!(mem.len(), 3);
         // The newest entries survive.
         assert!(cache.get("k9").await.is_some());
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded_in_bytes() {
+        let mem = MemoryCache::with_budget(1000, 10_000);
+        let cache = Cache::Memory(mem.clone());
+        for i in 0..50 {
+            cache
+                .set(&format!("k{i}"), &[0u8; 1_000], Duration::from_secs(60 + i))
+                .await;
+        }
+        assert!(
+            mem.len() <= 9,
+            "{} entries of 1 KB in a 10 KB budget",
+            mem.len()
+        );
+        assert!(cache.get("k49").await.is_some(), "the newest survives");
+        cache
+            .set("huge", &[0u8; 20_000], Duration::from_secs(60))
+            .await;
+        assert!(
+            cache.get("huge").await.is_none(),
+            "larger than the whole budget: not stored"
+        );
     }
 
     #[tokio::test]
