@@ -81,6 +81,9 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
     let cache = connect(&url).await;
     let key = unique("hang");
     cache.set(&key, b"v", Duration::from_secs(30)).await;
+    let generation = app::server::catalog::generation(&cache)
+        .await
+        .expect("a generation");
 
     // Block the Redis server for three seconds from another connection.
     let client = redis::Client::open(url.as_str()).expect("client");
@@ -108,6 +111,9 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
 
     let started = Instant::now();
     assert_eq!(cache.get(&key).await, None, "a hang is a miss");
+    // The catalog bypasses its cache rather than start a new generation (which would
+    // retire everything cached once Redis is back).
+    assert_eq!(app::server::catalog::generation(&cache).await, None);
     cache
         .set(&unique("during-hang"), b"x", Duration::from_secs(5))
         .await; // a no-op, no error
@@ -128,6 +134,11 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered, "the cache works again after Redis recovers");
+    assert_eq!(
+        app::server::catalog::generation(&cache).await,
+        Some(generation),
+        "the generation survived the outage"
+    );
 }
 
 /// Catalog reads through the Redis cache: cached, then fresh after invalidation.

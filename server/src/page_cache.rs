@@ -149,10 +149,10 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     else {
         return next.run(req).await;
     };
-    let key = format!(
-        "page:{}:{path}{query}",
-        catalog::generation(&state.cache).await
-    );
+    let Some(generation) = catalog::generation(&state.cache).await else {
+        return next.run(req).await;
+    };
+    let key = format!("page:{generation}:{path}{query}");
     let client_etag = req.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(page) = state.cache.get(&key).await.and_then(CachedPage::decode) {
         let not_modified = if_none_match(client_etag.as_ref(), &page.etag);

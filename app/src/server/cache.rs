@@ -46,6 +46,42 @@ impl Cache {
         }
     }
 
+    /// Like [`Cache::get`], but says when the backend failed instead of calling it a miss.
+    pub async fn try_get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self {
+            Cache::Memory(m) => Ok(m.get(key)),
+            Cache::Redis(r) => {
+                let mut cmd = redis::cmd("GET");
+                cmd.arg(format!("{KEY_PREFIX}{key}"));
+                r.run::<Option<Vec<u8>>>(cmd).await
+            }
+            Cache::Disabled => Ok(None),
+        }
+    }
+
+    /// Stores `value` only if the key is absent (Redis `SET NX`); fails open like `set`.
+    pub async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) {
+        match self {
+            Cache::Memory(m) => {
+                if m.get(key).is_none() {
+                    m.set(key, value, ttl);
+                }
+            }
+            Cache::Redis(r) => {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(format!("{KEY_PREFIX}{key}"))
+                    .arg(value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64);
+                if let Err(error) = r.run::<Option<String>>(cmd).await {
+                    tracing::warn!(%key, %error, "cache write failed; skipped");
+                }
+            }
+            Cache::Disabled => {}
+        }
+    }
+
     pub async fn set(&self, key: &str, value: &[u8], ttl: Duration) {
         match self {
             Cache::Memory(m) => m.set(key, value, ttl),

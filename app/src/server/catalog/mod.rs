@@ -24,23 +24,30 @@ use std::time::Duration;
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
 const GENERATION_KEY: &str = "catalog:generation";
 
-/// The current catalog generation, creating one if the cache has none. Anything derived
-/// from the catalog (a rendered page, say) can key its cache entries on it.
-pub async fn generation(cache: &Cache) -> String {
-    if let Some(bytes) = cache.get(GENERATION_KEY).await {
-        if let Ok(g) = String::from_utf8(bytes) {
-            return g;
+/// The current catalog generation, creating one (once, `SET NX`) if the cache has none.
+/// `None` when the cache cannot answer: callers then neither read nor write cached entries,
+/// rather than start a new generation (which would throw away everything cached).
+pub async fn generation(cache: &Cache) -> Option<String> {
+    const TTL: Duration = Duration::from_secs(86_400 * 30);
+    match cache.try_get(GENERATION_KEY).await {
+        Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
+        Ok(None) => {
+            cache
+                .set_if_absent(GENERATION_KEY, new_generation().as_bytes(), TTL)
+                .await;
+            // Whoever won the race, everyone uses the stored value.
+            cache
+                .try_get(GENERATION_KEY)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|b| String::from_utf8(b).ok())
+        }
+        Err(error) => {
+            tracing::warn!(%error, "catalog cache unavailable; reading from the database");
+            None
         }
     }
-    let g = new_generation();
-    cache
-        .set(
-            GENERATION_KEY,
-            g.as_bytes(),
-            Duration::from_secs(86_400 * 30),
-        )
-        .await;
-    g
 }
 
 fn new_generation() -> String {
@@ -70,7 +77,10 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, crate::server::Error>>,
 {
-    let key = format!("catalog:{}:{key}", generation(cache).await);
+    let Some(generation) = generation(cache).await else {
+        return load().await;
+    };
+    let key = format!("catalog:{generation}:{key}");
     if let Some(hit) = cache.get_json::<T>(&key).await {
         return Ok(hit);
     }
