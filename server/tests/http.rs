@@ -622,6 +622,14 @@ async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPo
         "dimensions reserve the space"
     );
     assert!(page.contains(r#"alt="Silk Scarf in Indigo""#), "{page}");
+    assert!(
+        page.contains(r#"<meta property="og:image" content="http://127.0.0.1:3000/media/"#),
+        "link previews get a picture"
+    );
+    assert!(
+        page.contains(r#""image":"http://127.0.0.1:3000/media/"#),
+        "and so does the JSON-LD"
+    );
     // Every URL the page offers is served, immutable, with the right type.
     let urls: std::collections::BTreeSet<String> = page
         .split(['"', ' ', ','])

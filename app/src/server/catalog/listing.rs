@@ -284,17 +284,22 @@ async fn facets(db: &PgPool, category_id: i64, query: &ListingQuery) -> Result<V
            scoped AS (
                SELECT DISTINCT pc.product_id AS id
                FROM product_categories pc JOIN tree ON tree.id = pc.category_id
+           ),
+           counted AS (
+               SELECT kv.key, kv.value, count(*) AS n,
+                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS rank
+               FROM products p JOIN scoped s ON s.id = p.id,
+                    jsonb_each_text(p.attributes) kv
+               WHERE p.status = 'active'
+                 AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+                 AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+                 AND (NOT $4 OR p.in_stock)
+               GROUP BY kv.key, kv.value
            )
-           SELECT kv.key AS "key!", kv.value AS "value!", count(*) AS "count!"
-           FROM products p JOIN scoped s ON s.id = p.id,
-                jsonb_each_text(p.attributes) kv
-           WHERE p.status = 'active'
-             AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
-             AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
-             AND (NOT $4 OR p.in_stock)
-           GROUP BY kv.key, kv.value
-           ORDER BY kv.key, count(*) DESC, kv.value
-           LIMIT 200"#,
+           -- At most 30 values per attribute, so one long-tailed key cannot hide the others.
+           SELECT key AS "key!", value AS "value!", n AS "count!"
+           FROM counted WHERE rank <= 30
+           ORDER BY key, n DESC, value"#,
         category_id,
         query.min_price.map(|m| m.minor),
         query.max_price.map(|m| m.minor),

@@ -14,7 +14,15 @@ pub fn PageMeta(
     /// `website` or `product`.
     #[prop(default = "website")]
     kind: &'static str,
+    /// An absolute URL of a picture for link previews.
+    #[prop(default = None)]
+    image: Option<String>,
 ) -> impl IntoView {
+    let card = if image.is_some() {
+        "summary_large_image"
+    } else {
+        "summary"
+    };
     view! {
         <Link rel="canonical" href=canonical.clone() />
         <Meta name="description" content=description.clone() />
@@ -22,7 +30,8 @@ pub fn PageMeta(
         <Meta property="og:title" content=title.clone() />
         <Meta property="og:description" content=description.clone() />
         <Meta property="og:url" content=canonical />
-        <Meta name="twitter:card" content="summary" />
+        {image.map(|url| view! { <Meta property="og:image" content=url /> })}
+        <Meta name="twitter:card" content=card />
         <Meta name="twitter:title" content=title />
         <Meta name="twitter:description" content=description />
     }

@@ -104,16 +104,19 @@ fn ProductView(
         .iter()
         .map(|i| PictureData::new(i, 640))
         .collect();
-    if let Some(first) = product.images.first() {
-        data["image"] = leptos::serde_json::json!(format!(
+    let image_url = product.images.first().map(|first| {
+        format!(
             "{}{}",
             store.base_url,
             first.src(1024, crate::model::ImageFormat::Png)
-        ));
+        )
+    });
+    if let Some(url) = &image_url {
+        data["image"] = leptos::serde_json::json!(url);
     }
     view! {
         <Title text=title.clone() />
-        <PageMeta canonical=url title description kind="product" />
+        <PageMeta canonical=url title description kind="product" image=image_url.clone() />
         <JsonLd value=data />
         <Breadcrumbs base_url=store.base_url.clone() trail=product.breadcrumbs.clone() current=product.name.clone() />
         <article class="product">
