@@ -4,7 +4,7 @@ use super::cached;
 use super::categories::{category_page, top_categories};
 use crate::model::{
     CollectionPage, Currency, Facet, FacetValue, HomeContent, Listing, ListingQuery, Money,
-    ProductImage, ProductSummary, Sort, StockStatus,
+    ProductImage, ProductSummary, StockStatus,
 };
 use crate::server::cache::Cache;
 use crate::server::Error;
@@ -172,12 +172,8 @@ async fn fetch_page(
     query: &ListingQuery,
     currency: Currency,
 ) -> Result<(Vec<ProductSummary>, u64), Error> {
-    let sort = match query.sort {
-        Sort::Newest => "newest",
-        Sort::PriceAsc => "price-asc",
-        Sort::PriceDesc => "price-desc",
-        Sort::Name => "name",
-    };
+    // The SQL's CASE arms match the URL names of the sorts.
+    let sort = query.sort.param();
     let per_page = i64::from(query.per_page);
     let offset = i64::from(query.page.saturating_sub(1)) * per_page;
     let rows = sqlx::query!(
