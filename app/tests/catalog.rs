@@ -443,6 +443,9 @@ async fn constraints_guard_prices_stock_skus_and_the_tree(pool: PgPool) {
         ("UPDATE categories SET parent_id = id WHERE slug = 'shoes'".into(), "categories_no_cycle"),
         ("INSERT INTO categories (slug, name) VALUES ('shoes', 'Again')".into(), "categories_slug_key"),
         ("INSERT INTO products (slug, name) VALUES ('Bad Slug', 'X')".into(), "products_slug_format"),
+        // A variant shows only its own product's images and its own options' values.
+        ("UPDATE variants SET image_id = (SELECT i.id FROM product_images i JOIN products p ON p.id = i.product_id WHERE p.slug = 'chitenge-tote' LIMIT 1) WHERE sku LIKE 'DK-LINEN-SHIRT-%'".into(), "variants_image_of_product"),
+        ("UPDATE variant_option_values vov SET option_value_id = (SELECT v.id FROM product_option_values v WHERE v.option_id <> vov.option_id LIMIT 1)".into(), "variant_option_values_value_of_option"),
     ];
     for (sql, constraint) in cases {
         assert_eq!(
@@ -576,4 +579,71 @@ async fn concurrent_variant_changes_keep_the_listing_columns_true(pool: PgPool) 
             .await
             .expect("reads");
     assert!(!in_stock, "every variant is sold out");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn every_catalog_table_notifies_its_changes_on_commit(pool: PgPool) {
+    seeded(&pool, 12).await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .expect("connects");
+    listener.listen("duka_catalog").await.expect("listens");
+
+    // A rolled-back change says nothing.
+    let mut tx = pool.begin().await.expect("begins");
+    sqlx::query("UPDATE variants SET stock = stock + 1")
+        .execute(&mut *tx)
+        .await
+        .expect("updates");
+    tx.rollback().await.expect("rolls back");
+
+    // One harmless write per catalog table, each in its own transaction.
+    let writes = [
+        (
+            "products",
+            "UPDATE products SET featured = featured WHERE slug = 'chitenge-tote'",
+        ),
+        (
+            "variants",
+            "UPDATE variants SET stock = stock WHERE sku = 'DK-CHITENGE-TOTE'",
+        ),
+        (
+            "categories",
+            "UPDATE categories SET position = position WHERE slug = 'bags'",
+        ),
+        (
+            "product_categories",
+            "UPDATE product_categories SET position = position",
+        ),
+        (
+            "product_options",
+            "UPDATE product_options SET position = position",
+        ),
+        (
+            "product_option_values",
+            "UPDATE product_option_values SET position = position",
+        ),
+        (
+            "variant_option_values",
+            "DELETE FROM variant_option_values WHERE false",
+        ),
+        ("product_images", "UPDATE product_images SET alt = alt"),
+    ];
+    for (index, (table, sql)) in writes.into_iter().enumerate() {
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+        // Triggers that write other catalog tables (a variant's summary on its product)
+        // notify those too; wait for this table's own notification.
+        loop {
+            let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no notification for {table}"))
+                .expect("receives");
+            if index == 0 {
+                assert_eq!(note.payload(), table, "the rolled-back change sent nothing");
+            }
+            if note.payload() == table {
+                break;
+            }
+        }
+    }
 }

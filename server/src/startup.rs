@@ -89,6 +89,14 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
                 tracing::warn!(%error, "could not set TCP_NODELAY");
             }
         });
+    // Hash the executable now rather than on the first page request.
+    tokio::task::spawn_blocking(app::server::build::build_id)
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    // Any committed catalog change (admin, checkout, psql) retires cached reads and pages.
+    app::server::catalog::follow_changes(&state.db, state.cache.clone())
+        .await
+        .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
     tracing::info!(
         "Duka is serving {} on http://{addr}",
         state.settings.store.name

@@ -7,7 +7,7 @@
 use crate::model::{rendition_widths, AppError, ImageFormat};
 use crate::server::Error;
 use image::{DynamicImage, ImageEncoder};
-use std::hash::{Hash, Hasher};
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 /// Refuse originals larger than this, in bytes and in pixels per side.
@@ -27,16 +27,22 @@ pub struct StoredImage {
     pub height: u32,
 }
 
-/// 24 hex digits: two independent 64-bit SipHashes would be 32, but 96 bits is plenty to name
-/// a shop's images; the byte length in the last 8 digits separates the rare equal hashes.
+/// The first 96 bits of the original's SHA-256, as 24 hex digits: a name that changes exactly
+/// when the bytes do, so it can be cached forever.
 pub fn content_key(bytes: &[u8]) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    format!(
-        "{:016x}{:08x}",
-        h.finish(),
-        (bytes.len() as u64) & 0xffff_ffff
-    )
+    hex_prefix(&sha2::Sha256::digest(bytes), 12)
+}
+
+/// The first `n` bytes of `digest` in lowercase hex.
+pub(crate) fn hex_prefix(digest: &[u8], n: usize) -> String {
+    use std::fmt::Write;
+    digest
+        .iter()
+        .take(n)
+        .fold(String::with_capacity(n * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 impl MediaStore {

@@ -4,12 +4,14 @@
 
 mod artwork;
 mod categories;
+mod changes;
 mod listing;
 mod product;
 mod seed;
 mod sitemap;
 
 pub use categories::{category_page, top_categories, CategoryPage};
+pub use changes::{follow_changes, COALESCE_WINDOW};
 pub use listing::{home, listing};
 pub use product::product_by_slug;
 pub use seed::{seed, SeedReport, DEMO_PRODUCTS};
@@ -24,12 +26,12 @@ use std::time::Duration;
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
 const GENERATION_KEY: &str = "catalog:generation";
 
-/// The current catalog generation, creating one (once, `SET NX`) if the cache has none.
+/// The current catalog generation (prefixed with the build id), creating one (once, `SET NX`) if the cache has none.
 /// `None` when the cache cannot answer: callers then neither read nor write cached entries,
 /// rather than start a new generation (which would throw away everything cached).
 pub async fn generation(cache: &Cache) -> Option<String> {
     const TTL: Duration = Duration::from_secs(86_400 * 30);
-    match cache.try_get(GENERATION_KEY).await {
+    let stored = match cache.try_get(GENERATION_KEY).await {
         Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
         Ok(None) => {
             cache
@@ -47,15 +49,18 @@ pub async fn generation(cache: &Cache) -> Option<String> {
             tracing::warn!(%error, "catalog cache unavailable; reading from the database");
             None
         }
-    }
+    };
+    // Entries are also keyed by build: another build may render or serialise differently.
+    stored.map(|generation| format!("{}.{generation}", crate::server::build::build_id()))
 }
 
 fn new_generation() -> String {
     crate::server::error::new_reference()
 }
 
-/// Retires every cached catalog read. Call after any change to categories, products,
-/// variants, prices or stock.
+/// Retires every cached catalog read and page. Running servers call it for every committed
+/// catalog change ([`follow_changes`]); call it directly only where no database change is
+/// involved.
 pub async fn invalidate(cache: &Cache) {
     cache
         .set(

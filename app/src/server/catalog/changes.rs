@@ -1,0 +1,68 @@
+//! Following catalog changes made by anyone: triggers on every catalog table send a
+//! `NOTIFY duka_catalog` on commit (migration `..._catalog_changes.sql`), and this listener
+//! retires the cached catalog reads and pages.
+//!
+//! A burst of changes (an import, a busy checkout) costs one invalidation per
+//! [`COALESCE_WINDOW`], not one per change. When the listening connection drops, notifications
+//! may have been missed, so the cache is retired once more after reconnecting.
+
+use crate::server::cache::Cache;
+use crate::server::Error;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The channel the catalog triggers notify.
+pub const CHANNEL: &str = "duka_catalog";
+/// Changes closer together than this are retired together.
+pub const COALESCE_WINDOW: Duration = Duration::from_millis(50);
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Starts listening (returning once `LISTEN` is in place, so no later commit is missed) and
+/// spawns the tasks that invalidate `cache` on every change. The tasks end when the pool
+/// closes.
+pub async fn follow_changes(
+    pool: &PgPool,
+    cache: Cache,
+) -> Result<tokio::task::JoinHandle<()>, Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    let dirty = Arc::new(Notify::new());
+
+    let invalidator = tokio::spawn({
+        let dirty = dirty.clone();
+        async move {
+            loop {
+                // `Notify` keeps at most one permit: every change made while we were
+                // invalidating or waiting is folded into the next round.
+                dirty.notified().await;
+                super::invalidate(&cache).await;
+                tokio::time::sleep(COALESCE_WINDOW).await;
+            }
+        }
+    });
+
+    Ok(tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    tracing::debug!(table = notification.payload(), "catalog changed");
+                    dirty.notify_one();
+                }
+                Ok(None) => {
+                    tracing::warn!("catalog change listener reconnected; retiring the cache");
+                    dirty.notify_one();
+                }
+                Err(sqlx::Error::PoolClosed) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "catalog change listener failed; retrying");
+                    dirty.notify_one();
+                    tokio::time::sleep(RETRY_AFTER).await;
+                }
+            }
+        }
+        invalidator.abort();
+    }))
+}
