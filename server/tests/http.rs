@@ -168,6 +168,10 @@ async fn product_page_renders_with_its_island_and_structured_data(pool: PgPool) 
         "the variant picker is an island"
     );
     assert!(
+        body.contains(r#"<script type="application/json" id="variant-picker-data">{"options":[{"name":"Size","values":["40","41","42","43"]}]"#),
+        "the picker's data travels as JSON beside it: {body}"
+    );
+    assert!(
         body.contains(r#"max="3""#),
         "quantity limited to the variant's stock"
     );
@@ -309,6 +313,15 @@ async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     sqlx::query(
         "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
          SELECT id, 'XSS-1', 100, 'AED', 5 FROM products WHERE slug = 'xss'",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    // The alt text travels in the variant picker's JSON as well as in the <img>.
+    sqlx::query(
+        "INSERT INTO product_images (product_id, alt, storage_key, width, height)
+         SELECT id, '</script><script>alert(1)</script>', repeat('a', 24), 10, 10
+         FROM products WHERE slug = 'xss'",
     )
     .execute(&pool)
     .await

@@ -1,10 +1,10 @@
 use crate::model::{ImageFormat, ProductImage};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// An image ready to render: sources already built on the server, so an island that shows it
 /// ships no URL-building code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PictureData {
     pub webp_srcset: String,
     pub png_srcset: String,

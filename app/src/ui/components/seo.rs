@@ -37,15 +37,20 @@ pub fn PageMeta(
     }
 }
 
-/// Structured data in a `<script type="application/ld+json">`. The JSON is escaped so no
-/// value can close the script element.
-#[component]
-pub fn JsonLd(value: leptos::serde_json::Value) -> impl IntoView {
-    let json = value
-        .to_string()
+/// `value` as JSON safe to put inside a `<script>` element: no `<`, `>` or `&` survive, so no
+/// value can close the element or open a comment.
+pub fn script_json(value: &impl serde::Serialize) -> String {
+    leptos::serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".to_owned())
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
+        .replace('&', "\\u0026")
+}
+
+/// Structured data in a `<script type="application/ld+json">`, escaped by [`script_json`].
+#[component]
+pub fn JsonLd(value: leptos::serde_json::Value) -> impl IntoView {
+    let json = script_json(&value);
     view! { <script type="application/ld+json" inner_html=json></script> }
 }
 

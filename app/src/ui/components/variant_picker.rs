@@ -1,14 +1,23 @@
 //! The product page's island: choose options, see the price and stock of that variant, pick
 //! a quantity. Without JavaScript it is a GET form whose submit reloads the page on the
 //! chosen variant; once hydrated, choices update the page at once.
+//!
+//! The island takes no props. Islands with props decode them with serde_json in the browser,
+//! which with its error formatting is a quarter of the WASM. Instead the page provides a
+//! [`PickerData`] as context on the server and writes it as JSON into a `<script>` next to
+//! the island ([`PickerDataScript`]); in the browser the island reads that back with the
+//! browser's own `JSON.parse`.
 
 use super::picture::{Picture, PictureData};
 use crate::model::{ProductDetail, ProductOption, StockStatus};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+/// The id of the `<script type="application/json">` holding the picker's data.
+const DATA_ID: &str = "variant-picker-data";
 
 /// A variant as the picker needs it: prices already formatted on the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VariantChoice {
     pub sku: String,
     pub values: Vec<String>,
@@ -19,9 +28,22 @@ pub struct VariantChoice {
     pub image: Option<usize>,
 }
 
-impl VariantChoice {
-    pub fn all(product: &ProductDetail) -> Vec<VariantChoice> {
-        product
+/// Everything the picker shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PickerData {
+    pub options: Vec<ProductOption>,
+    pub variants: Vec<VariantChoice>,
+    /// Index of the variant shown first.
+    pub selected: usize,
+    /// The most a shopper can pick in one go.
+    pub max_per_line: u32,
+    /// The product's pictures; the chosen variant's own (or the first) is shown.
+    pub images: Vec<PictureData>,
+}
+
+impl PickerData {
+    pub fn new(product: &ProductDetail, selected: usize, max_per_line: u32) -> Self {
+        let variants = product
             .variants
             .iter()
             .map(|v| VariantChoice {
@@ -32,21 +54,117 @@ impl VariantChoice {
                 available: v.available,
                 image: v.image,
             })
+            .collect();
+        let images = product
+            .images
+            .iter()
+            .map(|i| PictureData::new(i, 640))
+            .collect();
+        Self {
+            options: product.options.clone(),
+            variants,
+            selected,
+            max_per_line,
+            images,
+        }
+    }
+
+    /// On the server, the page's context; in the browser, the JSON the server wrote.
+    fn current() -> Self {
+        #[cfg(not(feature = "hydrate"))]
+        let data = use_context::<PickerData>();
+        #[cfg(feature = "hydrate")]
+        let data = from_page::read();
+        data.unwrap_or_default()
+    }
+}
+
+/// The picker's data for the browser: render it next to (outside) the [`VariantPicker`].
+#[component]
+pub fn PickerDataScript(data: PickerData) -> impl IntoView {
+    let json = super::seo::script_json(&data);
+    view! { <script type="application/json" id=DATA_ID inner_html=json></script> }
+}
+
+/// Reads [`PickerData`] back in the browser through `JSON.parse` and property lookups: no
+/// JSON parser or float formatting in the WASM. Missing or mistyped fields read as empty.
+#[cfg(feature = "hydrate")]
+mod from_page {
+    use super::{PickerData, PictureData, ProductOption, VariantChoice, DATA_ID};
+    use wasm_bindgen::JsValue;
+
+    pub(super) fn read() -> Option<PickerData> {
+        let text = leptos::prelude::document()
+            .get_element_by_id(DATA_ID)?
+            .text_content()?;
+        let root = js_sys::JSON::parse(&text).ok()?;
+        Some(PickerData {
+            options: list(&root, "options", |o| ProductOption {
+                name: string(o, "name"),
+                values: strings(o, "values"),
+            }),
+            variants: list(&root, "variants", |v| VariantChoice {
+                sku: string(v, "sku"),
+                values: strings(v, "values"),
+                price: string(v, "price"),
+                compare_at: field(v, "compare_at").as_string(),
+                available: number(v, "available").unwrap_or(0),
+                image: number(v, "image").map(|i| i as usize),
+            }),
+            selected: number(&root, "selected").unwrap_or(0) as usize,
+            max_per_line: number(&root, "max_per_line").unwrap_or(1),
+            images: list(&root, "images", |i| PictureData {
+                webp_srcset: string(i, "webp_srcset"),
+                png_srcset: string(i, "png_srcset"),
+                src: string(i, "src"),
+                alt: string(i, "alt"),
+                width: number(i, "width").unwrap_or(0),
+                height: number(i, "height").unwrap_or(0),
+            }),
+        })
+    }
+
+    fn field(object: &JsValue, key: &str) -> JsValue {
+        js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn string(object: &JsValue, key: &str) -> String {
+        field(object, key).as_string().unwrap_or_default()
+    }
+
+    /// A non-negative whole number that fits in `u32`, or `None`.
+    fn number(object: &JsValue, key: &str) -> Option<u32> {
+        field(object, key)
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n))
+            .map(|n| n as u32)
+    }
+
+    fn list<T>(object: &JsValue, key: &str, item: impl Fn(&JsValue) -> T) -> Vec<T> {
+        let value = field(object, key);
+        if !js_sys::Array::is_array(&value) {
+            return Vec::new();
+        }
+        js_sys::Array::from(&value)
+            .iter()
+            .map(|v| item(&v))
             .collect()
+    }
+
+    fn strings(object: &JsValue, key: &str) -> Vec<String> {
+        list(object, key, |v| v.as_string().unwrap_or_default())
     }
 }
 
 #[island]
-pub fn VariantPicker(
-    options: Vec<ProductOption>,
-    variants: Vec<VariantChoice>,
-    /// Index of the variant shown first.
-    selected: usize,
-    /// The most a shopper can pick in one go.
-    max_per_line: u32,
-    /// The product's pictures; the chosen variant's own (or the first) is shown.
-    images: Vec<PictureData>,
-) -> impl IntoView {
+pub fn VariantPicker() -> impl IntoView {
+    let PickerData {
+        options,
+        variants,
+        selected,
+        max_per_line,
+        images,
+    } = PickerData::current();
     let images = StoredValue::new(images);
     let variants = StoredValue::new(variants);
     let initial = variants.with_value(|v| {

@@ -2,11 +2,10 @@ use super::ErrorPage;
 use crate::api::catalog::get_product;
 use crate::model::rich_text;
 use crate::model::{ProductDetail, StoreInfo};
-use crate::ui::components::picture::PictureData;
 use crate::ui::components::product_card::ProductGrid;
 use crate::ui::components::rich_text::RichText;
 use crate::ui::components::seo::{Breadcrumbs, JsonLd, PageMeta};
-use crate::ui::components::variant_picker::{VariantChoice, VariantPicker};
+use crate::ui::components::variant_picker::{PickerData, PickerDataScript, VariantPicker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -98,12 +97,8 @@ fn ProductView(
     if !product.brand.is_empty() {
         data["brand"] = leptos::serde_json::json!({ "@type": "Brand", "name": product.brand });
     }
-    let choices = VariantChoice::all(&product);
-    let pictures: Vec<PictureData> = product
-        .images
-        .iter()
-        .map(|i| PictureData::new(i, 640))
-        .collect();
+    let picker = PickerData::new(&product, selected, MAX_PER_LINE);
+    provide_context(picker.clone());
     let image_url = product.images.first().map(|first| {
         format!(
             "{}{}",
@@ -122,13 +117,8 @@ fn ProductView(
         <article class="product">
             <h1>{product.name.clone()}</h1>
             {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
-            <VariantPicker
-                options=product.options.clone()
-                variants=choices
-                selected
-                max_per_line=MAX_PER_LINE
-                images=pictures
-            />
+            <PickerDataScript data=picker />
+            <VariantPicker />
             <div class="description">
                 <RichText source=product.description.clone() />
             </div>
