@@ -69,6 +69,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         db: pool,
         cache,
         media: app::server::media::MediaStore::new(settings.media_dir.clone()),
+        search: app::server::search::Engine::Postgres,
         settings: Arc::new(settings),
     })
 }

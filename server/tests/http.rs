@@ -54,6 +54,7 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
         db: pool,
         cache: Cache::memory(64),
         media: app::server::media::MediaStore::new(site_root.join("media")),
+        search: app::server::search::Engine::Postgres,
         settings: Arc::new(settings),
     }
 }

@@ -3,3 +3,4 @@
 //! They run in-process during server rendering and over POST from hydrated islands.
 
 pub mod catalog;
+pub mod search;

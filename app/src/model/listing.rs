@@ -19,10 +19,20 @@ pub enum Sort {
     PriceAsc,
     PriceDesc,
     Name,
+    /// Best match first: search results only (a listing reads it as its default).
+    Relevance,
 }
 
 impl Sort {
+    /// The sorts a category listing offers.
     pub const ALL: [Sort; 4] = [Sort::Newest, Sort::PriceAsc, Sort::PriceDesc, Sort::Name];
+    /// The sorts search results offer.
+    pub const SEARCH: [Sort; 4] = [
+        Sort::Relevance,
+        Sort::PriceAsc,
+        Sort::PriceDesc,
+        Sort::Newest,
+    ];
 
     pub fn param(self) -> &'static str {
         match self {
@@ -30,6 +40,7 @@ impl Sort {
             Sort::PriceAsc => "price-asc",
             Sort::PriceDesc => "price-desc",
             Sort::Name => "name",
+            Sort::Relevance => "relevance",
         }
     }
 
@@ -39,11 +50,16 @@ impl Sort {
             Sort::PriceAsc => "Price, low to high",
             Sort::PriceDesc => "Price, high to low",
             Sort::Name => "Name",
+            Sort::Relevance => "Best match",
         }
     }
 
+    /// Any sort by its URL name, including `relevance`.
     pub fn from_param(s: &str) -> Option<Sort> {
-        Sort::ALL.into_iter().find(|sort| sort.param() == s)
+        Sort::ALL
+            .into_iter()
+            .chain([Sort::Relevance])
+            .find(|sort| sort.param() == s)
     }
 }
 
@@ -96,7 +112,11 @@ impl ListingQuery {
         for (key, value) in params {
             let value = value.trim();
             match key {
-                "sort" => q.sort = Sort::from_param(value).unwrap_or_default(),
+                "sort" => {
+                    q.sort = Sort::from_param(value)
+                        .filter(|s| Sort::ALL.contains(s))
+                        .unwrap_or_default()
+                }
                 "page" => q.page = value.parse::<u32>().unwrap_or(1).max(1),
                 "per_page" => {
                     q.per_page = value
@@ -152,6 +172,11 @@ impl ListingQuery {
 
     /// The query as URL parameters, defaults left out, in a stable order (one URL per page).
     pub fn to_params(&self) -> Vec<(String, String)> {
+        self.to_params_with_default(Sort::Newest)
+    }
+
+    /// [`ListingQuery::to_params`] for a page whose default sort is `default_sort`.
+    pub fn to_params_with_default(&self, default_sort: Sort) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (k, v) in &self.attributes {
             out.push((format!("{ATTRIBUTE_PREFIX}{k}"), v.clone()));
@@ -165,7 +190,7 @@ impl ListingQuery {
         if let Some(m) = self.max_price {
             out.push(("max".into(), m.decimal()));
         }
-        if self.sort != Sort::Newest {
+        if self.sort != default_sort {
             out.push(("sort".into(), self.sort.param().into()));
         }
         if self.per_page != DEFAULT_PER_PAGE {
@@ -179,15 +204,7 @@ impl ListingQuery {
 
     /// `?a=b&c=d`, or an empty string for the default query.
     pub fn query_string(&self) -> String {
-        let params = self.to_params();
-        if params.is_empty() {
-            return String::new();
-        }
-        let joined: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-            .collect();
-        format!("?{}", joined.join("&"))
+        to_query_string(&self.to_params())
     }
 
     pub fn with_page(&self, page: u32) -> Self {
@@ -215,6 +232,18 @@ impl ListingQuery {
             || self.max_price.is_some()
             || !self.attributes.is_empty()
     }
+}
+
+/// `?a=b&c=d` from parameters, or an empty string when there are none.
+pub fn to_query_string(params: &[(String, String)]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let joined: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+        .collect();
+    format!("?{}", joined.join("&"))
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

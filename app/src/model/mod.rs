@@ -7,16 +7,34 @@ mod listing;
 mod money;
 mod product;
 pub mod rich_text;
+mod search;
 mod store;
 
 pub use error::AppError;
 pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};
 pub use listing::{
-    encode_component, CategoryView, CollectionPage, Facet, FacetValue, HomeContent, Listing,
-    ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE,
+    encode_component, to_query_string, CategoryView, CollectionPage, Facet, FacetValue,
+    HomeContent, Listing, ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,
 };
+pub use search::{
+    clean_query_text, query_words, split_highlights, CategoryCount, Highlighted, SearchHit,
+    SearchQuery, SearchResults, HIGHLIGHT_END, HIGHLIGHT_START, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+};
 pub use store::StoreInfo;
+
+/// Slugs are lowercase words joined by single hyphens, at most 120 characters: the same rule
+/// as the database's slug checks, applied before any query runs.
+pub fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 120
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}

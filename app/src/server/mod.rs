@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod media;
+pub mod search;
 pub mod state;
 
 pub use error::Error;

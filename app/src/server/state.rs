@@ -15,6 +15,7 @@ pub struct AppState {
     pub db: PgPool,
     pub cache: Cache,
     pub media: MediaStore,
+    pub search: super::search::Engine,
     pub settings: Arc<Settings>,
 }
 

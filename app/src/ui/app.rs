@@ -1,5 +1,5 @@
 use super::components::layout::{Footer, Header};
-use super::pages::{CollectionPage, HomePage, NotFound, ProductPage};
+use super::pages::{CollectionPage, HomePage, NotFound, ProductPage, SearchPage};
 use crate::model::StoreInfo;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/collections/:slug") view=CollectionPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer store_name=store.name />

@@ -73,3 +73,22 @@ pub async fn top_categories(db: &PgPool, cache: &Cache) -> Result<Vec<CategoryLi
     })
     .await
 }
+
+/// The ids of the category with this slug and all its descendants; `None` for an unknown slug.
+pub async fn subtree_ids(db: &PgPool, slug: &str) -> Result<Option<Vec<i64>>, Error> {
+    if !is_valid_slug(slug) {
+        return Ok(None);
+    }
+    let ids = sqlx::query_scalar!(
+        r#"WITH RECURSIVE tree (id) AS (
+               SELECT id FROM categories WHERE slug = $1
+               UNION
+               SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id
+           )
+           SELECT id AS "id!" FROM tree"#,
+        slug
+    )
+    .fetch_all(db)
+    .await?;
+    Ok((!ids.is_empty()).then_some(ids))
+}

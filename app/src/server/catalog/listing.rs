@@ -30,9 +30,10 @@ macro_rules! summary_row {
         }
     };
 }
+pub(crate) use summary_row;
 
 /// The columns a product card needs, as the listing queries select them.
-pub(super) struct SummaryRow {
+pub(crate) struct SummaryRow {
     pub slug: String,
     pub name: String,
     pub brand: String,
@@ -46,7 +47,7 @@ pub(super) struct SummaryRow {
 }
 
 impl SummaryRow {
-    pub(super) fn into_summary(self, currency: Currency) -> ProductSummary {
+    pub(crate) fn into_summary(self, currency: Currency) -> ProductSummary {
         let min = self.price_min_minor.unwrap_or(0);
         let image = match (self.image_key, self.image_width, self.image_height) {
             (Some(key), Some(w), Some(h)) => Some(ProductImage {

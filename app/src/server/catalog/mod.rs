@@ -10,9 +10,10 @@ mod product;
 mod seed;
 mod sitemap;
 
-pub use categories::{category_page, top_categories, CategoryPage};
+pub use categories::{category_page, subtree_ids, top_categories, CategoryPage};
 pub use changes::{follow_changes, COALESCE_WINDOW};
 pub use listing::{home, listing};
+pub(crate) use listing::{summary_row, SummaryRow};
 pub use product::product_by_slug;
 pub use seed::{seed, SeedReport, DEMO_PRODUCTS};
 pub use sitemap::{
@@ -94,18 +95,7 @@ where
     Ok(value)
 }
 
-/// Slugs are lowercase words joined by single hyphens, at most 120 characters: the same rule
-/// as the database's slug checks, applied before any query runs.
-pub fn is_valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.len() <= 120
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-        && !slug.contains("--")
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use crate::model::is_slug as is_valid_slug;
 
 #[cfg(test)]
 mod tests {

@@ -1,19 +1,46 @@
 //! Listing controls: filters, sort and pages. Plain links and a GET form, so they work and can
-//! be crawled without JavaScript; every state is a URL.
+//! be crawled without JavaScript; every state is a URL. Collections and search results share
+//! them through [`ListingUrl`].
 
-use crate::model::{Listing, ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::model::{to_query_string, Facet, ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use leptos::prelude::*;
 
-/// Facet links, price range, stock and sort, for the collection at `path`.
+/// How a listing's states become URLs: the page's path, parameters every link keeps (a
+/// search's `q`), and the sort that goes without saying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingUrl {
+    pub path: String,
+    pub keep: Vec<(String, String)>,
+    pub default_sort: Sort,
+    /// The sorts offered.
+    pub sorts: &'static [Sort],
+}
+
+impl ListingUrl {
+    pub fn collection(path: String) -> Self {
+        Self {
+            path,
+            keep: Vec::new(),
+            default_sort: Sort::Newest,
+            sorts: &Sort::ALL,
+        }
+    }
+
+    pub fn href(&self, query: &ListingQuery) -> String {
+        let mut params = self.keep.clone();
+        params.extend(query.to_params_with_default(self.default_sort));
+        format!("{}{}", self.path, to_query_string(&params))
+    }
+}
+
+/// Facet links, price range, stock and sort.
 #[component]
-pub fn Filters(path: String, listing: Listing) -> impl IntoView {
-    let query = listing.query.clone();
+pub fn Filters(url: ListingUrl, query: ListingQuery, facets: Vec<Facet>) -> impl IntoView {
     let href = {
-        let path = path.clone();
-        move |q: &ListingQuery| format!("{path}{}", q.query_string())
+        let url = url.clone();
+        move |q: &ListingQuery| url.href(q)
     };
-    let facets = listing
-        .facets
+    let facets = facets
         .iter()
         .map(|facet| {
             let active = query.attributes.iter().find(|(k, _)| *k == facet.key).map(|(_, v)| v.clone());
@@ -61,13 +88,19 @@ pub fn Filters(path: String, listing: Listing) -> impl IntoView {
         .iter()
         .map(|(k, v)| view! { <input type="hidden" name=format!("f.{k}") value=v.clone() /> })
         .collect_view();
+    let kept = url
+        .keep
+        .iter()
+        .map(|(k, v)| view! { <input type="hidden" name=k.clone() value=v.clone() /> })
+        .collect_view();
     let per_page = (query.per_page != DEFAULT_PER_PAGE).then(
         || view! { <input type="hidden" name="per_page" value=query.per_page.min(MAX_PER_PAGE) /> },
     );
     view! {
         <aside class="filters" aria-label="Filters">
             {facets}
-            <form class="filter-form" method="get" action=path>
+            <form class="filter-form" method="get" action=url.path.clone()>
+                {kept}
                 {hidden_attributes}
                 {per_page}
                 <fieldset class="price-range">
@@ -86,8 +119,10 @@ pub fn Filters(path: String, listing: Listing) -> impl IntoView {
                 <label class="sort">
                     "Sort by "
                     <select name="sort">
-                        {Sort::ALL
-                            .into_iter()
+                        {url
+                            .sorts
+                            .iter()
+                            .copied()
                             .map(|s| {
                                 view! {
                                     <option value=s.param() selected=s == sort>
@@ -114,13 +149,12 @@ fn facet_title(key: &str) -> String {
 
 /// Previous/next and numbered page links.
 #[component]
-pub fn Pagination(path: String, listing: Listing) -> impl IntoView {
-    let pages = listing.page_count();
-    let current = listing.query.page.min(pages);
+pub fn Pagination(url: ListingUrl, query: ListingQuery, pages: u32) -> impl IntoView {
+    let current = query.page.min(pages);
     if pages <= 1 {
         return ().into_any();
     }
-    let link = move |page: u32| format!("{path}{}", listing.query.with_page(page).query_string());
+    let link = move |page: u32| url.href(&query.with_page(page));
     let first = current.saturating_sub(2).max(1);
     let last = (current + 2).min(pages);
     let numbers = (first..=last)

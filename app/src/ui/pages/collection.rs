@@ -1,7 +1,7 @@
 use super::ErrorPage;
 use crate::api::catalog::get_collection;
 use crate::model::{CollectionPage as Page, ListingQuery, StoreInfo};
-use crate::ui::components::listing::{Filters, Pagination};
+use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
 use crate::ui::components::product_card::ProductGrid;
 use crate::ui::components::seo::{Breadcrumbs, PageMeta};
 use leptos::prelude::*;
@@ -62,6 +62,7 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
         n => format!("{n} products"),
     };
     let empty = listing.products.is_empty();
+    let url = ListingUrl::collection(path.clone());
     view! {
         <Title text=title.clone() />
         <PageMeta canonical title description />
@@ -90,7 +91,7 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
                 })}
         </header>
         <div class="collection">
-            <Filters path=path.clone() listing=listing.clone() />
+            <Filters url=url.clone() query=listing.query.clone() facets=listing.facets.clone() />
             <div class="collection-products">
                 {if empty {
                     view! {
@@ -103,7 +104,7 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
                 } else {
                     view! { <ProductGrid products=listing.products.clone() /> }.into_any()
                 }}
-                <Pagination path listing />
+                <Pagination url query=listing.query.clone() pages=listing.page_count() />
             </div>
         </div>
     }

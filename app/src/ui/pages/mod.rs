@@ -3,9 +3,11 @@ mod error;
 mod home;
 mod not_found;
 mod product;
+mod search;
 
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use product::ProductPage;
+pub use search::SearchPage;

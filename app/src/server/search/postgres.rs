@@ -1,0 +1,461 @@
+//! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
+//! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
+//! as a prefix; spelling corrected against `search_words` by trigram distance (pg_trgm) and
+//! edit distance when nothing matches what was typed.
+
+use crate::model::{
+    query_words, split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue,
+    Highlighted, ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults,
+    HIGHLIGHT_END, HIGHLIGHT_START,
+};
+use crate::server::catalog::{self, summary_row, SummaryRow};
+use crate::server::Error;
+use sqlx::PgPool;
+
+/// Categories listed in the results' category facet.
+const CATEGORY_FACETS: i64 = 12;
+/// Nearest vocabulary words (by trigram distance) considered as a correction of one word.
+const CORRECTION_CANDIDATES: i64 = 8;
+
+/// `'w1' & 'w2' & 'w3':*`: words quoted (they hold only letters and digits anyway), all
+/// required, the last one also matching as a prefix (results as you type).
+fn tsquery(words: &[String]) -> String {
+    let n = words.len();
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let quoted = format!("'{}'", w.replace('\'', "''"));
+            if i + 1 == n {
+                format!("{quoted}:*")
+            } else {
+                quoted
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+fn headline_options(whole: bool) -> String {
+    let common = format!(r#"StartSel="{HIGHLIGHT_START}", StopSel="{HIGHLIGHT_END}""#);
+    if whole {
+        format!("{common}, HighlightAll=true")
+    } else {
+        format!("{common}, MaxWords=24, MinWords=12, MaxFragments=1")
+    }
+}
+
+pub(super) async fn search(
+    db: &PgPool,
+    currency: Currency,
+    query: &SearchQuery,
+) -> Result<SearchResults, Error> {
+    let mut results = SearchResults {
+        hits: Vec::new(),
+        total: 0,
+        query: query.clone(),
+        corrected: None,
+        facets: Vec::new(),
+        categories: Vec::new(),
+        popular: Vec::new(),
+        took_ms: 0,
+        engine: String::new(),
+    };
+    let words = query_words(&query.text);
+    if words.is_empty() {
+        return Ok(results);
+    }
+    let categories = match &query.category {
+        Some(slug) => match catalog::subtree_ids(db, slug).await? {
+            Some(ids) => Some(ids),
+            None => return Ok(results), // an unknown category holds nothing
+        },
+        None => None,
+    };
+    let scope = Scope {
+        categories: categories.as_deref(),
+        listing: &query.listing,
+    };
+
+    let mut words = words;
+    let mut page = matches(db, currency, &tsquery(&words), &scope).await?;
+    if page.total == 0 {
+        let corrected = correct(db, &words).await?;
+        if corrected != words {
+            let retry = matches(db, currency, &tsquery(&corrected), &scope).await?;
+            if retry.total > 0 {
+                results.corrected = Some(corrected.join(" "));
+                results.query.text = corrected.join(" ");
+                words = corrected;
+                page = retry;
+            }
+        }
+    }
+    if page.total == 0 {
+        return Ok(results);
+    }
+    let text = tsquery(&words);
+    if page.hits.is_empty() {
+        // Past the end: show the last page.
+        let per_page = u64::from(query.listing.per_page.max(1));
+        let last = page
+            .total
+            .div_ceil(per_page)
+            .max(1)
+            .min(u64::from(u32::MAX)) as u32;
+        results.query.listing = query.listing.with_page(last);
+        let listing = results.query.listing.clone();
+        page = matches(
+            db,
+            currency,
+            &text,
+            &Scope {
+                listing: &listing,
+                ..scope
+            },
+        )
+        .await?;
+    }
+    let (facets, category_counts) = facets(db, &text, &scope).await?;
+    results.hits = page.hits;
+    results.total = page.total;
+    results.facets = facets;
+    results.categories = category_counts;
+    Ok(results)
+}
+
+pub(super) async fn suggest(
+    db: &PgPool,
+    currency: Currency,
+    words: &[String],
+) -> Result<Vec<ProductSummary>, Error> {
+    let listing = ListingQuery {
+        sort: crate::model::Sort::Relevance,
+        per_page: super::SUGGESTIONS as u32,
+        ..ListingQuery::default()
+    };
+    let scope = Scope {
+        categories: None,
+        listing: &listing,
+    };
+    let mut page = matches(db, currency, &tsquery(words), &scope).await?;
+    if page.total == 0 {
+        let corrected = correct(db, words).await?;
+        if corrected != words {
+            page = matches(db, currency, &tsquery(&corrected), &scope).await?;
+        }
+    }
+    Ok(page.hits.into_iter().map(|h| h.product).collect())
+}
+
+/// What a search is limited to besides its words.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    categories: Option<&'a [i64]>,
+    listing: &'a ListingQuery,
+}
+
+struct Page {
+    hits: Vec<SearchHit>,
+    total: u64,
+}
+
+fn attributes_json(query: &ListingQuery) -> serde_json::Value {
+    serde_json::Value::Object(
+        query
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Descriptions are rich text: drop its emphasis markers from a snippet.
+fn plain_snippet(marked: &str) -> Vec<Highlighted> {
+    let cleaned = marked.replace("**", "");
+    let cleaned = cleaned
+        .lines()
+        .map(|l| l.trim_start().strip_prefix("- ").unwrap_or(l).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    split_highlights(&cleaned)
+}
+
+/// One page of matches, best first (or in the chosen sort), and how many match in all.
+async fn matches(
+    db: &PgPool,
+    currency: Currency,
+    tsquery: &str,
+    scope: &Scope<'_>,
+) -> Result<Page, Error> {
+    let listing = scope.listing;
+    let per_page = i64::from(listing.per_page);
+    let offset = i64::from(listing.page.saturating_sub(1)) * per_page;
+    // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
+    let rows = sqlx::query!(
+        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
+           page AS (
+               SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
+                      p.price_max_minor, p.in_stock, p.created_at,
+                      ts_rank_cd(p.search_vector, q.query, 1) AS rank,
+                      count(*) OVER () AS total
+               FROM products p CROSS JOIN q
+               WHERE p.status = 'active' AND p.search_vector @@ q.query
+                 AND ($2::bigint[] IS NULL OR EXISTS (
+                       SELECT 1 FROM product_categories pc
+                       WHERE pc.product_id = p.id AND pc.category_id = ANY ($2)))
+                 AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+                 AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+                 AND (NOT $5 OR p.in_stock)
+                 AND p.attributes @> $6::jsonb
+               ORDER BY
+                 CASE WHEN $7 = 'price-asc' THEN p.price_min_minor END ASC,
+                 CASE WHEN $7 = 'price-desc' THEN p.price_min_minor END DESC,
+                 CASE WHEN $7 = 'newest' THEN p.created_at END DESC,
+                 rank DESC, p.id DESC
+               LIMIT $8 OFFSET $9
+           )
+           -- Headlines and pictures only for the page's rows.
+           SELECT page.slug AS "slug!", page.name AS "name!", page.brand AS "brand!",
+                  page.price_min_minor, page.price_max_minor, page.in_stock AS "in_stock!",
+                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
+                  img.width AS "image_width?", img.height AS "image_height?",
+                  ts_headline('english', page.name, q.query, $10) AS "name_marked!",
+                  ts_headline('english', page.description, q.query, $11) AS "snippet_marked!",
+                  page.total AS "total!"
+           FROM page CROSS JOIN q
+           LEFT JOIN LATERAL (
+               SELECT storage_key, alt, width, height FROM product_images i
+               WHERE i.product_id = page.id ORDER BY i.position, i.id LIMIT 1
+           ) img ON true
+           ORDER BY
+             CASE WHEN $7 = 'price-asc' THEN page.price_min_minor END ASC,
+             CASE WHEN $7 = 'price-desc' THEN page.price_min_minor END DESC,
+             CASE WHEN $7 = 'newest' THEN page.created_at END DESC,
+             page.rank DESC, page.id DESC"#,
+        tsquery,
+        scope.categories as Option<&[i64]>,
+        listing.min_price.map(|m| m.minor),
+        listing.max_price.map(|m| m.minor),
+        listing.in_stock,
+        attributes_json(listing),
+        listing.sort.param(),
+        per_page,
+        offset,
+        headline_options(true),
+        headline_options(false),
+    )
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map(|r| u64::try_from(r.total).unwrap_or(0));
+    let hits = rows
+        .into_iter()
+        .map(|r| {
+            let name = split_highlights(&r.name_marked);
+            let snippet = plain_snippet(&r.snippet_marked);
+            SearchHit {
+                product: summary_row!(r).into_summary(currency),
+                name,
+                snippet,
+            }
+        })
+        .collect();
+    let total = match total {
+        Some(t) => t,
+        // No row on this page: either nothing matches or the page is past the end.
+        None if listing.page > 1 => {
+            let first = ListingQuery {
+                page: 1,
+                per_page: 1,
+                ..listing.clone()
+            };
+            Box::pin(matches(
+                db,
+                currency,
+                tsquery,
+                &Scope {
+                    listing: &first,
+                    ..*scope
+                },
+            ))
+            .await?
+            .total
+        }
+        None => 0,
+    };
+    Ok(Page { hits, total })
+}
+
+/// Attribute values (top 30 per attribute) and categories among all matches, with the price
+/// and stock filters applied but not the attribute filters (so other values stay choosable).
+async fn facets(
+    db: &PgPool,
+    tsquery: &str,
+    scope: &Scope<'_>,
+) -> Result<(Vec<Facet>, Vec<CategoryCount>), Error> {
+    let listing = scope.listing;
+    let rows = sqlx::query!(
+        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
+           matched AS (
+               SELECT p.id, p.attributes
+               FROM products p CROSS JOIN q
+               WHERE p.status = 'active' AND p.search_vector @@ q.query
+                 AND ($2::bigint[] IS NULL OR EXISTS (
+                       SELECT 1 FROM product_categories pc
+                       WHERE pc.product_id = p.id AND pc.category_id = ANY ($2)))
+                 AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+                 AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+                 AND (NOT $5 OR p.in_stock)
+           ),
+           attrs AS (
+               SELECT kv.key, kv.value, count(*) AS n,
+                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS rank
+               FROM matched m, jsonb_each_text(m.attributes) kv
+               GROUP BY kv.key, kv.value
+           ),
+           cats AS (
+               SELECT c.slug, c.name, count(*) AS n
+               FROM matched m
+               JOIN product_categories pc ON pc.product_id = m.id
+               JOIN categories c ON c.id = pc.category_id
+               GROUP BY c.id, c.slug, c.name
+               ORDER BY n DESC, c.name
+               LIMIT $6
+           )
+           SELECT 'attribute' AS "kind!", key AS "key!", value AS "value!", n AS "count!"
+           FROM attrs WHERE rank <= 30
+           UNION ALL
+           SELECT 'category', slug, name, n FROM cats
+           ORDER BY 1, 4 DESC, 2, 3"#,
+        tsquery,
+        scope.categories as Option<&[i64]>,
+        listing.min_price.map(|m| m.minor),
+        listing.max_price.map(|m| m.minor),
+        listing.in_stock,
+        CATEGORY_FACETS,
+    )
+    .fetch_all(db)
+    .await?;
+    let mut facets: Vec<Facet> = Vec::new();
+    let mut categories = Vec::new();
+    for r in rows {
+        let count = u64::try_from(r.count).unwrap_or(0);
+        if r.kind == "category" {
+            categories.push(CategoryCount {
+                category: CategoryLink {
+                    slug: r.key,
+                    name: r.value,
+                },
+                count,
+            });
+            continue;
+        }
+        let value = FacetValue {
+            value: r.value,
+            count,
+        };
+        match facets.iter_mut().find(|f| f.key == r.key) {
+            Some(f) => f.values.push(value),
+            None => facets.push(Facet {
+                key: r.key,
+                values: vec![value],
+            }),
+        }
+    }
+    facets.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok((facets, categories))
+}
+
+/// Each word replaced by the closest vocabulary word when it is not one itself: candidates
+/// by trigram distance, chosen by edit distance (a swapped pair of letters counts as one
+/// edit), at most 1 edit for words up to 4 letters and 2 beyond.
+async fn correct(db: &PgPool, words: &[String]) -> Result<Vec<String>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT q.i AS "i!", c.word AS "candidate?"
+           FROM unnest($1::text[]) WITH ORDINALITY AS q (word, i)
+           LEFT JOIN LATERAL (
+               SELECT w.word FROM search_words w
+               ORDER BY w.word <-> q.word, w.word
+               LIMIT $2
+           ) c ON true
+           ORDER BY q.i"#,
+        words,
+        CORRECTION_CANDIDATES,
+    )
+    .fetch_all(db)
+    .await?;
+    let mut corrected = words.to_vec();
+    for (index, word) in words.iter().enumerate() {
+        let allowed = if word.chars().count() <= 4 { 1 } else { 2 };
+        let best = rows
+            .iter()
+            .filter(|r| usize::try_from(r.i - 1).ok() == Some(index))
+            .filter_map(|r| r.candidate.as_deref())
+            .map(|c| (edit_distance(word, c), c))
+            .filter(|(d, _)| *d <= allowed)
+            .min_by_key(|(d, _)| *d);
+        if let Some((_, c)) = best {
+            corrected[index] = c.to_owned();
+        }
+    }
+    Ok(corrected)
+}
+
+/// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsquery_quotes_words_and_prefixes_the_last() {
+        let words = vec!["linen".to_owned(), "sh".to_owned()];
+        assert_eq!(tsquery(&words), "'linen' & 'sh':*");
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("shrit", "shirt"), 1);
+        assert_eq!(edit_distance("linnen", "linen"), 1);
+        assert_eq!(edit_distance("sandels", "sandals"), 1);
+        assert_eq!(edit_distance("scraf", "scarf"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("حرير", "حرير"), 0);
+    }
+
+    #[test]
+    fn snippets_lose_rich_text_markers() {
+        let marked = format!("**Soft** {HIGHLIGHT_START}linen{HIGHLIGHT_END}\n- Relaxed fit");
+        let text: String = plain_snippet(&marked)
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect();
+        assert_eq!(text, "Soft linen Relaxed fit");
+    }
+}

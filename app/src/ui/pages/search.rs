@@ -1,0 +1,198 @@
+//! `/search?q=`: results with highlighting, facets, sort and pages, all in the URL; a plain
+//! GET form, so it works without JavaScript. Result pages are `noindex`.
+
+use super::ErrorPage;
+use crate::api::search::search_products;
+use crate::model::{Highlighted, SearchQuery, SearchResults, StoreInfo};
+use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
+use crate::ui::components::product_card::{ProductCard, ProductGrid};
+use crate::ui::components::seo::PageMeta;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let store = use_context::<StoreInfo>().unwrap_or_default();
+    let query = use_query_map().with_untracked(|q| {
+        let pairs: Vec<(String, String)> = q
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_owned()))
+            .collect();
+        SearchQuery::from_params(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            store.currency,
+        )
+    });
+    view! {
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match search_products(query).await {
+                    Ok(results) => view! { <Results results store=store.clone() /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn marked(stretches: Vec<Highlighted>) -> impl IntoView {
+    stretches
+        .into_iter()
+        .map(|h| {
+            if h.hit {
+                view! { <mark>{h.text}</mark> }.into_any()
+            } else {
+                h.text.into_any()
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
+    let query = results.query.clone();
+    let text = query.text.clone();
+    let title = if text.is_empty() {
+        "Search".to_owned()
+    } else {
+        format!("Search: {text}")
+    };
+    let mut keep = vec![("q".to_owned(), text.clone())];
+    if let Some(c) = &query.category {
+        keep.push(("category".to_owned(), c.clone()));
+    }
+    let url = ListingUrl {
+        path: "/search".to_owned(),
+        keep,
+        default_sort: crate::model::Sort::Relevance,
+        sorts: &crate::model::Sort::SEARCH,
+    };
+    let summary = match (results.total, text.is_empty()) {
+        (_, true) => String::new(),
+        (0, false) => format!("No products match “{text}”."),
+        (1, false) => format!("1 product for “{text}”"),
+        (n, false) => format!("{n} products for “{text}”"),
+    };
+    let corrected = results.corrected.clone().map(|fixed| {
+        view! {
+            <p class="corrected">
+                "Showing results for " <strong>{fixed}</strong> ". "
+            </p>
+        }
+    });
+    let categories = (!results.categories.is_empty()).then(|| {
+        let links = results
+            .categories
+            .iter()
+            .map(|c| {
+                let selected = query.category.as_deref() == Some(c.category.slug.as_str());
+                let href = format!(
+                    "/search{}",
+                    query.with_category(Some(&c.category.slug)).query_string()
+                );
+                view! {
+                    <li>
+                        <a href=href class:selected=selected rel="nofollow">
+                            {format!("{} ({})", c.category.name, c.count)}
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view();
+        let any = query.category.is_some().then(|| {
+            let href = format!("/search{}", query.with_category(None).query_string());
+            view! {
+                <li>
+                    <a class="facet-clear" href=href>
+                        "All categories"
+                    </a>
+                </li>
+            }
+        });
+        view! {
+            <section class="facet">
+                <h3>"Category"</h3>
+                <ul>{any}{links}</ul>
+            </section>
+        }
+    });
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|hit| {
+            let snippet = (!hit.snippet.is_empty())
+                .then(|| view! { <p class="snippet">{marked(hit.snippet)}</p> });
+            view! {
+                <li class="search-hit">
+                    <ProductCard product=hit.product />
+                    <p class="hit-name" aria-hidden="true">{marked(hit.name)}</p>
+                    {snippet}
+                </li>
+            }
+        })
+        .collect_view();
+    let empty = results.total == 0;
+    let popular = (empty && !results.popular.is_empty()).then(|| {
+        view! {
+            <section class="popular">
+                <h2>"Popular right now"</h2>
+                <ProductGrid products=results.popular.clone() />
+            </section>
+        }
+    });
+    let pages = results_page_count(results.total, query.listing.per_page);
+    view! {
+        <Title text=title.clone() />
+        <PageMeta
+            canonical=format!("{}/search", store.base_url)
+            title
+            description=format!("Search {}.", store.name)
+        />
+        <Meta name="robots" content="noindex, follow" />
+        <header class="collection-header">
+            <h1 class="page-title">"Search"</h1>
+            <form class="search-form" method="get" action="/search" role="search">
+                <label for="search-page-q" class="visually-hidden">"Search products"</label>
+                <input id="search-page-q" type="search" name="q" value=text.clone() maxlength="200" />
+                <button type="submit">"Search"</button>
+            </form>
+            <p class="count" aria-live="polite">{summary}</p>
+            {corrected}
+        </header>
+        {if empty {
+            view! {
+                <div class="search-empty">
+                    {(!text.is_empty())
+                        .then(|| {
+                            view! {
+                                <p>"Check the spelling, try fewer words, or browse a category."</p>
+                            }
+                        })}
+                    {popular}
+                </div>
+            }
+                .into_any()
+        } else {
+            view! {
+                <div class="collection">
+                    <div class="search-facets">
+                        {categories}
+                        <Filters url=url.clone() query=query.listing.clone() facets=results.facets />
+                    </div>
+                    <div class="collection-products">
+                        <ul class="product-grid search-results">{hits}</ul>
+                        <Pagination url query=query.listing.clone() pages />
+                    </div>
+                </div>
+            }
+                .into_any()
+        }}
+        <p class="search-meta">{format!("{} ms · {}", results.took_ms, results.engine)}</p>
+    }
+}
+
+fn results_page_count(total: u64, per_page: u32) -> u32 {
+    let per = u64::from(per_page.max(1));
+    total.div_ceil(per).max(1).min(u64::from(u32::MAX)) as u32
+}

@@ -1,0 +1,423 @@
+//! The PostgreSQL search engine against a real PostgreSQL: a small labelled catalog whose
+//! right answers are known, a fresh database per test.
+
+use app::model::{Currency, SearchQuery, Sort};
+use app::server::cache::Cache;
+use app::server::search::Engine;
+use sqlx::PgPool;
+
+/// name, brand, attributes (JSON), description, price (fils), stock, category slug, status
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i32,
+    &'static str,
+    &'static str,
+);
+
+const LABELLED: &[Row] = &[
+    (
+        "Desert Rose Perfume",
+        "Attar House",
+        "{\"colour\": \"pink\"}",
+        "A floral scent.",
+        25_000,
+        5,
+        "scents",
+        "active",
+    ),
+    (
+        "Amber Candle",
+        "Desert Works",
+        "{\"colour\": \"amber\"}",
+        "Warm amber light.",
+        9_000,
+        0,
+        "candles",
+        "active",
+    ),
+    (
+        "Wool Blanket",
+        "Nomad Loom",
+        "{\"colour\": \"desert\"}",
+        "Cosy and heavy.",
+        40_000,
+        3,
+        "textiles",
+        "active",
+    ),
+    (
+        "Table Lamp",
+        "Lumen",
+        "{\"colour\": \"brass\"}",
+        "Inspired by the desert at dusk.",
+        30_000,
+        2,
+        "home",
+        "active",
+    ),
+    (
+        "Desert Boots",
+        "Kalahari",
+        "{\"colour\": \"sand\"}",
+        "Suede ankle boots.",
+        35_000,
+        0,
+        "shoes",
+        "draft",
+    ),
+    (
+        "وشاح حرير",
+        "Souk Studio",
+        "{\"colour\": \"blue\"}",
+        "وشاح ناعم من الحرير.",
+        12_000,
+        4,
+        "textiles",
+        "active",
+    ),
+];
+
+async fn labelled(pool: &PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO categories (slug, name, parent_id) VALUES ('home', 'Home', NULL);
+         INSERT INTO categories (slug, name, parent_id) VALUES
+           ('scents', 'Scents', (SELECT id FROM categories WHERE slug = 'home')),
+           ('candles', 'Candles', (SELECT id FROM categories WHERE slug = 'home')),
+           ('textiles', 'Textiles', NULL),
+           ('shoes', 'Shoes', NULL);",
+    )
+    .execute(pool)
+    .await
+    .expect("categories");
+    for (i, (name, brand, attributes, description, price, stock, category, status)) in
+        LABELLED.iter().enumerate()
+    {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO products (slug, name, brand, attributes, description, status)
+             VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id",
+        )
+        .bind(format!("p{i}"))
+        .bind(name)
+        .bind(brand)
+        .bind(attributes)
+        .bind(description)
+        .bind(status)
+        .fetch_one(pool)
+        .await
+        .expect("product");
+        sqlx::query(
+            "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+             VALUES ($1, $2, $3, 'AED', $4)",
+        )
+        .bind(id)
+        .bind(format!("SKU-{i}"))
+        .bind(price)
+        .bind(stock)
+        .execute(pool)
+        .await
+        .expect("variant");
+        sqlx::query(
+            "INSERT INTO product_categories (product_id, category_id)
+             SELECT $1, id FROM categories WHERE slug = $2",
+        )
+        .bind(id)
+        .bind(category)
+        .execute(pool)
+        .await
+        .expect("category");
+    }
+}
+
+fn query(pairs: &[(&str, &str)]) -> SearchQuery {
+    SearchQuery::from_params(pairs.iter().copied(), Currency::Aed)
+}
+
+async fn search(pool: &PgPool, pairs: &[(&str, &str)]) -> app::model::SearchResults {
+    Engine::Postgres
+        .search(pool, &Cache::memory(64), Currency::Aed, &query(pairs))
+        .await
+        .expect("searches")
+}
+
+fn names(results: &app::model::SearchResults) -> Vec<String> {
+    results
+        .hits
+        .iter()
+        .map(|h| h.product.name.clone())
+        .collect()
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn relevance_follows_where_the_words_are(pool: PgPool) {
+    labelled(&pool).await;
+    let results = search(&pool, &[("q", "desert")]).await;
+    // Name, then brand, then attribute, then description; the draft never shows.
+    assert_eq!(
+        names(&results),
+        [
+            "Desert Rose Perfume",
+            "Amber Candle",
+            "Wool Blanket",
+            "Table Lamp"
+        ]
+    );
+    assert_eq!(results.total, 4);
+    assert_eq!(results.corrected, None);
+    assert_eq!(results.engine, "postgres");
+    let first = &results.hits[0];
+    assert!(
+        first.name.iter().any(|h| h.hit && h.text == "Desert"),
+        "the matched word is highlighted: {:?}",
+        first.name
+    );
+    let lamp = &results.hits[3];
+    assert!(
+        lamp.snippet.iter().any(|h| h.hit && h.text == "desert"),
+        "{:?}",
+        lamp.snippet
+    );
+
+    // Stemming and prefixes: "candles" finds "Candle", "perf" finds "Perfume".
+    assert_eq!(
+        names(&search(&pool, &[("q", "candles")]).await),
+        ["Amber Candle"]
+    );
+    assert_eq!(
+        names(&search(&pool, &[("q", "perf")]).await),
+        ["Desert Rose Perfume"]
+    );
+    // Category names are searchable too.
+    assert_eq!(
+        names(&search(&pool, &[("q", "scents")]).await),
+        ["Desert Rose Perfume"]
+    );
+    // Arabic text.
+    assert_eq!(names(&search(&pool, &[("q", "حرير")]).await), ["وشاح حرير"]);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn misspellings_are_corrected(pool: PgPool) {
+    labelled(&pool).await;
+    for (typed, meant, first) in [
+        ("desrt", "desert", "Desert Rose Perfume"),
+        ("parfume", "perfume", "Desert Rose Perfume"),
+        ("blankte", "blanket", "Wool Blanket"),
+        ("amber candel", "amber candle", "Amber Candle"),
+    ] {
+        let results = search(&pool, &[("q", typed)]).await;
+        assert_eq!(results.corrected.as_deref(), Some(meant), "{typed}");
+        assert_eq!(results.query.text, meant);
+        assert_eq!(
+            names(&results).first().map(String::as_str),
+            Some(first),
+            "{typed}"
+        );
+    }
+    // Nothing close: no correction, no results, popular products offered instead.
+    let none = search(&pool, &[("q", "xylophone")]).await;
+    assert_eq!(none.total, 0);
+    assert_eq!(none.corrected, None);
+    assert!(none.hits.is_empty());
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn filters_and_facets_count_right(pool: PgPool) {
+    labelled(&pool).await;
+    // The category filter covers descendants: home holds scents, candles and itself.
+    let home = search(&pool, &[("q", "desert"), ("category", "home")]).await;
+    assert_eq!(
+        names(&home),
+        ["Desert Rose Perfume", "Amber Candle", "Table Lamp"]
+    );
+    let in_stock = search(&pool, &[("q", "desert"), ("in_stock", "1")]).await;
+    assert_eq!(
+        names(&in_stock),
+        ["Desert Rose Perfume", "Wool Blanket", "Table Lamp"]
+    );
+    let priced = search(&pool, &[("q", "desert"), ("min", "100"), ("max", "350")]).await;
+    assert_eq!(names(&priced), ["Desert Rose Perfume", "Table Lamp"]);
+    let pink = search(&pool, &[("q", "desert"), ("f.colour", "pink")]).await;
+    assert_eq!(names(&pink), ["Desert Rose Perfume"]);
+    // Facets ignore the attribute filter itself, so the other colours stay choosable.
+    let colours = pink
+        .facets
+        .iter()
+        .find(|f| f.key == "colour")
+        .expect("colour facet");
+    let counts: Vec<(&str, u64)> = colours
+        .values
+        .iter()
+        .map(|v| (v.value.as_str(), v.count))
+        .collect();
+    assert_eq!(
+        counts,
+        [("amber", 1), ("brass", 1), ("desert", 1), ("pink", 1)]
+    );
+    let all = search(&pool, &[("q", "desert")]).await;
+    let categories: Vec<(&str, u64)> = all
+        .categories
+        .iter()
+        .map(|c| (c.category.slug.as_str(), c.count))
+        .collect();
+    assert_eq!(
+        categories,
+        [("candles", 1), ("home", 1), ("scents", 1), ("textiles", 1)]
+    );
+    // Sorts other than relevance.
+    let cheap_first = search(&pool, &[("q", "desert"), ("sort", "price-asc")]).await;
+    assert_eq!(
+        names(&cheap_first),
+        [
+            "Amber Candle",
+            "Desert Rose Perfume",
+            "Table Lamp",
+            "Wool Blanket"
+        ]
+    );
+    assert_eq!(cheap_first.query.listing.sort, Sort::PriceAsc);
+    // An unknown category holds nothing (and is not an error).
+    assert_eq!(
+        search(&pool, &[("q", "desert"), ("category", "nope")])
+            .await
+            .total,
+        0
+    );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn pagination_edges(pool: PgPool) {
+    labelled(&pool).await;
+    let page2 = search(&pool, &[("q", "desert"), ("per_page", "1"), ("page", "2")]).await;
+    assert_eq!(names(&page2), ["Amber Candle"]);
+    assert_eq!(page2.total, 4);
+    assert_eq!(page2.page_count(), 4);
+    let past = search(
+        &pool,
+        &[("q", "desert"), ("per_page", "1"), ("page", "999999")],
+    )
+    .await;
+    assert_eq!(
+        past.query.listing.page, 4,
+        "past the end shows the last page"
+    );
+    assert_eq!(names(&past), ["Table Lamp"]);
+    let zero = search(
+        &pool,
+        &[("q", "desert"), ("page", "0"), ("per_page", "100000")],
+    )
+    .await;
+    assert_eq!(zero.query.listing.page, 1);
+    assert_eq!(zero.query.listing.per_page, app::model::MAX_PER_PAGE);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn odd_queries_never_fail(pool: PgPool) {
+    labelled(&pool).await;
+    let long = "desert ".repeat(500);
+    for text in [
+        "",
+        "   ",
+        "\"",
+        "'",
+        "''",
+        "&|!():*<->",
+        "desert & | ! perfume",
+        "price:<10 AND category = 'x'",
+        "colour = \"pink\" OR 1=1; DROP TABLE products; --",
+        "🧣🧣",
+        "the",
+        "the a of",
+        "%_\\",
+        "\u{0}\u{E000}\u{E001}",
+        long.as_str(),
+    ] {
+        let results = Engine::Postgres
+            .search(
+                &pool,
+                &Cache::memory(8),
+                Currency::Aed,
+                &query(&[("q", text)]),
+            )
+            .await;
+        assert!(results.is_ok(), "{text:?}: {results:?}");
+    }
+    let still_there: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(still_there, LABELLED.len() as i64);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn suggestions_match_as_you_type(pool: PgPool) {
+    labelled(&pool).await;
+    let engine = Engine::Postgres;
+    let names = |v: Vec<app::model::ProductSummary>| -> Vec<String> {
+        v.into_iter().map(|p| p.name).collect()
+    };
+    assert_eq!(
+        names(
+            engine
+                .suggest(&pool, Currency::Aed, "des")
+                .await
+                .expect("suggests")
+        ),
+        [
+            "Desert Rose Perfume",
+            "Amber Candle",
+            "Wool Blanket",
+            "Table Lamp"
+        ]
+    );
+    assert_eq!(
+        names(
+            engine
+                .suggest(&pool, Currency::Aed, "wool blan")
+                .await
+                .expect("suggests")
+        ),
+        ["Wool Blanket"]
+    );
+    assert_eq!(
+        names(
+            engine
+                .suggest(&pool, Currency::Aed, "blankte")
+                .await
+                .expect("suggests")
+        ),
+        ["Wool Blanket"],
+        "misspelt"
+    );
+    assert!(engine
+        .suggest(&pool, Currency::Aed, "  ")
+        .await
+        .expect("suggests")
+        .is_empty());
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn renamed_products_and_categories_are_found_by_their_new_names(pool: PgPool) {
+    labelled(&pool).await;
+    assert_eq!(search(&pool, &[("q", "textiles")]).await.total, 2);
+    sqlx::query("UPDATE categories SET name = 'Fabrics' WHERE slug = 'textiles'")
+        .execute(&pool)
+        .await
+        .expect("renames");
+    sqlx::query("UPDATE products SET name = 'Oasis Lamp' WHERE name = 'Table Lamp'")
+        .execute(&pool)
+        .await
+        .expect("renames");
+    assert_eq!(search(&pool, &[("q", "fabrics")]).await.total, 2);
+    assert_eq!(search(&pool, &[("q", "textiles")]).await.total, 0);
+    let oasis = search(&pool, &[("q", "oasis")]).await;
+    assert_eq!(names(&oasis), ["Oasis Lamp"]);
+    // The new name joins the spelling vocabulary.
+    assert_eq!(
+        search(&pool, &[("q", "oassis")]).await.corrected.as_deref(),
+        Some("oasis")
+    );
+}
