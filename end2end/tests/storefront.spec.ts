@@ -90,6 +90,28 @@ test("the quantity stays within the chosen variant's stock", async ({ page }) =>
   expect(problems).toEqual([]);
 });
 
+test("search from the header, misspelt, finds the product and filters the results", async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto("/");
+  const box = page.getByRole("search").getByLabel("Search products");
+  await box.fill("linnen shirt");
+  await box.press("Enter");
+  await expect(page).toHaveURL(/\/search\?q=linnen\+shirt$/);
+  await expect(page.locator(".corrected")).toContainText("Showing results for linen shirt");
+  const first = page.locator(".product-card").first();
+  await expect(first.locator("mark").first()).toHaveText("Linen");
+  // The category facet narrows the results and keeps the query.
+  await page.locator(".facet a", { hasText: /^Shirts \(\d+\)$/ }).click();
+  await expect(page).toHaveURL(/q=linen(%20|\+)shirt&category=shirts/);
+  // Best match first: the product named exactly so, whose description also says linen.
+  const best = page.locator(".product-card").first();
+  await expect(best.locator("h3")).toHaveText("Linen Shirt");
+  await best.locator("a").click();
+  await expect(page).toHaveURL(/\/products\/linen-shirt$/);
+  await hydrated(page);
+  expect(problems).toEqual([]);
+});
+
 test("unknown products, categories and pages answer a real 404 page", async ({ page }) => {
   for (const path of ["/products/no-such-thing", "/products/prayer-mat", "/collections/nope", "/no/such/page"]) {
     const response = await page.goto(path);

@@ -682,3 +682,68 @@ async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPo
         assert!(!body.contains("Made in"), "{path}");
     }
 }
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn search_pages_answer_any_query_without_a_5xx(pool: PgPool) {
+    let site = Site::new();
+    catalog::seed(&pool, &media(&site), Currency::Aed, 40)
+        .await
+        .expect("seeds");
+    sqlx::query(
+        "INSERT INTO products (slug, name, description, status)
+         VALUES ('xss-lamp', 'Lamp <script>alert(1)</script>', 'A <b>bold</b> lamp', 'active')",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    sqlx::query(
+        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'XSS-LAMP', 100, 'AED', 5 FROM products WHERE slug = 'xss-lamp'",
+    )
+    .execute(&pool)
+    .await
+    .expect("inserts");
+    let app = duka_server::router(state(pool, &site.0, false));
+
+    let (status, headers, body) = get(&app, "/search?q=linen").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<mark>Linen</mark>"), "{body}");
+    assert!(body.contains(r#"href="/products/linen-shirt""#));
+    assert!(body.contains(r#"<meta name="robots" content="noindex, follow">"#));
+    assert!(
+        !headers.contains_key("x-duka-cache"),
+        "results are not page-cached"
+    );
+
+    let (_, _, body) = get(&app, "/search?q=linnen").await;
+    assert!(
+        body.contains("Showing results for <strong>linen</strong>"),
+        "{body}"
+    );
+    let (_, _, body) = get(&app, "/search?q=zzzzqqq").await;
+    assert!(body.contains("No products match"), "{body}");
+    assert!(body.contains("Popular right now"), "{body}");
+
+    // Product text is shown as text inside highlights too.
+    let (_, _, body) = get(&app, "/search?q=lamp").await;
+    assert!(body.contains("<mark>Lamp</mark> &lt;script&gt;"), "{body}");
+    assert!(!body.contains("<script>alert"));
+
+    let long = "q=".to_owned() + &"x".repeat(5_000);
+    for query in [
+        "",
+        "q=",
+        "q=%22",
+        "q=%27%20OR%201%3D1%20--",
+        "q=%26%7C!()%3A*",
+        "q=price%3A%3C10&category=..%2Fetc",
+        "q=%F0%9F%A7%A3",
+        "q=%D9%88%D8%B4%D8%A7%D8%AD",
+        "q=%00",
+        "q=linen&page=-1&per_page=999999&min=abc&max=-5&sort=%3Cx%3E",
+        long.as_str(),
+    ] {
+        let (status, _, _) = get(&app, &format!("/search?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "/search?{query}");
+    }
+}

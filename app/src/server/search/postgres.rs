@@ -1,6 +1,7 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
 //! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
-//! as a prefix; spelling corrected against `search_words` by trigram distance (pg_trgm) and
+//! as a prefix, ranked by cover density without length normalisation (a long, rich description
+//! must not push a product below a bare one whose name matches just as well); spelling corrected against `search_words` by trigram distance (pg_trgm) and
 //! edit distance when nothing matches what was typed.
 
 use crate::model::{
@@ -198,7 +199,7 @@ async fn matches(
            page AS (
                SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
                       p.price_max_minor, p.in_stock, p.created_at,
-                      ts_rank_cd(p.search_vector, q.query, 1) AS rank,
+                      ts_rank_cd(p.search_vector, q.query, 0) AS rank,
                       count(*) OVER () AS total
                FROM products p CROSS JOIN q
                WHERE p.status = 'active' AND p.search_vector @@ q.query

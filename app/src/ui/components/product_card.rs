@@ -1,9 +1,28 @@
 use super::picture::{Picture, PictureData};
-use crate::model::{ProductSummary, StockStatus};
+use crate::model::{Highlighted, ProductSummary, StockStatus};
 use leptos::prelude::*;
 
+/// Text with the stretches that matched a search wrapped in `<mark>`.
+pub fn marked(stretches: Vec<Highlighted>) -> impl IntoView {
+    stretches
+        .into_iter()
+        .map(|h| {
+            if h.hit {
+                view! { <mark>{h.text}</mark> }.into_any()
+            } else {
+                h.text.into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// A product in a grid. Search results pass the name with its matches marked and a snippet.
 #[component]
-pub fn ProductCard(product: ProductSummary) -> impl IntoView {
+pub fn ProductCard(
+    product: ProductSummary,
+    #[prop(optional)] highlighted_name: Option<Vec<Highlighted>>,
+    #[prop(optional)] snippet: Option<Vec<Highlighted>>,
+) -> impl IntoView {
     let href = format!("/products/{}", product.slug);
     let sold_out = product.stock == StockStatus::SoldOut;
     let price = if product.price_varies {
@@ -25,10 +44,18 @@ pub fn ProductCard(product: ProductSummary) -> impl IntoView {
                             />
                         }
                     })}
-                <h3 class="product-name">{product.name}</h3>
+                <h3 class="product-name">
+                    {match highlighted_name {
+                        Some(name) => marked(name).into_any(),
+                        None => product.name.into_any(),
+                    }}
+                </h3>
                 <p class="brand">{product.brand}</p>
                 <p class="price">{price}</p>
                 <p class="stock" class:sold-out=sold_out>{product.stock.label()}</p>
+                {snippet
+                    .filter(|s| !s.is_empty())
+                    .map(|s| view! { <p class="snippet">{marked(s)}</p> })}
             </a>
         </li>
     }

@@ -3,7 +3,7 @@
 
 use super::ErrorPage;
 use crate::api::search::search_products;
-use crate::model::{Highlighted, SearchQuery, SearchResults, StoreInfo};
+use crate::model::{SearchQuery, SearchResults, StoreInfo};
 use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
 use crate::ui::components::product_card::{ProductCard, ProductGrid};
 use crate::ui::components::seo::PageMeta;
@@ -34,19 +34,6 @@ pub fn SearchPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn marked(stretches: Vec<Highlighted>) -> impl IntoView {
-    stretches
-        .into_iter()
-        .map(|h| {
-            if h.hit {
-                view! { <mark>{h.text}</mark> }.into_any()
-            } else {
-                h.text.into_any()
-            }
-        })
-        .collect_view()
 }
 
 #[component]
@@ -121,14 +108,12 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
         .hits
         .into_iter()
         .map(|hit| {
-            let snippet = (!hit.snippet.is_empty())
-                .then(|| view! { <p class="snippet">{marked(hit.snippet)}</p> });
             view! {
-                <li class="search-hit">
-                    <ProductCard product=hit.product />
-                    <p class="hit-name" aria-hidden="true">{marked(hit.name)}</p>
-                    {snippet}
-                </li>
+                <ProductCard
+                    product=hit.product
+                    highlighted_name=hit.name
+                    snippet=hit.snippet
+                />
             }
         })
         .collect_view();
