@@ -1,7 +1,8 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
 //! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
 //! as a prefix, ranked by cover density without length normalisation (a long, rich description
-//! must not push a product below a bare one whose name matches just as well); spelling corrected against `search_words` by trigram distance (pg_trgm) and
+//! must not push a product below a bare one whose name matches just as well) plus the name's
+//! trigram likeness to the words (the product named exactly so comes first); spelling corrected against `search_words` by trigram distance (pg_trgm) and
 //! edit distance when nothing matches what was typed.
 
 use crate::model::{
@@ -79,11 +80,11 @@ pub(super) async fn search(
     };
 
     let mut words = words;
-    let mut page = matches(db, currency, &tsquery(&words), &scope).await?;
+    let mut page = matches(db, currency, &words, &scope).await?;
     if page.total == 0 {
         let corrected = correct(db, &words).await?;
         if corrected != words {
-            let retry = matches(db, currency, &tsquery(&corrected), &scope).await?;
+            let retry = matches(db, currency, &corrected, &scope).await?;
             if retry.total > 0 {
                 results.corrected = Some(corrected.join(" "));
                 results.query.text = corrected.join(" ");
@@ -95,7 +96,6 @@ pub(super) async fn search(
     if page.total == 0 {
         return Ok(results);
     }
-    let text = tsquery(&words);
     if page.hits.is_empty() {
         // Past the end: show the last page.
         let per_page = u64::from(query.listing.per_page.max(1));
@@ -109,7 +109,7 @@ pub(super) async fn search(
         page = matches(
             db,
             currency,
-            &text,
+            &words,
             &Scope {
                 listing: &listing,
                 ..scope
@@ -117,7 +117,7 @@ pub(super) async fn search(
         )
         .await?;
     }
-    let (facets, category_counts) = facets(db, &text, &scope).await?;
+    let (facets, category_counts) = facets(db, &words, &scope).await?;
     results.hits = page.hits;
     results.total = page.total;
     results.facets = facets;
@@ -139,11 +139,11 @@ pub(super) async fn suggest(
         categories: None,
         listing: &listing,
     };
-    let mut page = matches(db, currency, &tsquery(words), &scope).await?;
+    let mut page = matches(db, currency, words, &scope).await?;
     if page.total == 0 {
         let corrected = correct(db, words).await?;
         if corrected != words {
-            page = matches(db, currency, &tsquery(&corrected), &scope).await?;
+            page = matches(db, currency, &corrected, &scope).await?;
         }
     }
     Ok(page.hits.into_iter().map(|h| h.product).collect())
@@ -187,10 +187,12 @@ fn plain_snippet(marked: &str) -> Vec<Highlighted> {
 async fn matches(
     db: &PgPool,
     currency: Currency,
-    tsquery: &str,
+    words: &[String],
     scope: &Scope<'_>,
 ) -> Result<Page, Error> {
     let listing = scope.listing;
+    // The words themselves, for the name-likeness bonus: an exact name beats a longer one.
+    let words_text = words.join(" ");
     let per_page = i64::from(listing.per_page);
     let offset = i64::from(listing.page.saturating_sub(1)) * per_page;
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
@@ -199,7 +201,7 @@ async fn matches(
            page AS (
                SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
                       p.price_max_minor, p.in_stock, p.created_at,
-                      ts_rank_cd(p.search_vector, q.query, 0) AS rank,
+                      ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12) AS rank,
                       count(*) OVER () AS total
                FROM products p CROSS JOIN q
                WHERE p.status = 'active' AND p.search_vector @@ q.query
@@ -235,7 +237,7 @@ async fn matches(
              CASE WHEN $7 = 'price-desc' THEN page.price_min_minor END DESC,
              CASE WHEN $7 = 'newest' THEN page.created_at END DESC,
              page.rank DESC, page.id DESC"#,
-        tsquery,
+        tsquery(words),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
         listing.max_price.map(|m| m.minor),
@@ -246,6 +248,7 @@ async fn matches(
         offset,
         headline_options(true),
         headline_options(false),
+        words_text,
     )
     .fetch_all(db)
     .await?;
@@ -274,7 +277,7 @@ async fn matches(
             Box::pin(matches(
                 db,
                 currency,
-                tsquery,
+                words,
                 &Scope {
                     listing: &first,
                     ..*scope
@@ -292,7 +295,7 @@ async fn matches(
 /// and stock filters applied but not the attribute filters (so other values stay choosable).
 async fn facets(
     db: &PgPool,
-    tsquery: &str,
+    words: &[String],
     scope: &Scope<'_>,
 ) -> Result<(Vec<Facet>, Vec<CategoryCount>), Error> {
     let listing = scope.listing;
@@ -329,7 +332,7 @@ async fn facets(
            UNION ALL
            SELECT 'category', slug, name, n FROM cats
            ORDER BY 1, 4 DESC, 2, 3"#,
-        tsquery,
+        tsquery(words),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
         listing.max_price.map(|m| m.minor),
