@@ -155,7 +155,8 @@ pub async fn listing(
     .await
 }
 
-fn attributes_json(query: &ListingQuery) -> serde_json::Value {
+/// The attribute filters as a JSON object, for `attributes @> $n::jsonb`.
+pub(crate) fn attributes_json(query: &ListingQuery) -> serde_json::Value {
     serde_json::Value::Object(
         query
             .attributes

@@ -12,8 +12,8 @@ mod sitemap;
 
 pub use categories::{category_page, subtree_ids, top_categories, CategoryPage};
 pub use changes::{follow_changes, COALESCE_WINDOW};
+pub(crate) use listing::{attributes_json, summary_row, SummaryRow};
 pub use listing::{home, listing};
-pub(crate) use listing::{summary_row, SummaryRow};
 pub use product::product_by_slug;
 pub use seed::{seed, SeedReport, DEMO_PRODUCTS};
 pub use sitemap::{

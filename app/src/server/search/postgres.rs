@@ -10,7 +10,7 @@ use crate::model::{
     Highlighted, ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults,
     HIGHLIGHT_END, HIGHLIGHT_START,
 };
-use crate::server::catalog::{self, summary_row, SummaryRow};
+use crate::server::catalog::{self, attributes_json, summary_row, SummaryRow};
 use crate::server::Error;
 use sqlx::PgPool;
 
@@ -159,16 +159,6 @@ struct Scope<'a> {
 struct Page {
     hits: Vec<SearchHit>,
     total: u64,
-}
-
-fn attributes_json(query: &ListingQuery) -> serde_json::Value {
-    serde_json::Value::Object(
-        query
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect(),
-    )
 }
 
 /// Descriptions are rich text: drop its emphasis markers from a snippet.

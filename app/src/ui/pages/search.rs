@@ -104,6 +104,7 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
             </section>
         }
     });
+    let pages = results.page_count();
     let hits = results
         .hits
         .into_iter()
@@ -126,7 +127,6 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
             </section>
         }
     });
-    let pages = results_page_count(results.total, query.listing.per_page);
     view! {
         <Title text=title.clone() />
         <PageMeta
@@ -175,9 +175,4 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
         }}
         <p class="search-meta">{format!("{} ms · {}", results.took_ms, results.engine)}</p>
     }
-}
-
-fn results_page_count(total: u64, per_page: u32) -> u32 {
-    let per = u64::from(per_page.max(1));
-    total.div_ceil(per).max(1).min(u64::from(u32::MAX)) as u32
 }
