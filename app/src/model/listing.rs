@@ -207,6 +207,12 @@ impl ListingQuery {
         to_query_string(&self.to_params())
     }
 
+    /// Pages needed to show `total` products at this query's page size (at least one).
+    pub fn page_count(&self, total: u64) -> u32 {
+        let per = u64::from(self.per_page.max(1));
+        total.div_ceil(per).max(1).min(u64::from(u32::MAX)) as u32
+    }
+
     pub fn with_page(&self, page: u32) -> Self {
         Self {
             page: page.max(1),
@@ -273,8 +279,7 @@ pub struct Listing {
 
 impl Listing {
     pub fn page_count(&self) -> u32 {
-        let per = u64::from(self.query.per_page.max(1));
-        (self.total.div_ceil(per)).max(1).min(u64::from(u32::MAX)) as u32
+        self.query.page_count(self.total)
     }
 }
 

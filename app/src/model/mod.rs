@@ -38,3 +38,28 @@ pub fn is_slug(slug: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_slug;
+
+    #[test]
+    fn slug_rules() {
+        assert!(is_slug("linen-shirt"));
+        assert!(is_slug("a1"));
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "a b",
+            "ü",
+            "a/b",
+            "../etc",
+            &"a".repeat(121),
+        ] {
+            assert!(!is_slug(bad), "{bad:?}");
+        }
+    }
+}

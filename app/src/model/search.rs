@@ -107,8 +107,9 @@ impl SearchQuery {
         }
     }
 
-    /// `?q=...&category=...&...`: one URL per result page, defaults left out.
-    pub fn query_string(&self) -> String {
+    /// The parameters that say what is searched (`q`, `category`): every link between result
+    /// pages keeps them.
+    pub fn search_params(&self) -> Vec<(String, String)> {
         let mut params = Vec::new();
         if !self.text.is_empty() {
             params.push(("q".to_owned(), self.text.clone()));
@@ -116,28 +117,19 @@ impl SearchQuery {
         if let Some(c) = &self.category {
             params.push(("category".to_owned(), c.clone()));
         }
-        params.extend(self.listing.to_params_with_default(Sort::Relevance));
-        to_query_string(&params)
+        params
     }
 
-    pub fn with_listing(&self, listing: ListingQuery) -> Self {
-        Self {
-            listing,
-            ..self.clone()
-        }
+    /// `?q=...&category=...&...`: one URL per result page, defaults left out.
+    pub fn query_string(&self) -> String {
+        let mut params = self.search_params();
+        params.extend(self.listing.to_params_with_default(Sort::Relevance));
+        to_query_string(&params)
     }
 
     pub fn with_category(&self, category: Option<&str>) -> Self {
         Self {
             category: category.map(str::to_owned),
-            listing: self.listing.with_page(1),
-            ..self.clone()
-        }
-    }
-
-    pub fn with_text(&self, text: &str) -> Self {
-        Self {
-            text: clean_query_text(text),
             listing: self.listing.with_page(1),
             ..self.clone()
         }
@@ -219,8 +211,7 @@ pub struct SearchResults {
 
 impl SearchResults {
     pub fn page_count(&self) -> u32 {
-        let per = u64::from(self.query.listing.per_page.max(1));
-        (self.total.div_ceil(per)).max(1).min(u64::from(u32::MAX)) as u32
+        self.query.listing.page_count(self.total)
     }
 }
 

@@ -137,8 +137,7 @@ pub async fn listing(
         let mut page = fetch_page(db, category.id, &query, currency).await?;
         if page.0.is_empty() && query.page > 1 {
             // Past the end: show the last page instead of an empty one.
-            let last = (page.1.max(1)).div_ceil(u64::from(query.per_page)).max(1);
-            query.page = last.min(u64::from(u32::MAX)) as u32;
+            query.page = query.page_count(page.1);
             page = fetch_page(db, category.id, &query, currency).await?;
         }
         let facets = facets(db, category.id, &query).await?;

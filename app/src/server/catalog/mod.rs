@@ -27,7 +27,8 @@ use std::time::Duration;
 pub(crate) const CACHE_TTL: Duration = Duration::from_secs(300);
 const GENERATION_KEY: &str = "catalog:generation";
 
-/// The current catalog generation (prefixed with the build id), creating one (once, `SET NX`) if the cache has none.
+/// The current catalog generation (prefixed with the build id), creating one (once, `SET NX`)
+/// if the cache has none.
 /// `None` when the cache cannot answer: callers then neither read nor write cached entries,
 /// rather than start a new generation (which would throw away everything cached).
 pub async fn generation(cache: &Cache) -> Option<String> {
@@ -96,28 +97,3 @@ where
 }
 
 pub use crate::model::is_slug as is_valid_slug;
-
-#[cfg(test)]
-mod tests {
-    use super::is_valid_slug;
-
-    #[test]
-    fn slug_rules() {
-        assert!(is_valid_slug("linen-shirt"));
-        assert!(is_valid_slug("a1"));
-        for bad in [
-            "",
-            "-a",
-            "a-",
-            "a--b",
-            "A",
-            "a b",
-            "ü",
-            "a/b",
-            "../etc",
-            &"a".repeat(121),
-        ] {
-            assert!(!is_valid_slug(bad), "{bad:?}");
-        }
-    }
-}

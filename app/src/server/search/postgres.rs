@@ -1,9 +1,10 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
 //! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
-//! as a prefix, ranked by cover density without length normalisation (a long, rich description
+//! as a prefix. Ranked by cover density without length normalisation (a long, rich description
 //! must not push a product below a bare one whose name matches just as well) plus the name's
-//! trigram likeness to the words (the product named exactly so comes first); spelling corrected against `search_words` by trigram distance (pg_trgm) and
-//! edit distance when nothing matches what was typed.
+//! trigram likeness to the words (the product named exactly so comes first). When nothing
+//! matches what was typed, spelling is corrected against `search_words` by trigram distance
+//! (pg_trgm) and edit distance.
 
 use crate::model::{
     query_words, split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue,
@@ -79,32 +80,19 @@ pub(super) async fn search(
         listing: &query.listing,
     };
 
-    let mut words = words;
-    let mut page = matches(db, currency, &words, &scope).await?;
-    if page.total == 0 {
-        let corrected = correct(db, &words).await?;
-        if corrected != words {
-            let retry = matches(db, currency, &corrected, &scope).await?;
-            if retry.total > 0 {
-                results.corrected = Some(corrected.join(" "));
-                results.query.text = corrected.join(" ");
-                words = corrected;
-                page = retry;
-            }
-        }
+    let (words, mut page, corrected) = best_matches(db, currency, words, &scope).await?;
+    if corrected {
+        results.corrected = Some(words.join(" "));
+        results.query.text = words.join(" ");
     }
     if page.total == 0 {
         return Ok(results);
     }
     if page.hits.is_empty() {
         // Past the end: show the last page.
-        let per_page = u64::from(query.listing.per_page.max(1));
-        let last = page
-            .total
-            .div_ceil(per_page)
-            .max(1)
-            .min(u64::from(u32::MAX)) as u32;
-        results.query.listing = query.listing.with_page(last);
+        results.query.listing = query
+            .listing
+            .with_page(query.listing.page_count(page.total));
         let listing = results.query.listing.clone();
         page = matches(
             db,
@@ -139,14 +127,30 @@ pub(super) async fn suggest(
         categories: None,
         listing: &listing,
     };
-    let mut page = matches(db, currency, words, &scope).await?;
-    if page.total == 0 {
-        let corrected = correct(db, words).await?;
-        if corrected != words {
-            page = matches(db, currency, &corrected, &scope).await?;
+    let (_, page, _) = best_matches(db, currency, words.to_vec(), &scope).await?;
+    Ok(page.hits.into_iter().map(|h| h.product).collect())
+}
+
+/// Matches for `words`; when there are none, matches for their spelling correction if that
+/// finds any. Returns the words used and whether they are a correction.
+async fn best_matches(
+    db: &PgPool,
+    currency: Currency,
+    words: Vec<String>,
+    scope: &Scope<'_>,
+) -> Result<(Vec<String>, Page, bool), Error> {
+    let page = matches(db, currency, &words, scope).await?;
+    if page.total > 0 {
+        return Ok((words, page, false));
+    }
+    let corrected = correct(db, &words).await?;
+    if corrected != words {
+        let retry = matches(db, currency, &corrected, scope).await?;
+        if retry.total > 0 {
+            return Ok((corrected, retry, true));
         }
     }
-    Ok(page.hits.into_iter().map(|h| h.product).collect())
+    Ok((words, page, false))
 }
 
 /// What a search is limited to besides its words.

@@ -45,13 +45,9 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
     } else {
         format!("Search: {text}")
     };
-    let mut keep = vec![("q".to_owned(), text.clone())];
-    if let Some(c) = &query.category {
-        keep.push(("category".to_owned(), c.clone()));
-    }
     let url = ListingUrl {
         path: "/search".to_owned(),
-        keep,
+        keep: query.search_params(),
         default_sort: crate::model::Sort::Relevance,
         sorts: &crate::model::Sort::SEARCH,
     };
