@@ -112,6 +112,49 @@ test("search from the header, misspelt, finds the product and filters the result
   expect(problems).toEqual([]);
 });
 
+test("the header offers products as you type, misspelt, and opens the one picked", async ({ page }) => {
+  const problems = watchConsole(page);
+  const asked: string[] = [];
+  page.on("request", (req) => {
+    if (req.url().includes("/search/suggest")) asked.push(req.url());
+  });
+  await page.goto("/collections/clothing");
+  await expect(page.locator(".site-search[data-hydrated='true']")).toHaveCount(1);
+  const box = page.getByRole("combobox", { name: "Search products" });
+  const offers = page.getByRole("listbox", { name: "Suggestions" });
+
+  // Typed key by key, faster than the debounce: one request, not one per key.
+  await box.pressSequentially("linnen shi", { delay: 20 });
+  await expect(offers.getByRole("option").first()).toContainText("Linen Shirt");
+  await expect(box).toHaveAttribute("aria-expanded", "true");
+  expect(asked.length).toBeLessThanOrEqual(2);
+  expect(asked.at(-1)).toContain("q=linnen%20shi");
+
+  // Keyboard: down to the first offer, Enter opens it.
+  await box.press("ArrowDown");
+  await expect(box).toHaveAttribute("aria-activedescendant", "site-search-option-0");
+  await expect(offers.getByRole("option").first()).toHaveAttribute("aria-selected", "true");
+  await box.press("Enter");
+  await expect(page).toHaveURL(/\/products\/linen-shirt$/);
+  await hydrated(page);
+
+  // Escape closes the list; a click on an offer opens it.
+  const again = page.getByRole("combobox", { name: "Search products" });
+  await again.pressSequentially("sandels");
+  await expect(offers.getByRole("option").first()).toContainText("Leather Sandals");
+  await again.press("Escape");
+  await expect(offers).toBeHidden();
+  await expect(again).toHaveAttribute("aria-expanded", "false");
+  // (Escape also empties a search field in Chromium.)
+  await again.fill("");
+  await again.pressSequentially("sandels");
+  await expect(offers.getByRole("option").first()).toContainText("Leather Sandals");
+  await offers.getByRole("option").first().click();
+  await expect(page).toHaveURL(/\/products\/leather-sandals$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Leather Sandals");
+  expect(problems).toEqual([]);
+});
+
 test("unknown products, categories and pages answer a real 404 page", async ({ page }) => {
   for (const path of ["/products/no-such-thing", "/products/prayer-mat", "/collections/nope", "/no/such/page"]) {
     const response = await page.goto(path);

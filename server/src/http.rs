@@ -88,6 +88,10 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(
+            app::ui::components::search_box::SUGGEST_PATH,
+            get(crate::search::suggest),
+        )
         .route("/robots.txt", get(crate::seo::robots))
         .route("/sitemap.xml", get(crate::seo::sitemap_index))
         .route("/sitemaps/{file}", get(crate::seo::sitemap_file))
@@ -168,6 +172,16 @@ async fn redirect_trailing_slash(req: Request<Body>, next: axum::middleware::Nex
         }
     }
     next.run(req).await
+}
+
+/// A domain error as a response: the client-safe message and its status, never internals.
+pub(crate) fn error_response(error: app::server::Error) -> Response {
+    let app: app::model::AppError = error.into();
+    (
+        StatusCode::from_u16(app.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        app.to_string(),
+    )
+        .into_response()
 }
 
 /// Headers every response carries. The full Content-Security-Policy (with nonces for the

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod page_cache;
+pub mod search;
 pub mod seo;
 pub mod startup;
 pub mod telemetry;

@@ -25,15 +25,6 @@ fn xml(body: String) -> Response {
         .into_response()
 }
 
-fn unavailable(error: app::server::Error) -> Response {
-    let app: app::model::AppError = error.into();
-    (
-        StatusCode::from_u16(app.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        app.to_string(),
-    )
-        .into_response()
-}
-
 pub async fn robots(State(state): State<AppState>) -> Response {
     let base = &state.settings.site.public_url;
     (
@@ -50,7 +41,7 @@ pub async fn sitemap_index(State(state): State<AppState>) -> Response {
     let base = escape(&state.settings.site.public_url);
     let products = match catalog::active_product_count(&state.db).await {
         Ok(n) => n,
-        Err(e) => return unavailable(e),
+        Err(e) => return crate::http::error_response(e),
     };
     let files = (products + catalog::SITEMAP_PAGE - 1) / catalog::SITEMAP_PAGE;
     let mut body = String::from(
@@ -88,7 +79,7 @@ pub async fn sitemap_file(State(state): State<AppState>, Path(file): Path<String
     };
     let entries = match entries {
         Ok(entries) => entries,
-        Err(e) => return unavailable(e),
+        Err(e) => return crate::http::error_response(e),
     };
     if entries.is_empty() && prefix == "products" {
         return StatusCode::NOT_FOUND.into_response();

@@ -133,15 +133,17 @@ async fn home_page_lists_active_products(pool: PgPool) {
     );
     assert!(body.contains(r#"href="/products/linen-shirt""#));
     assert!(!body.contains("Travel Prayer Mat"), "draft hidden");
-    // Islands mode: the page loads the hydration script but has no island on the home page.
+    // Islands mode: the only island on the home page is the header's search box.
     assert!(
         body.contains("/pkg/duka"),
         "hydration scripts are referenced"
     );
-    assert!(
-        !body.contains("<leptos-island"),
-        "no island on the home page"
+    assert_eq!(
+        body.matches("<leptos-island").count(),
+        1,
+        "one island on the home page"
     );
+    assert!(body.contains(r#"<leptos-island data-component="SearchBox"#));
     assert!(
         body.contains(r#"href="/collections/clothing""#),
         "top categories"
@@ -746,4 +748,54 @@ async fn search_pages_answer_any_query_without_a_5xx(pool: PgPool) {
         let (status, _, _) = get(&app, &format!("/search?{query}")).await;
         assert_eq!(status, StatusCode::OK, "/search?{query}");
     }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn suggestions_are_json_for_the_search_box(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+
+    // A misspelt, unfinished name still finds the product.
+    let (status, headers, body) = get(&app, "/search/suggest?q=linnen%20shi").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=60");
+    let offers: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let first = &offers[0];
+    assert_eq!(first["name"], "Linen Shirt", "{body}");
+    assert_eq!(first["href"], "/products/linen-shirt");
+    assert!(
+        first["price"].as_str().is_some_and(|p| p.contains("AED")),
+        "{body}"
+    );
+    assert!(
+        first["image"]
+            .as_str()
+            .is_some_and(|src| src.starts_with("/media/") && src.ends_with("-320.webp")),
+        "{body}"
+    );
+    assert!(offers.as_array().is_some_and(|o| o.len() <= 6));
+
+    // Nothing to go on, or nothing found: an empty list, never an error.
+    for query in ["", "q=", "q=%20%20", "q=%26%7C!()", "q=zzzzqqqq", "q=%00"] {
+        let (status, _, body) = get(&app, &format!("/search/suggest?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(body, "[]", "{query}");
+    }
+    let long = "q=".to_owned() + &"linen%20".repeat(2_000);
+    let (status, _, body) = get(&app, &format!("/search/suggest?{long}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Linen Shirt"));
+
+    // The header's search box is in every page, as a form that works without JavaScript.
+    let (_, _, body) = get(&app, "/").await;
+    assert!(
+        body.contains(r#"<form method="get" action="/search" role="search" class="site-search" data-hydrated="false">"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"role="combobox""#), "{body}");
+    assert!(
+        body.contains("<leptos-island data-component=\"SearchBox"),
+        "{body}"
+    );
 }

@@ -22,7 +22,8 @@ pub use product::{
 };
 pub use search::{
     clean_query_text, query_words, split_highlights, CategoryCount, Highlighted, SearchHit,
-    SearchQuery, SearchResults, HIGHLIGHT_END, HIGHLIGHT_START, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+    SearchQuery, SearchResults, Suggestion, HIGHLIGHT_END, HIGHLIGHT_START, MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
 };
 pub use store::StoreInfo;
 

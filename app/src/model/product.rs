@@ -18,6 +18,21 @@ pub struct ProductSummary {
     pub image: Option<ProductImage>,
 }
 
+impl ProductSummary {
+    /// The price as shown in grids and suggestions: "From ..." when variants differ.
+    pub fn display_price(&self) -> String {
+        if self.price_varies {
+            format!("From {}", self.price)
+        } else {
+            self.price.to_string()
+        }
+    }
+
+    pub fn href(&self) -> String {
+        format!("/products/{}", self.slug)
+    }
+}
+
 /// One product page: everything needed to render it and pick a variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductDetail {

@@ -209,6 +209,31 @@ pub struct SearchResults {
     pub engine: String,
 }
 
+/// A product offered as the shopper types in the header: formatted on the server, so the
+/// browser only places strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub name: String,
+    pub href: String,
+    pub price: String,
+    /// The smallest WebP rendition, if the product has a picture.
+    pub image: Option<String>,
+}
+
+impl From<&ProductSummary> for Suggestion {
+    fn from(product: &ProductSummary) -> Self {
+        Self {
+            name: product.name.clone(),
+            href: product.href(),
+            price: product.display_price(),
+            image: product.image.as_ref().map(|i| {
+                let smallest = i.widths().first().copied().unwrap_or(i.width);
+                i.url(smallest, super::ImageFormat::Webp)
+            }),
+        }
+    }
+}
+
 impl SearchResults {
     pub fn page_count(&self) -> u32 {
         self.query.listing.page_count(self.total)

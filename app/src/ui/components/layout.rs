@@ -1,3 +1,4 @@
+use super::search_box::SearchBox;
 use leptos::prelude::*;
 
 #[component]
@@ -9,18 +10,7 @@ pub fn Header(store_name: String) -> impl IntoView {
             <nav aria-label="Main">
                 <a href="/">"Shop"</a>
             </nav>
-            <form class="site-search" method="get" action="/search" role="search">
-                <label for="site-search-q" class="visually-hidden">"Search products"</label>
-                <input
-                    id="site-search-q"
-                    type="search"
-                    name="q"
-                    placeholder="Search products"
-                    maxlength="200"
-                    autocomplete="off"
-                />
-                <button type="submit">"Search"</button>
-            </form>
+            <SearchBox />
         </header>
     }
 }

@@ -1,7 +1,10 @@
+#[cfg(feature = "hydrate")]
+mod js;
 pub mod layout;
 pub mod listing;
 pub mod picture;
 pub mod product_card;
 pub mod rich_text;
+pub mod search_box;
 pub mod seo;
 pub mod variant_picker;

@@ -23,13 +23,9 @@ pub fn ProductCard(
     #[prop(optional)] highlighted_name: Option<Vec<Highlighted>>,
     #[prop(optional)] snippet: Option<Vec<Highlighted>>,
 ) -> impl IntoView {
-    let href = format!("/products/{}", product.slug);
+    let href = product.href();
     let sold_out = product.stock == StockStatus::SoldOut;
-    let price = if product.price_varies {
-        format!("From {}", product.price)
-    } else {
-        product.price.to_string()
-    };
+    let price = product.display_price();
     view! {
         <li class="product-card">
             <a href=href>

@@ -90,8 +90,8 @@ pub fn PickerDataScript(data: PickerData) -> impl IntoView {
 /// JSON parser or float formatting in the WASM. Missing or mistyped fields read as empty.
 #[cfg(feature = "hydrate")]
 mod from_page {
+    use super::super::js::{field, list, number, string, strings};
     use super::{PickerData, PictureData, ProductOption, VariantChoice, DATA_ID};
-    use wasm_bindgen::JsValue;
 
     pub(super) fn read() -> Option<PickerData> {
         let text = leptos::prelude::document()
@@ -122,37 +122,6 @@ mod from_page {
                 height: number(i, "height").unwrap_or(0),
             }),
         })
-    }
-
-    fn field(object: &JsValue, key: &str) -> JsValue {
-        js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    }
-
-    fn string(object: &JsValue, key: &str) -> String {
-        field(object, key).as_string().unwrap_or_default()
-    }
-
-    /// A non-negative whole number that fits in `u32`, or `None`.
-    fn number(object: &JsValue, key: &str) -> Option<u32> {
-        field(object, key)
-            .as_f64()
-            .filter(|n| n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n))
-            .map(|n| n as u32)
-    }
-
-    fn list<T>(object: &JsValue, key: &str, item: impl Fn(&JsValue) -> T) -> Vec<T> {
-        let value = field(object, key);
-        if !js_sys::Array::is_array(&value) {
-            return Vec::new();
-        }
-        js_sys::Array::from(&value)
-            .iter()
-            .map(|v| item(&v))
-            .collect()
-    }
-
-    fn strings(object: &JsValue, key: &str) -> Vec<String> {
-        list(object, key, |v| v.as_string().unwrap_or_default())
     }
 }
 
