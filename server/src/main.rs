@@ -1,6 +1,7 @@
 //! `duka`: load settings, build state, migrate, build the router, serve. Nothing else.
 
 use app::server::config::Settings;
+use app::server::search::{outbox, Engine};
 use app::server::{catalog, db};
 use duka_server::{build_state, serve, telemetry, StartupError};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ Commands:
   migrate        Apply database migrations and exit
   seed [--products N]
                  Add a demo catalog of N products (default 48) if the store has none, then exit
+  search reindex Rebuild the Meilisearch index from the database and swap it in, then exit
   check-config   Validate Leptos.toml and the environment, then exit
   help           Show this message
 
@@ -26,6 +28,7 @@ enum Command {
     Migrate,
     Seed { products: usize },
     CheckConfig,
+    Reindex,
 }
 
 /// The most products `duka seed` makes: enough for benchmarks, bounded for memory.
@@ -51,6 +54,7 @@ fn parse_args() -> Result<Option<Command>, String> {
             )),
         },
         ["check-config"] => Ok(Some(Command::CheckConfig)),
+        ["search", "reindex"] => Ok(Some(Command::Reindex)),
         ["help"] | ["--help"] | ["-h"] => Ok(None),
         ["--version"] | ["-V"] => {
             println!("duka {}", env!("CARGO_PKG_VERSION"));
@@ -153,6 +157,24 @@ async fn run(command: Command) -> Result<(), StartupError> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            Ok(())
+        }
+        Command::Reindex => {
+            let state = build_state(settings).await?;
+            let Engine::Meilisearch(meili) = &state.search else {
+                return Err(StartupError::Other(
+                    "search reindex needs MEILISEARCH_URL; PostgreSQL search needs no index".into(),
+                ));
+            };
+            let done = outbox::reindex(&state.db, meili)
+                .await
+                .map_err(|e| StartupError::Other(format!("reindex failed: {e}")))?;
+            println!(
+                "search: indexed {} products into {} in {:.1}s",
+                done.documents,
+                meili.index_name(),
+                done.took.as_secs_f64()
+            );
             Ok(())
         }
         Command::Serve => serve(build_state(settings).await?).await,

@@ -39,6 +39,8 @@ pub fn db_target(url: &str) -> String {
     }
 }
 
+use app::server::search::{meili::Meili, Engine};
+
 /// Connects to PostgreSQL (and Redis when configured), migrates if asked, and builds the state.
 pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     let target = db_target(settings.database.url.expose_secret());
@@ -63,13 +65,20 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         .map_err(|e| StartupError::Redis(e.to_string()))?,
         None => Cache::memory(10_000),
     };
-    tracing::info!(database = %target, cache = cache.backend(), "connected");
+    let search = match &settings.search.meilisearch {
+        Some(meili) => Engine::Meilisearch(Arc::new(
+            Meili::new(meili, &settings.search)
+                .map_err(|e| StartupError::Other(format!("MEILISEARCH_URL: {e}")))?,
+        )),
+        None => Engine::Postgres,
+    };
+    tracing::info!(database = %target, cache = cache.backend(), search = search.name(), "connected");
     Ok(AppState {
         leptos_options: settings.leptos_options(),
         db: pool,
         cache,
         media: app::server::media::MediaStore::new(settings.media_dir.clone()),
-        search: app::server::search::Engine::Postgres,
+        search,
         settings: Arc::new(settings),
     })
 }
@@ -98,6 +107,13 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::catalog::follow_changes(&state.db, state.cache.clone())
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
+    // Meilisearch follows the catalog through the search outbox.
+    if let Engine::Meilisearch(meili) = &state.search {
+        tokio::spawn(app::server::search::outbox::run(
+            state.db.clone(),
+            meili.clone(),
+        ));
+    }
     tracing::info!(
         "Duka is serving {} on http://{addr}",
         state.settings.store.name

@@ -235,6 +235,21 @@ impl From<&ProductSummary> for Suggestion {
 }
 
 impl SearchResults {
+    /// No hits yet for `query`.
+    pub fn empty(query: SearchQuery) -> Self {
+        Self {
+            hits: Vec::new(),
+            total: 0,
+            query,
+            corrected: None,
+            facets: Vec::new(),
+            categories: Vec::new(),
+            popular: Vec::new(),
+            took_ms: 0,
+            engine: String::new(),
+        }
+    }
+
     pub fn page_count(&self) -> u32 {
         self.query.listing.page_count(self.total)
     }

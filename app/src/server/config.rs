@@ -40,6 +40,8 @@ pub struct Settings {
     pub store: StoreSettings,
     pub database: DatabaseSettings,
     pub redis: Option<RedisSettings>,
+    /// Search settings; `search.meilisearch` is set when `MEILISEARCH_URL` is.
+    pub search: SearchSettings,
     /// Where product images and their renditions are stored.
     pub media_dir: PathBuf,
     pub log_format: LogFormat,
@@ -87,6 +89,25 @@ pub struct RedisSettings {
     pub timeout_ms: u64,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct SearchSettings {
+    /// `None`: PostgreSQL full-text search answers (the embedded default).
+    pub meilisearch: Option<MeilisearchSettings>,
+    /// Words searched as one another (`tee` finds `t-shirt`), from `[search.synonyms]`.
+    /// Meilisearch applies them; the PostgreSQL engine does not.
+    pub synonyms: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MeilisearchSettings {
+    pub url: String,
+    pub api_key: Option<SecretString>,
+    /// The index searches read; `duka search reindex` builds beside it and swaps.
+    pub index: String,
+    /// A search taking longer than this is answered by PostgreSQL instead.
+    pub timeout_ms: u64,
+}
+
 /// A setting that cannot be used, said in one line a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -122,6 +143,8 @@ struct FileSettings {
     redis: FileRedis,
     #[serde(default)]
     log: FileLog,
+    #[serde(default)]
+    search: FileSearch,
     #[serde(default)]
     media: FileMedia,
 }
@@ -163,6 +186,15 @@ struct FileDatabase {
 #[serde(deny_unknown_fields)]
 struct FileRedis {
     timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSearch {
+    index: Option<String>,
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    synonyms: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -371,6 +403,61 @@ impl Settings {
             }
         };
 
+        let meilisearch = match env("MEILISEARCH_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(invalid(
+                        "MEILISEARCH_URL",
+                        "must start with http:// or https://",
+                    ));
+                }
+                let index: String = pick(
+                    env,
+                    &["MEILISEARCH_INDEX"],
+                    file.search.index,
+                    "search.index",
+                )?
+                .unwrap_or_else(|| "products".to_owned());
+                if index.is_empty()
+                    || index.len() > 100
+                    || !index
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    return Err(invalid(
+                        "search.index",
+                        "must be 1 to 100 letters, digits, - or _",
+                    ));
+                }
+                Some(MeilisearchSettings {
+                    url,
+                    api_key: env("MEILISEARCH_API_KEY").map(SecretString::from),
+                    index,
+                    timeout_ms: pick(
+                        env,
+                        &["DUKA_SEARCH_TIMEOUT_MS"],
+                        file.search.timeout_ms,
+                        "search.timeout_ms",
+                    )?
+                    .unwrap_or(300),
+                })
+            }
+        };
+        if meilisearch.as_ref().is_some_and(|m| m.api_key.is_none())
+            && environment == Environment::Production
+        {
+            return Err(ConfigError::Missing {
+                key: "MEILISEARCH_API_KEY",
+                hint: "a production Meilisearch needs a key; set it with MEILISEARCH_URL",
+            });
+        }
+        let search = SearchSettings {
+            meilisearch,
+            synonyms: file.search.synonyms,
+        };
+
         let log_format =
             match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
                 .as_deref()
@@ -418,6 +505,7 @@ impl Settings {
                 reload_port,
             },
             store,
+            search,
             database,
             redis,
             media_dir: PathBuf::from(media_dir),

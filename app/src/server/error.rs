@@ -15,6 +15,8 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("search engine: {0}")]
+    Search(#[from] meilisearch_sdk::errors::Error),
     #[error("serialisation: {0}")]
     Json(#[from] serde_json::Error),
     #[error("{0}")]

@@ -6,10 +6,11 @@
 //! matches what was typed, spelling is corrected against `search_words` by trigram distance
 //! (pg_trgm) and edit distance.
 
+use super::plain_snippet;
 use crate::model::{
     query_words, split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue,
-    Highlighted, ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults,
-    HIGHLIGHT_END, HIGHLIGHT_START,
+    ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults, HIGHLIGHT_END,
+    HIGHLIGHT_START,
 };
 use crate::server::catalog::{self, attributes_json, summary_row, SummaryRow};
 use crate::server::Error;
@@ -53,17 +54,7 @@ pub(super) async fn search(
     currency: Currency,
     query: &SearchQuery,
 ) -> Result<SearchResults, Error> {
-    let mut results = SearchResults {
-        hits: Vec::new(),
-        total: 0,
-        query: query.clone(),
-        corrected: None,
-        facets: Vec::new(),
-        categories: Vec::new(),
-        popular: Vec::new(),
-        took_ms: 0,
-        engine: String::new(),
-    };
+    let mut results = SearchResults::empty(query.clone());
     let words = query_words(&query.text);
     if words.is_empty() {
         return Ok(results);
@@ -163,18 +154,6 @@ struct Scope<'a> {
 struct Page {
     hits: Vec<SearchHit>,
     total: u64,
-}
-
-/// Descriptions are rich text: drop its emphasis markers from a snippet.
-fn plain_snippet(marked: &str) -> Vec<Highlighted> {
-    let cleaned = marked.replace("**", "");
-    let cleaned = cleaned
-        .lines()
-        .map(|l| l.trim_start().strip_prefix("- ").unwrap_or(l).trim())
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    split_highlights(&cleaned)
 }
 
 /// One page of matches, best first (or in the chosen sort), and how many match in all.

@@ -1,0 +1,496 @@
+//! The Meilisearch engine: documents built from PostgreSQL (the source of truth), index
+//! settings applied at start-up and on reindex, and searches answering the same
+//! [`SearchResults`] as the PostgreSQL engine.
+//!
+//! Filter values reach Meilisearch only inside quoted, escaped strings ([`quote`]) or as
+//! integers; sorts and field names come from fixed lists or from keys already restricted to
+//! `[a-z0-9_-]` by the URL parser.
+
+use super::plain_snippet;
+use crate::model::{
+    split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue, SearchHit,
+    SearchQuery, SearchResults, Sort, HIGHLIGHT_END, HIGHLIGHT_START,
+};
+use crate::server::catalog::SummaryRow;
+use crate::server::config::{MeilisearchSettings, SearchSettings};
+use crate::server::Error;
+use meilisearch_sdk::client::Client;
+use meilisearch_sdk::search::Selectors;
+use meilisearch_sdk::settings::{Settings, TypoToleranceSettings};
+use meilisearch_sdk::task_info::TaskInfo;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// Attribute values listed per attribute facet (as the PostgreSQL engine).
+const ATTRIBUTE_FACET_VALUES: usize = 30;
+const CATEGORY_FACETS: usize = 12;
+/// How long a write may take to be applied before it counts as failed (and is retried).
+const TASK_TIMEOUT: Duration = Duration::from_secs(60);
+const TASK_POLL: Duration = Duration::from_millis(50);
+
+/// One product as Meilisearch stores it. Everything a result card needs is in it, so a
+/// search needs no database round trip for its hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub brand: String,
+    pub description: String,
+    /// Filterable facts, `{"material": "linen"}`.
+    pub attributes: serde_json::Value,
+    /// Slugs of the categories the product is filed in (the category facet).
+    pub categories: Vec<String>,
+    pub category_names: Vec<String>,
+    /// Slugs of those categories and all their ancestors (the category filter: a category
+    /// holds everything below it).
+    pub category_path: Vec<String>,
+    pub price_min: i64,
+    pub price_max: i64,
+    pub in_stock: bool,
+    /// Seconds since 1970 (the newest-first sort).
+    pub created_at: i64,
+    pub image_key: Option<String>,
+    pub image_alt: Option<String>,
+    pub image_width: Option<i32>,
+    pub image_height: Option<i32>,
+}
+
+impl Document {
+    fn summary_row(&self) -> SummaryRow {
+        SummaryRow {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            brand: self.brand.clone(),
+            price_min_minor: Some(self.price_min),
+            price_max_minor: Some(self.price_max),
+            in_stock: self.in_stock,
+            image_key: self.image_key.clone(),
+            image_alt: self.image_alt.clone(),
+            image_width: self.image_width,
+            image_height: self.image_height,
+        }
+    }
+}
+
+/// Documents of the active products among `ids` (all active products when `None`) with an
+/// id above `after`, in id order, at most `limit`. Products not returned are to be deleted
+/// from the index.
+pub(super) async fn documents(
+    db: &PgPool,
+    ids: Option<&[i64]>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Document>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT p.id, p.slug, p.name, p.brand, p.description, p.attributes,
+                  p.price_min_minor, p.price_max_minor, p.in_stock,
+                  extract(epoch FROM p.created_at)::bigint AS "created_at!",
+                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
+                  img.width AS "image_width?", img.height AS "image_height?",
+                  cats.slugs AS "categories!", cats.names AS "category_names!",
+                  path.slugs AS "category_path!"
+           FROM products p
+           LEFT JOIN LATERAL (
+               SELECT storage_key, alt, width, height FROM product_images i
+               WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+           ) img ON true
+           CROSS JOIN LATERAL (
+               SELECT coalesce(array_agg(c.slug ORDER BY c.slug), '{}') AS slugs,
+                      coalesce(array_agg(c.name ORDER BY c.slug), '{}') AS names
+               FROM product_categories pc JOIN categories c ON c.id = pc.category_id
+               WHERE pc.product_id = p.id
+           ) cats
+           CROSS JOIN LATERAL (
+               WITH RECURSIVE up (id, parent_id, slug) AS (
+                   SELECT c.id, c.parent_id, c.slug
+                   FROM product_categories pc JOIN categories c ON c.id = pc.category_id
+                   WHERE pc.product_id = p.id
+                   UNION
+                   SELECT c.id, c.parent_id, c.slug FROM categories c JOIN up ON c.id = up.parent_id
+               )
+               SELECT coalesce(array_agg(DISTINCT slug), '{}') AS slugs FROM up
+           ) path
+           WHERE p.status = 'active' AND ($1::bigint[] IS NULL OR p.id = ANY ($1)) AND p.id > $2
+           ORDER BY p.id
+           LIMIT $3"#,
+        ids,
+        after,
+        limit,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Document {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            brand: r.brand,
+            description: r.description,
+            attributes: r.attributes,
+            categories: r.categories,
+            category_names: r.category_names,
+            category_path: r.category_path,
+            price_min: r.price_min_minor.unwrap_or(0),
+            price_max: r.price_max_minor.unwrap_or(0),
+            in_stock: r.in_stock,
+            created_at: r.created_at,
+            image_key: r.image_key,
+            image_alt: r.image_alt,
+            image_width: r.image_width,
+            image_height: r.image_height,
+        })
+        .collect())
+}
+
+/// A connection to one Meilisearch index.
+#[derive(Clone)]
+pub struct Meili {
+    pub(super) client: Client,
+    pub(super) index: String,
+    pub(super) timeout: Duration,
+    synonyms: BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for Meili {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meili")
+            .field("index", &self.index)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Meili {
+    pub fn new(settings: &MeilisearchSettings, search: &SearchSettings) -> Result<Self, Error> {
+        let key = settings
+            .api_key
+            .as_ref()
+            .map(|k| k.expose_secret().to_owned());
+        Ok(Self {
+            client: Client::new(settings.url.clone(), key)?,
+            index: settings.index.clone(),
+            timeout: Duration::from_millis(settings.timeout_ms),
+            synonyms: search.synonyms.clone(),
+        })
+    }
+
+    /// The live index's name.
+    pub fn index_name(&self) -> &str {
+        &self.index
+    }
+
+    /// Deletes the live index (tests clean up with it).
+    pub async fn drop_index(&self) -> Result<(), Error> {
+        let task = self.client.delete_index(&self.index).await?;
+        self.wait(task).await
+    }
+
+    /// Waits for a queued write to be applied; a failed or timed-out task is an error.
+    pub(super) async fn wait(&self, task: TaskInfo) -> Result<(), Error> {
+        let task = task
+            .wait_for_completion(&self.client, Some(TASK_POLL), Some(TASK_TIMEOUT))
+            .await?;
+        if task.is_success() {
+            Ok(())
+        } else {
+            Err(Error::other(format!(
+                "meilisearch task failed: {}",
+                task.unwrap_failure()
+            )))
+        }
+    }
+
+    /// Creates `index` if needed and applies the settings searches rely on.
+    pub(super) async fn configure(&self, index: &str) -> Result<(), Error> {
+        // Creating an existing index fails its task with `index_already_exists`: fine.
+        let created = self.client.create_index(index, Some("id")).await?;
+        let _ = self.wait(created).await;
+        let task = self
+            .client
+            .index(index)
+            .set_settings(&self.settings())
+            .await?;
+        self.wait(task).await
+    }
+
+    /// Searchable fields in order of importance, the filters and sorts the storefront
+    /// offers, typo tolerance, and the configured synonyms (both ways).
+    fn settings(&self) -> Settings {
+        let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
+        for (word, others) in &self.synonyms {
+            let group: Vec<String> = std::iter::once(word.clone())
+                .chain(others.iter().cloned())
+                .map(|w| w.trim().to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect();
+            for w in &group {
+                let entry = synonyms.entry(w.clone()).or_default();
+                entry.extend(group.iter().filter(|o| *o != w).cloned());
+                entry.sort();
+                entry.dedup();
+            }
+        }
+        Settings::new()
+            .with_searchable_attributes([
+                "name",
+                "brand",
+                "category_names",
+                "attributes",
+                "description",
+            ])
+            .with_filterable_attributes([
+                "category_path",
+                "categories",
+                "price_min",
+                "in_stock",
+                "attributes",
+            ])
+            .with_sortable_attributes(["price_min", "created_at", "name"])
+            .with_ranking_rules([
+                "words",
+                "typo",
+                "proximity",
+                "attribute",
+                "sort",
+                "exactness",
+            ])
+            .with_typo_tolerance(TypoToleranceSettings {
+                enabled: Some(true),
+                disable_on_attributes: None,
+                disable_on_words: None,
+                min_word_size_for_typos: None,
+                disable_on_numbers: Some(true),
+            })
+            .with_synonyms(synonyms)
+    }
+
+    pub(super) async fn search(
+        &self,
+        db: &PgPool,
+        currency: Currency,
+        query: &SearchQuery,
+        words: &[String],
+    ) -> Result<SearchResults, Error> {
+        let mut results = SearchResults::empty(query.clone());
+        if words.is_empty() {
+            return Ok(results);
+        }
+        let text = words.join(" ");
+        let listing = &query.listing;
+        let index = self.client.index(&self.index);
+        let hits_filter = filter(query, true);
+        let facet_filter = filter(query, false);
+        let sort = sort(listing.sort);
+        let crop = [("description", Some(24))];
+        let page_query = |page: u32| {
+            let mut q = index.search();
+            q.with_query(&text)
+                .with_page(page.max(1) as usize)
+                .with_hits_per_page(listing.per_page as usize)
+                .with_attributes_to_highlight(Selectors::Some(&["name"]))
+                .with_attributes_to_crop(Selectors::Some(&crop))
+                .with_highlight_pre_tag(HIGHLIGHT_PRE)
+                .with_highlight_post_tag(HIGHLIGHT_POST)
+                .with_crop_marker("…");
+            if !hits_filter.is_empty() {
+                q.with_filter(&hits_filter);
+            }
+            if !sort.is_empty() {
+                q.with_sort(&sort);
+            }
+            q
+        };
+        // Facets without the attribute filters, so other values stay choosable.
+        let mut facets_query = index.search();
+        facets_query
+            .with_query(&text)
+            .with_limit(0)
+            .with_facets(Selectors::All);
+        if !facet_filter.is_empty() {
+            facets_query.with_filter(&facet_filter);
+        }
+        let hits_query = page_query(listing.page);
+        let (page, counts) = tokio::try_join!(
+            hits_query.execute::<Document>(),
+            facets_query.execute::<Document>()
+        )?;
+        let total = page.total_hits.or(page.estimated_total_hits).unwrap_or(0) as u64;
+        if total == 0 {
+            return Ok(results);
+        }
+        let page = if page.hits.is_empty() {
+            // Past the end: show the last page.
+            results.query.listing = listing.with_page(listing.page_count(total));
+            page_query(results.query.listing.page)
+                .execute::<Document>()
+                .await?
+        } else {
+            page
+        };
+        results.total = total;
+        results.hits = page
+            .hits
+            .into_iter()
+            .map(|hit| {
+                let formatted = |field: &str| {
+                    hit.formatted_result
+                        .as_ref()
+                        .and_then(|f| f.get(field))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                };
+                let name = split_highlights(&formatted("name").unwrap_or(hit.result.name.clone()));
+                let snippet = plain_snippet(&formatted("description").unwrap_or_default());
+                SearchHit {
+                    product: hit.result.summary_row().into_summary(currency),
+                    name,
+                    snippet,
+                }
+            })
+            .collect();
+        let distribution = counts.facet_distribution.unwrap_or_default();
+        results.facets = attribute_facets(&distribution);
+        results.categories = category_counts(db, distribution.get("categories")).await?;
+        Ok(results)
+    }
+}
+
+// Meilisearch takes the markers as strings.
+const HIGHLIGHT_PRE: &str = "\u{E000}";
+const HIGHLIGHT_POST: &str = "\u{E001}";
+const _: () = assert!(HIGHLIGHT_START as u32 == 0xE000 && HIGHLIGHT_END as u32 == 0xE001);
+
+/// A string literal for a Meilisearch filter: quoted, with `\` and `"` escaped.
+pub(super) fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The query's filters as a Meilisearch filter expression.
+pub(super) fn filter(query: &SearchQuery, with_attributes: bool) -> String {
+    let listing = &query.listing;
+    let mut parts = Vec::new();
+    if let Some(category) = &query.category {
+        parts.push(format!("category_path = {}", quote(category)));
+    }
+    if let Some(min) = listing.min_price {
+        parts.push(format!("price_min >= {}", min.minor));
+    }
+    if let Some(max) = listing.max_price {
+        parts.push(format!("price_min <= {}", max.minor));
+    }
+    if listing.in_stock {
+        parts.push("in_stock = true".to_owned());
+    }
+    if with_attributes {
+        for (key, value) in &listing.attributes {
+            parts.push(format!(
+                "{} = {}",
+                quote(&format!("attributes.{key}")),
+                quote(value)
+            ));
+        }
+    }
+    parts.join(" AND ")
+}
+
+fn sort(sort: Sort) -> Vec<&'static str> {
+    match sort {
+        Sort::Relevance => vec![],
+        Sort::PriceAsc => vec!["price_min:asc"],
+        Sort::PriceDesc => vec!["price_min:desc"],
+        Sort::Newest => vec!["created_at:desc"],
+        Sort::Name => vec!["name:asc"],
+    }
+}
+
+fn attribute_facets(distribution: &HashMap<String, HashMap<String, usize>>) -> Vec<Facet> {
+    let mut facets: Vec<Facet> = distribution
+        .iter()
+        .filter_map(|(field, values)| {
+            let key = field.strip_prefix("attributes.")?;
+            let mut values: Vec<FacetValue> = values
+                .iter()
+                .map(|(value, count)| FacetValue {
+                    value: value.clone(),
+                    count: *count as u64,
+                })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            values.truncate(ATTRIBUTE_FACET_VALUES);
+            Some(Facet {
+                key: key.to_owned(),
+                values,
+            })
+        })
+        .filter(|f| !f.values.is_empty())
+        .collect();
+    facets.sort_by(|a, b| a.key.cmp(&b.key));
+    facets
+}
+
+async fn category_counts(
+    db: &PgPool,
+    counts: Option<&HashMap<String, usize>>,
+) -> Result<Vec<CategoryCount>, Error> {
+    let Some(counts) = counts.filter(|c| !c.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let slugs: Vec<String> = counts.keys().cloned().collect();
+    let names = sqlx::query!(
+        "SELECT slug, name FROM categories WHERE slug = ANY ($1)",
+        &slugs
+    )
+    .fetch_all(db)
+    .await?;
+    let mut categories: Vec<CategoryCount> = names
+        .into_iter()
+        .map(|r| CategoryCount {
+            count: counts.get(&r.slug).copied().unwrap_or(0) as u64,
+            category: CategoryLink {
+                slug: r.slug,
+                name: r.name,
+            },
+        })
+        .collect();
+    categories.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.category.name.cmp(&b.category.name))
+    });
+    categories.truncate(CATEGORY_FACETS);
+    Ok(categories)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ListingQuery, Money};
+
+    #[test]
+    fn filter_values_are_quoted_data() {
+        let query = SearchQuery {
+            text: "x".into(),
+            category: Some("clothing".into()),
+            listing: ListingQuery {
+                min_price: Some(Money::new(500, Currency::Aed)),
+                in_stock: true,
+                attributes: vec![("material".into(), r#"linen" OR in_stock = false \"#.into())],
+                ..ListingQuery::default()
+            },
+        };
+        assert_eq!(
+            filter(&query, true),
+            r#"category_path = "clothing" AND price_min >= 500 AND in_stock = true AND "attributes.material" = "linen\" OR in_stock = false \\\"""#
+        );
+        assert_eq!(
+            filter(&query, false),
+            r#"category_path = "clothing" AND price_min >= 500 AND in_stock = true"#
+        );
+        assert_eq!(filter(&SearchQuery::default(), true), "");
+    }
+}

@@ -1,0 +1,143 @@
+//! The labelled catalog the search tests share: a few products whose right answers are known.
+#![allow(dead_code)]
+
+use app::model::{Currency, SearchQuery};
+use sqlx::PgPool;
+
+/// name, brand, attributes (JSON), description, price (fils), stock, category slug, status
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i32,
+    &'static str,
+    &'static str,
+);
+
+pub const LABELLED: &[Row] = &[
+    (
+        "Desert Rose Perfume",
+        "Attar House",
+        "{\"colour\": \"pink\"}",
+        "A floral scent.",
+        25_000,
+        5,
+        "scents",
+        "active",
+    ),
+    (
+        "Amber Candle",
+        "Desert Works",
+        "{\"colour\": \"amber\"}",
+        "Warm amber light.",
+        9_000,
+        0,
+        "candles",
+        "active",
+    ),
+    (
+        "Wool Blanket",
+        "Nomad Loom",
+        "{\"colour\": \"desert\"}",
+        "Cosy and heavy.",
+        40_000,
+        3,
+        "textiles",
+        "active",
+    ),
+    (
+        "Table Lamp",
+        "Lumen",
+        "{\"colour\": \"brass\"}",
+        "Inspired by the desert at dusk.",
+        30_000,
+        2,
+        "home",
+        "active",
+    ),
+    (
+        "Desert Boots",
+        "Kalahari",
+        "{\"colour\": \"sand\"}",
+        "Suede ankle boots.",
+        35_000,
+        0,
+        "shoes",
+        "draft",
+    ),
+    (
+        "وشاح حرير",
+        "Souk Studio",
+        "{\"colour\": \"blue\"}",
+        "وشاح ناعم من الحرير.",
+        12_000,
+        4,
+        "textiles",
+        "active",
+    ),
+];
+
+pub async fn labelled(pool: &PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO categories (slug, name, parent_id) VALUES ('home', 'Home', NULL);
+         INSERT INTO categories (slug, name, parent_id) VALUES
+           ('scents', 'Scents', (SELECT id FROM categories WHERE slug = 'home')),
+           ('candles', 'Candles', (SELECT id FROM categories WHERE slug = 'home')),
+           ('textiles', 'Textiles', NULL),
+           ('shoes', 'Shoes', NULL);",
+    )
+    .execute(pool)
+    .await
+    .expect("categories");
+    for (i, (name, brand, attributes, description, price, stock, category, status)) in
+        LABELLED.iter().enumerate()
+    {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO products (slug, name, brand, attributes, description, status)
+             VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id",
+        )
+        .bind(format!("p{i}"))
+        .bind(name)
+        .bind(brand)
+        .bind(attributes)
+        .bind(description)
+        .bind(status)
+        .fetch_one(pool)
+        .await
+        .expect("product");
+        sqlx::query(
+            "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+             VALUES ($1, $2, $3, 'AED', $4)",
+        )
+        .bind(id)
+        .bind(format!("SKU-{i}"))
+        .bind(price)
+        .bind(stock)
+        .execute(pool)
+        .await
+        .expect("variant");
+        sqlx::query(
+            "INSERT INTO product_categories (product_id, category_id)
+             SELECT $1, id FROM categories WHERE slug = $2",
+        )
+        .bind(id)
+        .bind(category)
+        .execute(pool)
+        .await
+        .expect("category");
+    }
+}
+
+pub fn query(pairs: &[(&str, &str)]) -> SearchQuery {
+    SearchQuery::from_params(pairs.iter().copied(), Currency::Aed)
+}
+
+pub fn names(results: &app::model::SearchResults) -> Vec<String> {
+    results
+        .hits
+        .iter()
+        .map(|h| h.product.name.clone())
+        .collect()
+}
