@@ -5,12 +5,14 @@
 #   BENCH_PRODUCTS   catalog size to seed (default 100000)
 #   BENCH_SECONDS    seconds per throughput run (default 10)
 #   BENCH_RATE       requests/s for the fixed-rate latency runs (default 500)
+#   BENCH_SEARCH_RATE  requests/s for the search latency runs (default 50)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DUKA_ROOT"
 
 products="${BENCH_PRODUCTS:-100000}"
 seconds="${BENCH_SECONDS:-10}"
 rate="${BENCH_RATE:-500}"
+search_rate="${BENCH_SEARCH_RATE:-50}"
 port="${DUKA_BENCH_PORT:-3200}"
 
 "$DUKA_ROOT/scripts/tools.sh"
@@ -55,9 +57,9 @@ collection="/collections/clothing?sort=price-asc"
 
 # Requests/s from wrk (one thread, 32 connections).
 rps() { wrk -t1 -c32 -d"${seconds}s" --latency "$base$1" | awk '/Requests\/sec/ {print int($2)}'; }
-# p50 and p99 in ms at a fixed rate, from hey (rate spread over 10 workers).
+# p50 and p99 in ms at a fixed rate (default BENCH_RATE), from hey (spread over 10 workers).
 latency() {
-  hey -z "${seconds}s" -c 10 -q $((rate / 10)) "$base$1" |
+  hey -z "${seconds}s" -c 10 -q $(((${2:-$rate} + 9) / 10)) "$base$1" |
     awk '/ 50% in/ {p50=$3} / 99% in/ {p99=$3} END {printf "%.2f %.2f", p50*1000, p99*1000}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -76,6 +78,18 @@ say "fixed rate $rate req/s: latency"
 read -r mem_p50 mem_p99 <<<"$(latency "/__bench/bytes/$page_bytes")"
 read -r page_p50 page_p99 <<<"$(latency "$product")"
 
+# Search is never page-cached: these measure the engine (PostgreSQL full-text search).
+say "fixed rate $search_rate req/s: search latency"
+search_plain="/search?q=linen"
+search_misspelt="/search?q=linnen%20shrit"
+search_filtered="/search?q=shirt&category=clothing&in_stock=1&sort=price-asc&min=50"
+search_suggest="/search/suggest?q=lin"
+read -r floor_p50 floor_p99 <<<"$(latency /healthz "$search_rate")"
+read -r plain_p50 plain_p99 <<<"$(latency "$search_plain" "$search_rate")"
+read -r missp_p50 missp_p99 <<<"$(latency "$search_misspelt" "$search_rate")"
+read -r filt_p50 filt_p99 <<<"$(latency "$search_filtered" "$search_rate")"
+read -r sugg_p50 sugg_p99 <<<"$(latency "$search_suggest" "$search_rate")"
+plain_total=$(curl -s "$base$search_plain" | grep -oE '[0-9]+ products? for' | head -n1 | cut -d' ' -f1-2)
 # What a shopper downloads for the product page, compressed as served.
 html_br=$(bytes_of "$product" br)
 assets=$(curl -s "$base$product" | grep -oE '/pkg/[^"]+\.(css|js|wasm)' | sort -u)
@@ -112,6 +126,17 @@ of bytes from memory, measured in this run)
   latency at $rate req/s           p50 ms    p99 ms   p99 ratio   goal
   product page, warm cache       $(printf '%6s' "$page_p50")    $(printf '%6s' "$page_p99")    $(ratio "$page_p99" "$mem_p99")       <= 3
   in-memory                      $(printf '%6s' "$mem_p50")    $(printf '%6s' "$mem_p99")    1.00
+
+  search at $search_rate req/s          p50 ms    p99 ms   p99 - floor   goal (PostgreSQL engine)
+  plain ($search_plain, $plain_total)
+                                 $(printf '%6s' "$plain_p50")    $(printf '%6s' "$plain_p99")    $(awk -v a="$plain_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+  misspelt ($search_misspelt)
+                                 $(printf '%6s' "$missp_p50")    $(printf '%6s' "$missp_p99")    $(awk -v a="$missp_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+  filtered, sorted ($search_filtered)
+                                 $(printf '%6s' "$filt_p50")    $(printf '%6s' "$filt_p99")    $(awk -v a="$filt_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+  suggestions ($search_suggest)
+                                 $(printf '%6s' "$sugg_p50")    $(printf '%6s' "$sugg_p99")    $(awk -v a="$sugg_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')
+  /healthz (the floor)           $(printf '%6s' "$floor_p50")    $(printf '%6s' "$floor_p99")
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
