@@ -231,6 +231,11 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Json(serde_json::json!({
             "status": if readiness.ready { "ready" } else { "unavailable" },
             "checks": { "database": readiness.database, "redis": readiness.redis },
+            // Meilisearch being away degrades search to PostgreSQL, never readiness.
+            "search": {
+                "engine": state.search.name(),
+                "fallbacks": app::server::search::fallbacks(),
+            },
         })),
     )
 }

@@ -100,6 +100,7 @@ async fn health_and_readiness(pool: PgPool) {
     assert_eq!(json["status"], "ready");
     assert_eq!(json["checks"]["database"], "ok");
     assert_eq!(json["checks"]["redis"], "not_configured");
+    assert_eq!(json["search"]["engine"], "postgres");
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
 
     // With the database gone, readiness says so (and health still answers).

@@ -672,6 +672,66 @@ mod tests {
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/duka");
 
     #[test]
+    fn meilisearch_is_chosen_by_its_url() {
+        let s = Settings::load_from("Leptos.toml", None, &env(&[DB])).expect("loads");
+        assert!(
+            s.search.meilisearch.is_none(),
+            "PostgreSQL search by default"
+        );
+
+        let file =
+            "[search]\ntimeout_ms = 150\n[search.synonyms]\ntote = [\"bag\", \"carryall\"]\n";
+        let s = Settings::load_from(
+            "Leptos.toml",
+            Some(file),
+            &env(&[
+                DB,
+                ("MEILISEARCH_URL", "http://127.0.0.1:7700/"),
+                ("MEILISEARCH_API_KEY", "k"),
+            ]),
+        )
+        .expect("loads");
+        let meili = s.search.meilisearch.expect("meilisearch");
+        assert_eq!(meili.url, "http://127.0.0.1:7700");
+        assert_eq!(meili.index, "products");
+        assert_eq!(meili.timeout_ms, 150);
+        assert_eq!(
+            meili
+                .api_key
+                .map(|k| k.expose_secret().to_owned())
+                .as_deref(),
+            Some("k")
+        );
+        assert_eq!(s.search.synonyms["tote"], ["bag", "carryall"]);
+
+        for (key, value) in [
+            ("MEILISEARCH_URL", "127.0.0.1:7700"),
+            ("MEILISEARCH_INDEX", "products; drop"),
+        ] {
+            let mut pairs = vec![DB, (key, value)];
+            if key != "MEILISEARCH_URL" {
+                pairs.push(("MEILISEARCH_URL", "http://127.0.0.1:7700"));
+            }
+            assert!(
+                Settings::load_from("Leptos.toml", None, &env(&pairs)).is_err(),
+                "{key}"
+            );
+        }
+        // Production refuses a Meilisearch without a key.
+        let err = Settings::load_from(
+            "Leptos.toml",
+            None,
+            &env(&[
+                DB,
+                ("DUKA_ENV", "production"),
+                ("MEILISEARCH_URL", "https://search.example"),
+            ]),
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("MEILISEARCH_API_KEY"), "{err}");
+    }
+
+    #[test]
     fn defaults_without_a_file() {
         let s = Settings::load_from("Leptos.toml", None, &env(&[DB])).expect("loads");
         assert_eq!(s.environment, Environment::Development);
