@@ -479,13 +479,14 @@ mod tests {
             listing: ListingQuery {
                 min_price: Some(Money::new(500, Currency::Aed)),
                 in_stock: true,
-                attributes: vec![("material".into(), r#"linen" OR in_stock = false \"#.into())],
+                // A value trying to close the string and add a clause, ending in `\"`.
+                attributes: vec![("material".into(), "linen\" OR in_stock = false \\\"".into())],
                 ..ListingQuery::default()
             },
         };
         assert_eq!(
             filter(&query, true),
-            r#"category_path = "clothing" AND price_min >= 500 AND in_stock = true AND "attributes.material" = "linen\" OR in_stock = false \\\"""#
+            r##"category_path = "clothing" AND price_min >= 500 AND in_stock = true AND "attributes.material" = "linen\" OR in_stock = false \\\"""##
         );
         assert_eq!(
             filter(&query, false),
