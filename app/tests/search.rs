@@ -227,7 +227,7 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
     assert_eq!(
         names(
             engine
-                .suggest(&pool, Currency::Aed, "des")
+                .suggest(&pool, &Cache::memory(8), Currency::Aed, "des")
                 .await
                 .expect("suggests")
         ),
@@ -241,7 +241,7 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
     assert_eq!(
         names(
             engine
-                .suggest(&pool, Currency::Aed, "wool blan")
+                .suggest(&pool, &Cache::memory(8), Currency::Aed, "wool blan")
                 .await
                 .expect("suggests")
         ),
@@ -250,7 +250,7 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
     assert_eq!(
         names(
             engine
-                .suggest(&pool, Currency::Aed, "blankte")
+                .suggest(&pool, &Cache::memory(8), Currency::Aed, "blankte")
                 .await
                 .expect("suggests")
         ),
@@ -258,7 +258,7 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
         "misspelt"
     );
     assert!(engine
-        .suggest(&pool, Currency::Aed, "  ")
+        .suggest(&pool, &Cache::memory(8), Currency::Aed, "  ")
         .await
         .expect("suggests")
         .is_empty());
@@ -285,4 +285,39 @@ async fn renamed_products_and_categories_are_found_by_their_new_names(pool: PgPo
         search(&pool, &[("q", "oassis")]).await.corrected.as_deref(),
         Some("oasis")
     );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn answers_are_cached_until_the_catalog_changes(pool: PgPool) {
+    labelled(&pool).await;
+    let cache = Cache::memory(64);
+    let engine = Engine::Postgres;
+    let lamp = || async {
+        let results = engine
+            .search(&pool, &cache, Currency::Aed, &query(&[("q", "lamp")]))
+            .await
+            .expect("searches");
+        let suggested = engine
+            .suggest(&pool, &cache, Currency::Aed, "lam")
+            .await
+            .expect("suggests");
+        (
+            names(&results),
+            suggested.into_iter().map(|p| p.name).collect::<Vec<_>>(),
+        )
+    };
+    let before = lamp().await;
+    assert_eq!(before.0, ["Table Lamp"]);
+    assert_eq!(before.1, ["Table Lamp"]);
+    sqlx::query("UPDATE products SET name = 'Table Lamp Deluxe' WHERE name = 'Table Lamp'")
+        .execute(&pool)
+        .await
+        .expect("renames");
+    // Served from the cache: the same answer, without asking the database.
+    assert_eq!(lamp().await, before);
+    // A running server retires the generation on every committed change (`follow_changes`).
+    app::server::catalog::invalidate(&cache).await;
+    let after = lamp().await;
+    assert_eq!(after.0, ["Table Lamp Deluxe"]);
+    assert_eq!(after.1, ["Table Lamp Deluxe"]);
 }

@@ -231,7 +231,7 @@ async fn when_meilisearch_is_down_postgres_answers_and_it_is_counted(pool: PgPoo
     assert_eq!(results.engine, "postgres");
     assert_eq!(names(&results)[0], "Desert Rose Perfume");
     let offers = engine
-        .suggest(&pool, Currency::Aed, "candl")
+        .suggest(&pool, &Cache::memory(8), Currency::Aed, "candl")
         .await
         .expect("answers");
     assert_eq!(offers[0].name, "Amber Candle");

@@ -30,7 +30,6 @@ macro_rules! summary_row {
         }
     };
 }
-pub(crate) use summary_row;
 
 /// The columns a product card needs, as the listing queries select them.
 pub(crate) struct SummaryRow {

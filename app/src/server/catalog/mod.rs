@@ -12,7 +12,7 @@ mod sitemap;
 
 pub use categories::{category_page, subtree_ids, top_categories, CategoryPage};
 pub use changes::{follow_changes, COALESCE_WINDOW};
-pub(crate) use listing::{attributes_json, summary_row, SummaryRow};
+pub(crate) use listing::{attributes_json, SummaryRow};
 pub use listing::{home, listing};
 pub use product::product_by_slug;
 pub use seed::{seed, SeedReport, DEMO_PRODUCTS};

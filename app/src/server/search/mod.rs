@@ -19,10 +19,11 @@ use crate::model::{
     SearchResults,
 };
 use crate::server::cache::Cache;
-use crate::server::Error;
+use crate::server::{catalog, Error};
 use meili::Meili;
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -55,7 +56,8 @@ impl Engine {
     }
 
     /// One page of results with facet counts. An empty query (or one with no words) matches
-    /// nothing and offers popular products instead.
+    /// nothing and offers popular products instead. Answers are cached under the catalog
+    /// generation, so any catalog change retires them.
     #[tracing::instrument(skip(self, db, cache), fields(engine = self.name()))]
     pub async fn search(
         &self,
@@ -66,39 +68,36 @@ impl Engine {
     ) -> Result<SearchResults, Error> {
         let started = Instant::now();
         let query = query.clone().sanitized();
-        let (mut results, engine) = match self {
-            Engine::Postgres => (postgres::search(db, currency, &query).await?, self.name()),
-            Engine::Meilisearch(meili) => {
-                let words = query_words(&query.text);
-                let answer =
-                    tokio::time::timeout(meili.timeout, meili.search(db, currency, &query, &words))
-                        .await;
-                match answer {
-                    Ok(Ok(results)) => (results, self.name()),
-                    failed => {
-                        fell_back("search", failed.map(|r| r.map(|_| ())));
-                        (
-                            postgres::search(db, currency, &query).await?,
-                            Engine::Postgres.name(),
-                        )
-                    }
-                }
+        let key = format!("search:{}:{}", currency.code(), cache_digest(&query));
+        let query = &query;
+        let mut results = catalog::cached(cache, &key, || async {
+            let (mut results, engine) = self
+                .ask(
+                    "search",
+                    |meili| async move {
+                        let words = query_words(&query.text);
+                        meili.search(db, currency, query, &words).await
+                    },
+                    postgres::search(db, currency, query),
+                )
+                .await?;
+            if results.total == 0 {
+                results.popular = catalog::home(db, cache, currency).await?.featured;
             }
-        };
-        if results.total == 0 {
-            results.popular = crate::server::catalog::home(db, cache, currency)
-                .await?
-                .featured;
-        }
+            results.engine = engine.to_owned();
+            Ok(results)
+        })
+        .await?;
         results.took_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        results.engine = engine.to_owned();
         Ok(results)
     }
 
-    /// Product names starting with (or, failing that, close to) what has been typed so far.
+    /// Product names starting with (or, failing that, close to) what has been typed so far,
+    /// cached like [`Engine::search`].
     pub async fn suggest(
         &self,
         db: &PgPool,
+        cache: &Cache,
         currency: Currency,
         text: &str,
     ) -> Result<Vec<ProductSummary>, Error> {
@@ -106,7 +105,9 @@ impl Engine {
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        if let Engine::Meilisearch(meili) = self {
+        let key = format!("suggest:{}:{}", currency.code(), words.join(" "));
+        let words = &words;
+        catalog::cached(cache, &key, || async {
             let query = SearchQuery {
                 text: words.join(" "),
                 listing: crate::model::ListingQuery {
@@ -116,33 +117,65 @@ impl Engine {
                 },
                 ..SearchQuery::default()
             };
-            let answer =
-                tokio::time::timeout(meili.timeout, meili.search(db, currency, &query, &words))
-                    .await;
-            match answer {
-                Ok(Ok(results)) => {
-                    return Ok(results.hits.into_iter().map(|h| h.product).collect())
-                }
-                failed => fell_back("suggest", failed.map(|r| r.map(|_| ()))),
+            let (products, _) = self
+                .ask(
+                    "suggest",
+                    |meili| async move {
+                        let results = meili.search(db, currency, &query, words).await?;
+                        Ok(results.hits.into_iter().map(|h| h.product).collect())
+                    },
+                    postgres::suggest(db, currency, words),
+                )
+                .await?;
+            Ok(products)
+        })
+        .await
+    }
+
+    /// Meilisearch's answer within its deadline when it is the engine; PostgreSQL's otherwise,
+    /// or when Meilisearch fails or is too slow (logged and counted). Also says who answered.
+    async fn ask<T, M, MF, P>(
+        &self,
+        what: &str,
+        meilisearch: M,
+        postgres: P,
+    ) -> Result<(T, &'static str), Error>
+    where
+        M: FnOnce(Arc<Meili>) -> MF,
+        MF: Future<Output = Result<T, Error>>,
+        P: Future<Output = Result<T, Error>>,
+    {
+        if let Engine::Meilisearch(meili) = self {
+            match tokio::time::timeout(meili.timeout, meilisearch(meili.clone())).await {
+                Ok(Ok(answer)) => return Ok((answer, self.name())),
+                Ok(Err(error)) => fell_back(what, Some(error)),
+                Err(_) => fell_back(what, None),
             }
         }
-        postgres::suggest(db, currency, &words).await
+        Ok((postgres.await?, Engine::Postgres.name()))
     }
 }
 
-/// Logs and counts a Meilisearch query that PostgreSQL answers instead.
-fn fell_back(what: &str, failure: Result<Result<(), Error>, tokio::time::error::Elapsed>) {
+/// A short, stable name for a (sanitised) query, for cache keys of bounded length.
+fn cache_digest(query: &SearchQuery) -> String {
+    use sha2::Digest;
+    let json = serde_json::to_vec(query).unwrap_or_default();
+    crate::server::media::hex_prefix(&sha2::Sha256::digest(&json), 16)
+}
+
+/// Logs and counts a Meilisearch query that PostgreSQL answers instead: `error` is what
+/// Meilisearch said, `None` when it did not answer in time.
+fn fell_back(what: &str, error: Option<Error>) {
     let total = FALLBACKS.fetch_add(1, Ordering::Relaxed) + 1;
-    match failure {
-        Err(_) => tracing::warn!(
+    match error {
+        None => tracing::warn!(
             what,
             fallbacks = total,
             "meilisearch too slow; PostgreSQL answered"
         ),
-        Ok(Err(error)) => {
+        Some(error) => {
             tracing::warn!(what, fallbacks = total, %error, "meilisearch failed; PostgreSQL answered")
         }
-        Ok(Ok(())) => {}
     }
 }
 

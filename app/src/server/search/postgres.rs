@@ -12,7 +12,7 @@ use crate::model::{
     ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults, HIGHLIGHT_END,
     HIGHLIGHT_START,
 };
-use crate::server::catalog::{self, attributes_json, summary_row, SummaryRow};
+use crate::server::catalog::{self, attributes_json, SummaryRow};
 use crate::server::Error;
 use sqlx::PgPool;
 
@@ -71,7 +71,7 @@ pub(super) async fn search(
         listing: &query.listing,
     };
 
-    let (words, mut page, corrected) = best_matches(db, currency, words, &scope).await?;
+    let (words, mut page, corrected) = best_matches(db, currency, words, &scope, true).await?;
     if corrected {
         results.corrected = Some(words.join(" "));
         results.query.text = words.join(" ");
@@ -80,27 +80,21 @@ pub(super) async fn search(
         return Ok(results);
     }
     if page.hits.is_empty() {
-        // Past the end: show the last page.
+        // Past the end: show the last page (the facets do not depend on the page).
         results.query.listing = query
             .listing
             .with_page(query.listing.page_count(page.total));
         let listing = results.query.listing.clone();
-        page = matches(
-            db,
-            currency,
-            &words,
-            &Scope {
-                listing: &listing,
-                ..scope
-            },
-        )
-        .await?;
+        let last = Scope {
+            listing: &listing,
+            ..scope
+        };
+        page.hits = matches(db, currency, &words, &last, false).await?.hits;
     }
-    let (facets, category_counts) = facets(db, &words, &scope).await?;
     results.hits = page.hits;
     results.total = page.total;
-    results.facets = facets;
-    results.categories = category_counts;
+    results.facets = page.facets;
+    results.categories = page.categories;
     Ok(results)
 }
 
@@ -118,7 +112,7 @@ pub(super) async fn suggest(
         categories: None,
         listing: &listing,
     };
-    let (_, page, _) = best_matches(db, currency, words.to_vec(), &scope).await?;
+    let (_, page, _) = best_matches(db, currency, words.to_vec(), &scope, false).await?;
     Ok(page.hits.into_iter().map(|h| h.product).collect())
 }
 
@@ -129,14 +123,15 @@ async fn best_matches(
     currency: Currency,
     words: Vec<String>,
     scope: &Scope<'_>,
+    with_facets: bool,
 ) -> Result<(Vec<String>, Page, bool), Error> {
-    let page = matches(db, currency, &words, scope).await?;
+    let page = matches(db, currency, &words, scope, with_facets).await?;
     if page.total > 0 {
         return Ok((words, page, false));
     }
     let corrected = correct(db, &words).await?;
     if corrected != words {
-        let retry = matches(db, currency, &corrected, scope).await?;
+        let retry = matches(db, currency, &corrected, scope, with_facets).await?;
         if retry.total > 0 {
             return Ok((corrected, retry, true));
         }
@@ -154,14 +149,20 @@ struct Scope<'a> {
 struct Page {
     hits: Vec<SearchHit>,
     total: u64,
+    facets: Vec<Facet>,
+    categories: Vec<CategoryCount>,
 }
 
-/// One page of matches, best first (or in the chosen sort), and how many match in all.
+/// One statement: the matches (words, category subtree, price and stock filters) are read
+/// once; from them come one page of hits with the attribute filters applied, best first or in
+/// the chosen sort, how many hits there are, and (when `with_facets`) the facet counts, which
+/// leave the attribute filters out so that other values stay choosable.
 async fn matches(
     db: &PgPool,
     currency: Currency,
     words: &[String],
     scope: &Scope<'_>,
+    with_facets: bool,
 ) -> Result<Page, Error> {
     let listing = scope.listing;
     // The words themselves, for the name-likeness bonus: an exact name beats a longer one.
@@ -171,36 +172,62 @@ async fn matches(
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
     let rows = sqlx::query!(
         r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
-           page AS (
+           matched AS (
                SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
-                      p.price_max_minor, p.in_stock, p.created_at,
-                      ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12) AS rank,
-                      count(*) OVER () AS total
+                      p.price_max_minor, p.in_stock, p.created_at, p.attributes, p.category_ids,
+                      ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12) AS rank
                FROM products p CROSS JOIN q
                WHERE p.status = 'active' AND p.search_vector @@ q.query
-                 AND ($2::bigint[] IS NULL OR EXISTS (
-                       SELECT 1 FROM product_categories pc
-                       WHERE pc.product_id = p.id AND pc.category_id = ANY ($2)))
+                 AND ($2::bigint[] IS NULL OR p.category_ids && $2)
                  AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
                  AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
                  AND (NOT $5 OR p.in_stock)
-                 AND p.attributes @> $6::jsonb
+           ),
+           hits AS (SELECT * FROM matched WHERE attributes @> $6::jsonb),
+           page AS (
+               SELECT * FROM hits
                ORDER BY
-                 CASE WHEN $7 = 'price-asc' THEN p.price_min_minor END ASC,
-                 CASE WHEN $7 = 'price-desc' THEN p.price_min_minor END DESC,
-                 CASE WHEN $7 = 'newest' THEN p.created_at END DESC,
-                 rank DESC, p.id DESC
+                 CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
+                 CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
+                 CASE WHEN $7 = 'newest' THEN created_at END DESC,
+                 rank DESC, id DESC
                LIMIT $8 OFFSET $9
+           ),
+           attrs AS (
+               SELECT kv.key, kv.value, count(*) AS n,
+                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS r
+               FROM matched m, jsonb_each_text(m.attributes) kv
+               WHERE $13
+               GROUP BY kv.key, kv.value
+           ),
+           cats AS (
+               SELECT c.slug, c.name, count(*) AS n
+               FROM matched m CROSS JOIN unnest(m.category_ids) AS mc (id)
+               JOIN categories c ON c.id = mc.id
+               WHERE $13
+               GROUP BY c.id, c.slug, c.name
+               ORDER BY n DESC, c.name
+               LIMIT $14
+           ),
+           summary AS (
+               SELECT (SELECT count(*) FROM hits) AS total,
+                      (SELECT coalesce(jsonb_agg(jsonb_build_array(kind, key, value, n)
+                                                 ORDER BY kind, n DESC, key, value), '[]')
+                       FROM (SELECT 'attribute' AS kind, key, value, n FROM attrs WHERE r <= 30
+                             UNION ALL
+                             SELECT 'category', slug, name, n FROM cats) f) AS facets
            )
-           -- Headlines and pictures only for the page's rows.
-           SELECT page.slug AS "slug!", page.name AS "name!", page.brand AS "brand!",
-                  page.price_min_minor, page.price_max_minor, page.in_stock AS "in_stock!",
+           -- One row even when the page is empty; headlines and pictures only for its rows.
+           SELECT s.total AS "total!", s.facets AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
+                  page.slug AS "slug?", page.name AS "name?", page.brand AS "brand?",
+                  page.price_min_minor AS "price_min_minor?",
+                  page.price_max_minor AS "price_max_minor?", page.in_stock AS "in_stock?",
                   img.storage_key AS "image_key?", img.alt AS "image_alt?",
                   img.width AS "image_width?", img.height AS "image_height?",
-                  ts_headline('english', page.name, q.query, $10) AS "name_marked!",
-                  ts_headline('english', page.description, q.query, $11) AS "snippet_marked!",
-                  page.total AS "total!"
-           FROM page CROSS JOIN q
+                  ts_headline('english', page.name, q.query, $10) AS "name_marked?",
+                  ts_headline('english', page.description, q.query, $11) AS "snippet_marked?"
+           FROM summary s CROSS JOIN q
+           LEFT JOIN page ON true
            LEFT JOIN LATERAL (
                SELECT storage_key, alt, width, height FROM product_images i
                WHERE i.product_id = page.id ORDER BY i.position, i.id LIMIT 1
@@ -222,126 +249,78 @@ async fn matches(
         headline_options(true),
         headline_options(false),
         words_text,
-    )
-    .fetch_all(db)
-    .await?;
-    let total = rows.first().map(|r| u64::try_from(r.total).unwrap_or(0));
-    let hits = rows
-        .into_iter()
-        .map(|r| {
-            let name = split_highlights(&r.name_marked);
-            let snippet = plain_snippet(&r.snippet_marked);
-            SearchHit {
-                product: summary_row!(r).into_summary(currency),
-                name,
-                snippet,
-            }
-        })
-        .collect();
-    let total = match total {
-        Some(t) => t,
-        // No row on this page: either nothing matches or the page is past the end.
-        None if listing.page > 1 => {
-            let first = ListingQuery {
-                page: 1,
-                per_page: 1,
-                ..listing.clone()
-            };
-            Box::pin(matches(
-                db,
-                currency,
-                words,
-                &Scope {
-                    listing: &first,
-                    ..*scope
-                },
-            ))
-            .await?
-            .total
-        }
-        None => 0,
-    };
-    Ok(Page { hits, total })
-}
-
-/// Attribute values (top 30 per attribute) and categories among all matches, with the price
-/// and stock filters applied but not the attribute filters (so other values stay choosable).
-async fn facets(
-    db: &PgPool,
-    words: &[String],
-    scope: &Scope<'_>,
-) -> Result<(Vec<Facet>, Vec<CategoryCount>), Error> {
-    let listing = scope.listing;
-    let rows = sqlx::query!(
-        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
-           matched AS (
-               SELECT p.id, p.attributes
-               FROM products p CROSS JOIN q
-               WHERE p.status = 'active' AND p.search_vector @@ q.query
-                 AND ($2::bigint[] IS NULL OR EXISTS (
-                       SELECT 1 FROM product_categories pc
-                       WHERE pc.product_id = p.id AND pc.category_id = ANY ($2)))
-                 AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
-                 AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
-                 AND (NOT $5 OR p.in_stock)
-           ),
-           attrs AS (
-               SELECT kv.key, kv.value, count(*) AS n,
-                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS rank
-               FROM matched m, jsonb_each_text(m.attributes) kv
-               GROUP BY kv.key, kv.value
-           ),
-           cats AS (
-               SELECT c.slug, c.name, count(*) AS n
-               FROM matched m
-               JOIN product_categories pc ON pc.product_id = m.id
-               JOIN categories c ON c.id = pc.category_id
-               GROUP BY c.id, c.slug, c.name
-               ORDER BY n DESC, c.name
-               LIMIT $6
-           )
-           SELECT 'attribute' AS "kind!", key AS "key!", value AS "value!", n AS "count!"
-           FROM attrs WHERE rank <= 30
-           UNION ALL
-           SELECT 'category', slug, name, n FROM cats
-           ORDER BY 1, 4 DESC, 2, 3"#,
-        tsquery(words),
-        scope.categories as Option<&[i64]>,
-        listing.min_price.map(|m| m.minor),
-        listing.max_price.map(|m| m.minor),
-        listing.in_stock,
+        with_facets,
         CATEGORY_FACETS,
     )
     .fetch_all(db)
     .await?;
+    let mut page = Page {
+        hits: Vec::with_capacity(rows.len()),
+        total: 0,
+        facets: Vec::new(),
+        categories: Vec::new(),
+    };
+    for r in rows {
+        if page.total == 0 {
+            page.total = u64::try_from(r.total).unwrap_or(0);
+            (page.facets, page.categories) = facet_counts(r.facets.0);
+        }
+        let (Some(slug), Some(name), Some(brand), Some(in_stock)) = (r.slug, r.name, r.brand, r.in_stock)
+        else {
+            continue; // the one row of an empty page
+        };
+        let row = SummaryRow {
+            slug,
+            name,
+            brand,
+            price_min_minor: r.price_min_minor,
+            price_max_minor: r.price_max_minor,
+            in_stock,
+            image_key: r.image_key,
+            image_alt: r.image_alt,
+            image_width: r.image_width,
+            image_height: r.image_height,
+        };
+        page.hits.push(SearchHit {
+            product: row.into_summary(currency),
+            name: split_highlights(r.name_marked.as_deref().unwrap_or_default()),
+            snippet: plain_snippet(r.snippet_marked.as_deref().unwrap_or_default()),
+        });
+    }
+    Ok(page)
+}
+
+/// A facet count as the search query returns it: `[kind, key, value, count]`.
+#[derive(Debug, serde::Deserialize)]
+struct FacetRow(String, String, String, i64);
+
+/// Attribute values (top 30 per attribute, by key) and categories (by count).
+fn facet_counts(rows: Vec<FacetRow>) -> (Vec<Facet>, Vec<CategoryCount>) {
     let mut facets: Vec<Facet> = Vec::new();
     let mut categories = Vec::new();
-    for r in rows {
-        let count = u64::try_from(r.count).unwrap_or(0);
-        if r.kind == "category" {
+    for FacetRow(kind, key, value, count) in rows {
+        let count = u64::try_from(count).unwrap_or(0);
+        if kind == "category" {
             categories.push(CategoryCount {
                 category: CategoryLink {
-                    slug: r.key,
-                    name: r.value,
+                    slug: key,
+                    name: value,
                 },
                 count,
             });
             continue;
         }
-        let value = FacetValue {
-            value: r.value,
-            count,
-        };
-        match facets.iter_mut().find(|f| f.key == r.key) {
+        let value = FacetValue { value, count };
+        match facets.iter_mut().find(|f| f.key == key) {
             Some(f) => f.values.push(value),
             None => facets.push(Facet {
-                key: r.key,
+                key,
                 values: vec![value],
             }),
         }
     }
     facets.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok((facets, categories))
+    (facets, categories)
 }
 
 /// Each word replaced by the closest vocabulary word when it is not one itself: candidates
