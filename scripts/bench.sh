@@ -78,17 +78,25 @@ say "fixed rate $rate req/s: latency"
 read -r mem_p50 mem_p99 <<<"$(latency "/__bench/bytes/$page_bytes")"
 read -r page_p50 page_p99 <<<"$(latency "$product")"
 
-# Search is never page-cached: these measure the engine (PostgreSQL full-text search).
-say "fixed rate $search_rate req/s: search latency"
+# Search: the same queries answered from the search cache (a repeated query: cache on) and
+# by the engine itself (cache off, below). Each run: /healthz, plain, misspelt, filtered,
+# suggestions; p50 and p99 at BENCH_SEARCH_RATE.
 search_plain="/search?q=linen"
 search_misspelt="/search?q=linnen%20shrit"
 search_filtered="/search?q=shirt&category=clothing&in_stock=1&sort=price-asc&min=50"
 search_suggest="/search/suggest?q=lin"
-read -r floor_p50 floor_p99 <<<"$(latency /healthz "$search_rate")"
-read -r plain_p50 plain_p99 <<<"$(latency "$search_plain" "$search_rate")"
-read -r missp_p50 missp_p99 <<<"$(latency "$search_misspelt" "$search_rate")"
-read -r filt_p50 filt_p99 <<<"$(latency "$search_filtered" "$search_rate")"
-read -r sugg_p50 sugg_p99 <<<"$(latency "$search_suggest" "$search_rate")"
+search_runs() {
+  local out=""
+  for path in /healthz "$search_plain" "$search_misspelt" "$search_filtered" "$search_suggest"; do
+    out="$out $(latency "$path" "$search_rate")"
+  done
+  echo "$out"
+}
+say "fixed rate $search_rate req/s: search latency, cached answers"
+for path in "$search_plain" "$search_misspelt" "$search_filtered" "$search_suggest"; do
+  curl -s -o /dev/null "$base$path" # the repeated query: answered once, then from the cache
+done
+read -r floor_p50 floor_p99 plain_p50 plain_p99 missp_p50 missp_p99 filt_p50 filt_p99 sugg_p50 sugg_p99 <<<"$(search_runs)"
 plain_total=$(curl -s "$base$search_plain" | grep -oE '[0-9]+ products? for' | head -n1 | cut -d' ' -f1-2)
 # What a shopper downloads for the product page, compressed as served.
 html_br=$(bytes_of "$product" br)
@@ -106,6 +114,8 @@ start_server off
 say "cold: every cache off"
 cold_rps=$(rps "$product")
 cold_coll_rps=$(rps "$collection")
+say "fixed rate $search_rate req/s: search latency, engine (no cache)"
+read -r efloor_p50 efloor_p99 eplain_p50 eplain_p99 emissp_p50 emissp_p99 efilt_p50 efilt_p99 esugg_p50 esugg_p99 <<<"$(search_runs)"
 stop_server
 
 script_kb=$(awk -v a="$js_br" -v b="$wasm_br" 'BEGIN { printf "%.1f", (a + b) / 1024 }')
@@ -127,16 +137,16 @@ of bytes from memory, measured in this run)
   product page, warm cache       $(printf '%6s' "$page_p50")    $(printf '%6s' "$page_p99")    $(ratio "$page_p99" "$mem_p99")       <= 3
   in-memory                      $(printf '%6s' "$mem_p50")    $(printf '%6s' "$mem_p99")    1.00
 
-  search at $search_rate req/s          p50 ms    p99 ms   p99 - floor   goal (PostgreSQL engine)
+  search at $search_rate req/s      cached: p50    p99   engine: p50     p99   goal (PostgreSQL engine)
   plain ($search_plain, $plain_total)
-                                 $(printf '%6s' "$plain_p50")    $(printf '%6s' "$plain_p99")    $(awk -v a="$plain_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+                                 $(printf '%6s' "$plain_p50")  $(printf '%6s' "$plain_p99")        $(printf '%6s' "$eplain_p50")  $(printf '%6s' "$eplain_p99")   p99 < 20
   misspelt ($search_misspelt)
-                                 $(printf '%6s' "$missp_p50")    $(printf '%6s' "$missp_p99")    $(awk -v a="$missp_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+                                 $(printf '%6s' "$missp_p50")  $(printf '%6s' "$missp_p99")        $(printf '%6s' "$emissp_p50")  $(printf '%6s' "$emissp_p99")   p99 < 20
   filtered, sorted ($search_filtered)
-                                 $(printf '%6s' "$filt_p50")    $(printf '%6s' "$filt_p99")    $(awk -v a="$filt_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')       p99 < 20
+                                 $(printf '%6s' "$filt_p50")  $(printf '%6s' "$filt_p99")        $(printf '%6s' "$efilt_p50")  $(printf '%6s' "$efilt_p99")   p99 < 20
   suggestions ($search_suggest)
-                                 $(printf '%6s' "$sugg_p50")    $(printf '%6s' "$sugg_p99")    $(awk -v a="$sugg_p99" -v b="$floor_p99" 'BEGIN{printf "%.2f", a-b}')
-  /healthz (the floor)           $(printf '%6s' "$floor_p50")    $(printf '%6s' "$floor_p99")
+                                 $(printf '%6s' "$sugg_p50")  $(printf '%6s' "$sugg_p99")        $(printf '%6s' "$esugg_p50")  $(printf '%6s' "$esugg_p99")
+  /healthz (the floor)           $(printf '%6s' "$floor_p50")  $(printf '%6s' "$floor_p99")        $(printf '%6s' "$efloor_p50")  $(printf '%6s' "$efloor_p99")
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)

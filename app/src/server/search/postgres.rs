@@ -172,10 +172,13 @@ async fn matches(
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
     let rows = sqlx::query!(
         r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
+           -- Narrow rows (the page's display columns are read for its rows only); relevance
+           -- is computed only when it orders the results.
            matched AS (
-               SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
-                      p.price_max_minor, p.in_stock, p.created_at, p.attributes, p.category_ids,
-                      ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12) AS rank
+               SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
+                      CASE WHEN $7 = 'relevance'
+                           THEN ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12)
+                      END AS rank
                FROM products p CROSS JOIN q
                WHERE p.status = 'active' AND p.search_vector @@ q.query
                  AND ($2::bigint[] IS NULL OR p.category_ids && $2)
@@ -183,15 +186,18 @@ async fn matches(
                  AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
                  AND (NOT $5 OR p.in_stock)
            ),
-           hits AS (SELECT * FROM matched WHERE attributes @> $6::jsonb),
+           hits AS (SELECT id, price_min_minor, created_at, rank FROM matched WHERE attributes @> $6::jsonb),
            page AS (
-               SELECT * FROM hits
-               ORDER BY
-                 CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
-                 CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
-                 CASE WHEN $7 = 'newest' THEN created_at END DESC,
-                 rank DESC, id DESC
-               LIMIT $8 OFFSET $9
+               SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
+                      p.price_max_minor, p.in_stock, p.created_at, hits.rank
+               FROM (SELECT * FROM hits
+                     ORDER BY
+                       CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
+                       CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
+                       CASE WHEN $7 = 'newest' THEN created_at END DESC,
+                       rank DESC, id DESC
+                     LIMIT $8 OFFSET $9) hits
+               JOIN products p ON p.id = hits.id
            ),
            attrs AS (
                SELECT kv.key, kv.value, count(*) AS n,
@@ -236,7 +242,7 @@ async fn matches(
              CASE WHEN $7 = 'price-asc' THEN page.price_min_minor END ASC,
              CASE WHEN $7 = 'price-desc' THEN page.price_min_minor END DESC,
              CASE WHEN $7 = 'newest' THEN page.created_at END DESC,
-             page.rank DESC, page.id DESC"#,
+             page.rank DESC NULLS LAST, page.id DESC"#,
         tsquery(words),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
