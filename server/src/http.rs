@@ -122,7 +122,14 @@ pub fn router(state: AppState) -> Router {
             crate::page_cache::page_cache,
         ))
         .layer(axum::middleware::map_response(no_cache_for_errors))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            crate::security::Policy::from_state(&state),
+            crate::security::security_headers,
+        ))
         .layer(axum::middleware::from_fn(redirect_trailing_slash))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
@@ -182,25 +189,6 @@ pub(crate) fn error_response(error: app::server::Error) -> Response {
         app.to_string(),
     )
         .into_response()
-}
-
-/// Headers every response carries. The full Content-Security-Policy (with nonces for the
-/// hydration script) arrives with the accounts work; these need no cooperation from pages.
-async fn security_headers(mut res: Response) -> Response {
-    let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
-    res
 }
 
 /// `n` bytes of HTML from memory: what this binary's HTTP stack does with no work behind it,

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod page_cache;
 pub mod search;
+pub mod security;
 pub mod seo;
 pub mod startup;
 pub mod telemetry;

@@ -23,35 +23,52 @@ const TTL: Duration = Duration::from_secs(60);
 struct CachedPage {
     etag: String,
     content_type: String,
+    /// The Content-Security-Policy nonce the body was rendered with (empty if none): every
+    /// response from the cache swaps it for a fresh one.
+    nonce: String,
     body: Vec<u8>,
 }
 
 impl CachedPage {
-    /// `etag \n content-type \n body`: no JSON round trip for a page body on every hit.
+    /// `etag \n content-type \n nonce \n body`: no JSON round trip for a page body on every hit.
     fn encode(&self) -> Vec<u8> {
-        let mut out =
-            Vec::with_capacity(self.etag.len() + self.content_type.len() + self.body.len() + 2);
-        out.extend_from_slice(self.etag.as_bytes());
-        out.push(b'\n');
-        out.extend_from_slice(self.content_type.as_bytes());
-        out.push(b'\n');
+        let mut out = Vec::with_capacity(
+            self.etag.len() + self.content_type.len() + self.nonce.len() + self.body.len() + 3,
+        );
+        for field in [&self.etag, &self.content_type, &self.nonce] {
+            out.extend_from_slice(field.as_bytes());
+            out.push(b'\n');
+        }
         out.extend_from_slice(&self.body);
         out
     }
 
     fn decode(mut bytes: Vec<u8>) -> Option<Self> {
-        let first = bytes.iter().position(|b| *b == b'\n')?;
-        let second = first + 1 + bytes[first + 1..].iter().position(|b| *b == b'\n')?;
-        let etag = std::str::from_utf8(&bytes[..first]).ok()?.to_owned();
-        let content_type = std::str::from_utf8(&bytes[first + 1..second])
-            .ok()?
-            .to_owned();
-        let body = bytes.split_off(second + 1);
+        let mut fields = Vec::with_capacity(3);
+        let mut start = 0;
+        for _ in 0..3 {
+            let end = start + bytes[start..].iter().position(|b| *b == b'\n')?;
+            fields.push(std::str::from_utf8(&bytes[start..end]).ok()?.to_owned());
+            start = end + 1;
+        }
+        let body = bytes.split_off(start);
+        let nonce = fields.pop()?;
+        let content_type = fields.pop()?;
+        let etag = fields.pop()?;
         Some(Self {
             etag,
             content_type,
+            nonce,
             body,
         })
+    }
+
+    /// The body with its nonce replaced by `nonce`.
+    fn body_with_nonce(&self, nonce: &str) -> Vec<u8> {
+        match std::str::from_utf8(&self.body) {
+            Ok(text) if !self.nonce.is_empty() => text.replace(&self.nonce, nonce).into_bytes(),
+            _ => self.body.clone(),
+        }
     }
 }
 
@@ -115,11 +132,24 @@ fn if_none_match(req_etag: Option<&HeaderValue>, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
+/// The page as a response. A page from the cache gets a fresh script nonce; a 304 has no body
+/// and so no nonce (the browser keeps the policy stored with its copy).
 fn respond(page: &CachedPage, not_modified: bool, hit: bool) -> Response {
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
-    } else {
+    } else if page.nonce.is_empty() {
         Response::new(Body::from(page.body.clone()))
+    } else {
+        let nonce = if hit {
+            crate::security::new_nonce()
+        } else {
+            page.nonce.clone()
+        };
+        let mut res = Response::new(Body::from(page.body_with_nonce(&nonce)));
+        if let Ok(v) = HeaderValue::from_str(&nonce) {
+            res.headers_mut().insert(crate::security::nonce_header(), v);
+        }
+        res
     };
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&page.etag) {
@@ -183,11 +213,20 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     if bytes.len() > MAX_CACHED_BYTES {
         return Response::from_parts(parts, Body::from(bytes));
     }
-    let page = CachedPage {
-        etag: etag_of(&bytes),
+    let nonce = parts
+        .headers
+        .get(crate::security::CSP_NONCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut page = CachedPage {
+        etag: String::new(),
         content_type,
+        nonce,
         body: bytes.to_vec(),
     };
+    // The nonce changes on every response; the ETag names the content without it.
+    page.etag = etag_of(&page.body_with_nonce(""));
     state.cache.set(&key, &page.encode(), TTL).await;
     let mut out = respond(
         &page,
@@ -229,12 +268,17 @@ mod tests {
         let page = CachedPage {
             etag: etag_of(b"<p>\nhi</p>"),
             content_type: "text/html; charset=utf-8".into(),
-            body: b"<p>\nhi</p>".to_vec(),
+            nonce: "n0nceN0nceN0nce0".into(),
+            body: b"<p>\nhi</p><script nonce=\"n0nceN0nceN0nce0\">".to_vec(),
         };
         let back = CachedPage::decode(page.encode()).expect("decodes");
         assert_eq!(
-            (back.etag, back.content_type, back.body),
-            (page.etag, page.content_type, page.body)
+            back.body_with_nonce("fresh"),
+            b"<p>\nhi</p><script nonce=\"fresh\">"
+        );
+        assert_eq!(
+            (back.etag, back.content_type, back.nonce, back.body),
+            (page.etag, page.content_type, page.nonce, page.body)
         );
         assert!(CachedPage::decode(b"no newline".to_vec()).is_none());
     }

@@ -18,7 +18,11 @@ pub async fn suggest(
 ) -> Response {
     let text = clean_query_text(params.get("q").map_or("", String::as_str));
     let currency = state.settings.store.currency;
-    match state.search.suggest(&state.db, &state.cache, currency, &text).await {
+    match state
+        .search
+        .suggest(&state.db, &state.cache, currency, &text)
+        .await
+    {
         Ok(products) => {
             let offers: Vec<Suggestion> = products.iter().map(Suggestion::from).collect();
             ([(header::CACHE_CONTROL, CACHE)], Json(offers)).into_response()

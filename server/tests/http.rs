@@ -78,6 +78,15 @@ async fn send(app: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Strin
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The nonce on the page's hydration script.
+fn script_nonce(body: &str) -> String {
+    let at = body
+        .find("<script type=\"module\" nonce=\"")
+        .expect("a module script with a nonce")
+        + "<script type=\"module\" nonce=\"".len();
+    body[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
 async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, String) {
     send(
         app,
@@ -586,7 +595,15 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
     let (_, headers, second) = get(&app, path).await;
     assert_eq!(headers["x-duka-cache"], "hit");
     assert_eq!(headers[header::ETAG], etag);
-    assert_eq!(first, second);
+    let (first_nonce, second_nonce) = (script_nonce(&first), script_nonce(&second));
+    assert_ne!(
+        first_nonce, second_nonce,
+        "every response gets its own nonce"
+    );
+    assert_eq!(
+        first.replace(&first_nonce, ""),
+        second.replace(&second_nonce, "")
+    );
     assert_eq!(
         headers[header::X_FRAME_OPTIONS],
         "DENY",
@@ -809,4 +826,137 @@ async fn suggestions_are_json_for_the_search_box(pool: PgPool) {
         body.contains("<leptos-island data-component=\"SearchBox"),
         "{body}"
     );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn pages_allow_only_their_own_nonced_script(pool: PgPool) {
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let mut nonces = Vec::new();
+    // A miss, then hits from the page cache, then a page that is never cached.
+    for path in [
+        "/products/linen-shirt",
+        "/products/linen-shirt",
+        "/products/linen-shirt",
+        "/search?q=linen",
+    ] {
+        let (status, headers, body) = get(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("ascii");
+        let nonce = script_nonce(&body);
+        assert!(nonce.len() >= 16, "{nonce}");
+        assert!(
+            csp.contains(&format!("script-src 'self' 'nonce-{nonce}'")),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("object-src 'none'") && csp.contains("base-uri 'none'"),
+            "{csp}"
+        );
+        assert!(
+            !headers.contains_key(app::ui::CSP_NONCE_HEADER),
+            "the internal header never leaves"
+        );
+        // Every script that runs carries the nonce (none would run otherwise); JSON data
+        // blocks (`type="application/..."`) never run.
+        assert_eq!(
+            body.matches("<script").count() - body.matches("<script type=\"application/").count(),
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            "{path}"
+        );
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 4, "a nonce is never reused");
+
+    // A 304 keeps the policy stored with the browser's copy: it sends none.
+    let (_, headers, _) = get(&app, "/products/linen-shirt").await;
+    let req = Request::get("/products/linen-shirt")
+        .header(header::IF_NONE_MATCH, headers[header::ETAG].clone())
+        .body(Body::empty())
+        .expect("request");
+    let (status, headers, _) = send(&app, req).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(!headers.contains_key(header::CONTENT_SECURITY_POLICY));
+
+    // Anything that is not a page runs nothing.
+    let (_, headers, _) = get(&app, "/healthz").await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("ascii");
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    // Served over plain HTTP in tests: no HSTS (it would lock a local shop out of itself).
+    assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn cross_origin_state_changes_are_refused(pool: PgPool) {
+    use leptos::server_fn::ServerFn;
+    let site = Site::new();
+    let app = seeded_app(pool, &site).await;
+    let path = <app::api::catalog::GetProduct as ServerFn>::PATH;
+    let post = |extra: &[(&'static str, &'static str)]| {
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "shop.test");
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.body(Body::from("slug=linen-shirt")).expect("request")
+    };
+    for (extra, expected) in [
+        (
+            vec![("sec-fetch-site", "cross-site")],
+            StatusCode::FORBIDDEN,
+        ),
+        (vec![("sec-fetch-site", "same-site")], StatusCode::FORBIDDEN),
+        (
+            vec![("origin", "https://evil.example")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            vec![("origin", "null"), ("cookie", "a=b")],
+            StatusCode::FORBIDDEN,
+        ),
+        // A cookie-carrying request that says nothing of where it comes from.
+        (vec![("cookie", "a=b")], StatusCode::FORBIDDEN),
+        // Fetch metadata decides even when Origin looks right.
+        (
+            vec![
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://shop.test"),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            vec![("sec-fetch-site", "same-origin"), ("cookie", "a=b")],
+            StatusCode::OK,
+        ),
+        (
+            vec![("origin", "http://shop.test"), ("cookie", "a=b")],
+            StatusCode::OK,
+        ),
+        // No cookie and no browser provenance (a webhook, a script): nothing to forge.
+        (vec![], StatusCode::OK),
+    ] {
+        let (status, headers, body) = send(&app, post(&extra)).await;
+        assert_eq!(status, expected, "{extra:?}: {body}");
+        if expected == StatusCode::FORBIDDEN {
+            assert!(body.contains("did not come from this shop"), "{body}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        }
+    }
+    // Reads are never refused.
+    let req = Request::get("/products/linen-shirt")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(send(&app, req).await.0, StatusCode::OK);
 }

@@ -8,6 +8,8 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    pass_nonce_on();
     view! {
         <!DOCTYPE html>
         <html lang="en" dir="ltr">
@@ -24,6 +26,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The hydration script carries this response's nonce (`leptos_axum` makes one per render);
+/// the server's security layer puts the same nonce in the Content-Security-Policy.
+#[cfg(feature = "ssr")]
+fn pass_nonce_on() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&nonce.to_string()) {
+        response.insert_header(
+            http::HeaderName::from_static(super::CSP_NONCE_HEADER),
+            value,
+        );
     }
 }
 

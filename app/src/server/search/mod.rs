@@ -22,8 +22,8 @@ use crate::server::cache::Cache;
 use crate::server::{catalog, Error};
 use meili::Meili;
 use sqlx::PgPool;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 

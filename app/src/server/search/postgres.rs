@@ -271,7 +271,8 @@ async fn matches(
             page.total = u64::try_from(r.total).unwrap_or(0);
             (page.facets, page.categories) = facet_counts(r.facets.0);
         }
-        let (Some(slug), Some(name), Some(brand), Some(in_stock)) = (r.slug, r.name, r.brand, r.in_stock)
+        let (Some(slug), Some(name), Some(brand), Some(in_stock)) =
+            (r.slug, r.name, r.brand, r.in_stock)
         else {
             continue; // the one row of an empty page
         };
