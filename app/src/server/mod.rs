@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): configuration, shared state, errors, and one module
 //! per bounded context holding the domain logic and its SQL.
 
+pub mod accounts;
 pub mod build;
 pub mod cache;
 pub mod catalog;

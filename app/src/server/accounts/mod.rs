@@ -1,0 +1,230 @@
+//! Accounts: customers and staff, passwords, sign-in sessions and the audit log.
+//!
+//! - [`password`]: the rules for new passwords and argon2id hashing off the async runtime.
+//! - [`tokens`]: access tokens (JWT, HS256, issuer and audience pinned) and opaque tokens.
+//! - [`sessions`]: refresh-token families, rotation, reuse detection, revocation.
+//! - [`audit`]: the append-only audit log.
+
+pub mod audit;
+pub mod password;
+pub mod sessions;
+pub mod tokens;
+
+use crate::model::AppError;
+use crate::server::Error;
+use password::Hasher;
+use secrecy::SecretString;
+use sessions::{Client, Issued};
+use sqlx::PgPool;
+use tokens::{Audience, TokenKeys};
+
+/// An email address as accounts store it: trimmed and lower-cased, checked for shape.
+pub fn normalise_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim().to_lowercase();
+    let bad = || {
+        Err(AppError::validation(
+            "email",
+            "enter an email address like name@example.com",
+        ))
+    };
+    if email.len() < 3 || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return bad();
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return bad();
+    };
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
+        return bad();
+    }
+    Ok(email)
+}
+
+/// Creates a customer account. An address already registered gets the same answer as a new
+/// one (`Ok(None)`), so registration never says who has an account; the owner of the address
+/// hears about it by email instead (with the mailer).
+pub async fn register(
+    db: &PgPool,
+    hasher: &Hasher,
+    email: &str,
+    password: &SecretString,
+    client: &Client,
+) -> Result<Option<i64>, Error> {
+    use secrecy::ExposeSecret;
+    let email = normalise_email(email)?;
+    password::check_new(password.expose_secret(), &email)?;
+    let hash = hasher.hash(password).await?;
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO accounts (email, password_hash) VALUES ($1, $2)
+           ON CONFLICT (email) DO NOTHING
+           RETURNING id"#,
+        email,
+        hash,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    audit::record_in(
+        &mut tx,
+        id,
+        if id.is_some() {
+            "account.registered"
+        } else {
+            "account.register_existing"
+        },
+        client.ip,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Signs in with email and password. A wrong password and an unknown address get the same
+/// error after the same work (a dummy hash is checked), so the answer says nothing about who
+/// has an account. A customer signs in as a customer; staff sign in to the staff audience.
+// The handles (pool, hasher, keys), the credentials, who asks and the clock: each is needed.
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_in(
+    db: &PgPool,
+    hasher: &Hasher,
+    keys: &TokenKeys,
+    email: &str,
+    password: &SecretString,
+    audience: Audience,
+    client: &Client,
+    now: i64,
+) -> Result<Issued, Error> {
+    let refused = || {
+        Error::App(AppError::validation(
+            "password",
+            "the email or password is not right",
+        ))
+    };
+    let Ok(email) = normalise_email(email) else {
+        hasher.verify(password, None).await?;
+        audit::record(
+            db,
+            None,
+            "account.sign_in_failed",
+            client.ip,
+            serde_json::json!({ "audience": audience.as_str() }),
+        )
+        .await?;
+        return Err(refused());
+    };
+    let row = sqlx::query!(
+        r#"SELECT id, password_hash, role FROM accounts
+           WHERE email = $1 AND erased_at IS NULL"#,
+        email
+    )
+    .fetch_optional(db)
+    .await?;
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
+    let matches = hasher.verify(password, stored).await?;
+    let allowed = row.as_ref().is_some_and(|r| match audience {
+        Audience::Customer => r.role == "customer",
+        Audience::Staff => r.role != "customer",
+    });
+    let account_id = row.as_ref().map(|r| r.id);
+    if !(matches && allowed) {
+        audit::record(
+            db,
+            account_id,
+            "account.sign_in_failed",
+            client.ip,
+            serde_json::json!({ "audience": audience.as_str() }),
+        )
+        .await?;
+        return Err(refused());
+    }
+    let account_id = account_id.expect("a match has an account");
+    let issued = sessions::start(db, keys, account_id, audience, client, now).await?;
+    audit::record(
+        db,
+        Some(account_id),
+        "account.signed_in",
+        client.ip,
+        serde_json::json!({ "session": issued.session_id, "audience": audience.as_str() }),
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// Signs out of one session.
+pub async fn sign_out(
+    db: &PgPool,
+    account_id: i64,
+    session_id: i64,
+    client: &Client,
+) -> Result<(), Error> {
+    sessions::revoke(db, account_id, session_id, "signed_out").await?;
+    audit::record(
+        db,
+        Some(account_id),
+        "account.signed_out",
+        client.ip,
+        serde_json::json!({ "session": session_id }),
+    )
+    .await
+}
+
+/// Changes the password (the current one must be given) and signs out every other session.
+pub async fn change_password(
+    db: &PgPool,
+    hasher: &Hasher,
+    account_id: i64,
+    current_session: i64,
+    current: &SecretString,
+    new: &SecretString,
+    client: &Client,
+) -> Result<u64, Error> {
+    use secrecy::ExposeSecret;
+    let row = sqlx::query!(
+        "SELECT email, password_hash FROM accounts WHERE id = $1 AND erased_at IS NULL",
+        account_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::Unauthorized)?;
+    if !hasher.verify(current, row.password_hash).await? {
+        return Err(
+            AppError::validation("current_password", "the current password is not right").into(),
+        );
+    }
+    password::check_new(new.expose_secret(), &row.email)?;
+    let hash = hasher.hash(new).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1",
+        account_id,
+        hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = sqlx::query!(
+        r#"UPDATE sessions SET revoked_at = now(), revoked_reason = 'password_changed'
+           WHERE account_id = $1 AND revoked_at IS NULL AND id <> $2"#,
+        account_id,
+        current_session
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    audit::record_in(
+        &mut tx,
+        Some(account_id),
+        "account.password_changed",
+        client.ip,
+        serde_json::json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
