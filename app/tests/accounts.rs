@@ -39,6 +39,25 @@ async fn customer(pool: &PgPool, hasher: &Hasher, email: &str) -> i64 {
         .expect("new account")
 }
 
+/// Amina signs in as a customer with `PASSWORD`.
+async fn amina_signs_in(
+    pool: &PgPool,
+    hasher: &Hasher,
+    keys: &TokenKeys,
+) -> Result<sessions::Issued, Error> {
+    sign_in(
+        pool,
+        hasher,
+        keys,
+        "amina@example.com",
+        &secret(PASSWORD),
+        Audience::Customer,
+        &client(),
+        NOW,
+    )
+    .await
+}
+
 async fn audit_actions(pool: &PgPool) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
         .fetch_all(pool)
@@ -172,18 +191,9 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
     customer(&pool, &hasher, "amina@example.com").await;
-    let first = sign_in(
-        &pool,
-        &hasher,
-        &keys,
-        "amina@example.com",
-        &secret(PASSWORD),
-        Audience::Customer,
-        &client(),
-        NOW,
-    )
-    .await
-    .expect("signs in");
+    let first = amina_signs_in(&pool, &hasher, &keys)
+        .await
+        .expect("signs in");
     let second = sessions::refresh(
         &pool,
         &keys,
@@ -251,18 +261,9 @@ async fn one_refresh_token_used_concurrently_is_spent_once(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
     customer(&pool, &hasher, "amina@example.com").await;
-    let issued = sign_in(
-        &pool,
-        &hasher,
-        &keys,
-        "amina@example.com",
-        &secret(PASSWORD),
-        Audience::Customer,
-        &client(),
-        NOW,
-    )
-    .await
-    .expect("signs in");
+    let issued = amina_signs_in(&pool, &hasher, &keys)
+        .await
+        .expect("signs in");
     let attempts = (0..10).map(|_| {
         let (pool, keys, token) = (pool.clone(), keys.clone(), issued.refresh_token.clone());
         tokio::spawn(async move {
@@ -294,18 +295,9 @@ async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
     let mut sessions_ = Vec::new();
     for _ in 0..3 {
         sessions_.push(
-            sign_in(
-                &pool,
-                &hasher,
-                &keys,
-                "amina@example.com",
-                &secret(PASSWORD),
-                Audience::Customer,
-                &client(),
-                NOW,
-            )
-            .await
-            .expect("signs in"),
+            amina_signs_in(&pool, &hasher, &keys)
+                .await
+                .expect("signs in"),
         );
     }
     let here = &sessions_[0];
@@ -358,18 +350,7 @@ async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
         ));
     }
     // The old password no longer works; the new one does.
-    assert!(sign_in(
-        &pool,
-        &hasher,
-        &keys,
-        "amina@example.com",
-        &secret(PASSWORD),
-        Audience::Customer,
-        &client(),
-        NOW
-    )
-    .await
-    .is_err());
+    assert!(amina_signs_in(&pool, &hasher, &keys).await.is_err());
     assert!(sign_in(
         &pool,
         &hasher,
@@ -390,18 +371,9 @@ async fn another_accounts_session_is_not_found(pool: PgPool) {
     let keys = keys();
     let amina = customer(&pool, &hasher, "amina@example.com").await;
     let bwalya = customer(&pool, &hasher, "bwalya@example.com").await;
-    let hers = sign_in(
-        &pool,
-        &hasher,
-        &keys,
-        "amina@example.com",
-        &secret(PASSWORD),
-        Audience::Customer,
-        &client(),
-        NOW,
-    )
-    .await
-    .expect("signs in");
+    let hers = amina_signs_in(&pool, &hasher, &keys)
+        .await
+        .expect("signs in");
     let err = sessions::revoke(&pool, bwalya, hers.session_id, "signed_out").await;
     assert!(matches!(err, Err(Error::App(AppError::NotFound))));
     assert!(
