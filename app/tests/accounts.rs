@@ -1,11 +1,13 @@
 //! Accounts against a real PostgreSQL: registration, sign-in, sessions with rotating refresh
 //! tokens, revocation, password change and the audit log. A fresh database per test.
 
-use app::model::AppError;
+use app::model::{AddressInput, AppError};
 use app::server::accounts::password::Hasher;
+use app::server::accounts::profile;
 use app::server::accounts::sessions::{self, Client};
 use app::server::accounts::tokens::{Audience, TokenKeys};
-use app::server::accounts::{self, register, sign_in};
+use app::server::accounts::{self, links, register, sign_in, Site};
+use app::server::mail::{self, Mailer};
 use app::server::Error;
 use secrecy::SecretString;
 use sqlx::PgPool;
@@ -33,10 +35,38 @@ fn is_unauthorized<T: std::fmt::Debug>(r: Result<T, Error>) -> bool {
 }
 
 async fn customer(pool: &PgPool, hasher: &Hasher, email: &str) -> i64 {
-    register(pool, hasher, email, &secret(PASSWORD), &client())
+    let id = register(pool, hasher, &site(), email, &secret(PASSWORD), &client())
         .await
         .expect("registers")
-        .expect("new account")
+        .expect("new account");
+    let token = link_token(pool, id, "/account/verify?token=").await;
+    links::verify_email(pool, &token, &client())
+        .await
+        .expect("verifies");
+    id
+}
+
+fn site() -> Site {
+    Site {
+        store_name: "Duka Test".into(),
+        public_url: "https://shop.test".into(),
+    }
+}
+
+/// The token in the newest email to `account_id` whose text has a link starting `path`.
+async fn link_token(pool: &PgPool, account_id: i64, path: &str) -> String {
+    let text: String = sqlx::query_scalar(
+        "SELECT text_body FROM email_outbox WHERE account_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+    .expect("an email was queued");
+    let start = text.find(path).expect("the email has the link") + path.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 /// Amina signs in as a customer with `PASSWORD`.
@@ -49,6 +79,7 @@ async fn amina_signs_in(
         pool,
         hasher,
         keys,
+        &site(),
         "amina@example.com",
         &secret(PASSWORD),
         Audience::Customer,
@@ -74,6 +105,7 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
     let again = register(
         &pool,
         &hasher,
+        &site(),
         "amina@example.com",
         &secret(PASSWORD),
         &client(),
@@ -91,6 +123,7 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
         &pool,
         &hasher,
         &keys,
+        &site(),
         "AMINA@example.com",
         &secret(PASSWORD),
         Audience::Customer,
@@ -132,6 +165,7 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
         audit_actions(&pool).await,
         [
             "account.registered",
+            "account.email_verified",
             "account.register_existing",
             "account.signed_in",
             "account.signed_out"
@@ -151,6 +185,7 @@ async fn sign_in_failures_say_nothing_about_who_has_an_account(pool: PgPool) {
                 &pool,
                 &hasher,
                 &keys,
+                &site(),
                 email,
                 &secret(password),
                 audience,
@@ -355,6 +390,7 @@ async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
         &pool,
         &hasher,
         &keys,
+        &site(),
         "amina@example.com",
         &secret("Another-Fine-Pass-7"),
         Audience::Customer,
@@ -404,7 +440,10 @@ async fn the_audit_log_is_append_only(pool: PgPool) {
             .expect_err(statement);
         assert!(err.to_string().contains("append-only"), "{err}");
     }
-    assert_eq!(audit_actions(&pool).await, ["account.registered"]);
+    assert_eq!(
+        audit_actions(&pool).await,
+        ["account.registered", "account.email_verified"]
+    );
 }
 
 #[test]
@@ -426,4 +465,365 @@ fn emails_are_normalised_and_checked() {
     ] {
         assert!(accounts::normalise_email(bad).is_err(), "{bad:?}");
     }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn an_address_is_confirmed_once_through_its_link(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let keys = keys();
+    let id = register(
+        &pool,
+        &hasher,
+        &site(),
+        "zola@example.com",
+        &secret(PASSWORD),
+        &client(),
+    )
+    .await
+    .expect("registers")
+    .expect("new");
+    let first = link_token(&pool, id, "/account/verify?token=").await;
+    // Not confirmed yet: the right password gets a new link instead of a session.
+    let attempt = sign_in(
+        &pool,
+        &hasher,
+        &keys,
+        &site(),
+        "zola@example.com",
+        &secret(PASSWORD),
+        Audience::Customer,
+        &client(),
+        NOW,
+    )
+    .await;
+    match attempt {
+        Err(Error::App(AppError::Validation { field, .. })) => assert_eq!(field, "email"),
+        other => panic!("{other:?}"),
+    }
+    let second = link_token(&pool, id, "/account/verify?token=").await;
+    assert_ne!(first, second);
+    // Only the newest link works, and only once.
+    assert!(links::verify_email(&pool, &first, &client()).await.is_err());
+    links::verify_email(&pool, &second, &client())
+        .await
+        .expect("verifies");
+    assert!(links::verify_email(&pool, &second, &client())
+        .await
+        .is_err());
+    assert!(links::verify_email(&pool, "made-up", &client())
+        .await
+        .is_err());
+    sign_in(
+        &pool,
+        &hasher,
+        &keys,
+        &site(),
+        "zola@example.com",
+        &secret(PASSWORD),
+        Audience::Customer,
+        &client(),
+        NOW,
+    )
+    .await
+    .expect("signs in once confirmed");
+    // Registering a taken address tells its owner by email, not the person registering.
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(
+        register(
+            &pool,
+            &hasher,
+            &site(),
+            "ZOLA@example.com",
+            &secret(PASSWORD),
+            &client()
+        )
+        .await
+        .expect("answers"),
+        None
+    );
+    let subject: String =
+        sqlx::query_scalar("SELECT subject FROM email_outbox ORDER BY id DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(after, before + 1);
+    assert!(
+        subject.starts_with("You already have an account"),
+        "{subject}"
+    );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn a_reset_link_works_once_before_it_expires_and_ends_every_session(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let keys = keys();
+    let id = customer(&pool, &hasher, "amina@example.com").await;
+    let session = amina_signs_in(&pool, &hasher, &keys)
+        .await
+        .expect("signs in");
+    let emails = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM email_outbox")
+            .fetch_one(&pool)
+            .await
+            .expect("counts")
+    };
+    // An unknown address gets the same answer and no email.
+    let before = emails().await;
+    links::request_reset(&pool, &site(), "nobody@example.com", &client())
+        .await
+        .expect("answers");
+    assert_eq!(emails().await, before);
+    links::request_reset(&pool, &site(), "Amina@Example.com", &client())
+        .await
+        .expect("answers");
+    assert_eq!(emails().await, before + 1);
+    let token = link_token(&pool, id, "/account/reset-password?token=").await;
+
+    // A weak password is refused without spending the link.
+    assert!(
+        links::reset_password(&pool, &hasher, &token, &secret("password1234"), &client())
+            .await
+            .is_err()
+    );
+    links::reset_password(
+        &pool,
+        &hasher,
+        &token,
+        &secret("Brand-New-Secret-9"),
+        &client(),
+    )
+    .await
+    .expect("resets");
+    assert!(
+        links::reset_password(
+            &pool,
+            &hasher,
+            &token,
+            &secret("Another-New-One-8"),
+            &client()
+        )
+        .await
+        .is_err(),
+        "single use"
+    );
+    assert!(
+        is_unauthorized(
+            sessions::authenticate(&pool, &keys, &session.access_token, Audience::Customer, NOW)
+                .await
+        ),
+        "sessions end with a reset"
+    );
+    assert!(
+        amina_signs_in(&pool, &hasher, &keys).await.is_err(),
+        "the old password is gone"
+    );
+
+    // An expired link is refused.
+    links::request_reset(&pool, &site(), "amina@example.com", &client())
+        .await
+        .expect("answers");
+    let token = link_token(&pool, id, "/account/reset-password?token=").await;
+    sqlx::query("UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE purpose = 'reset_password' AND used_at IS NULL")
+        .execute(&pool).await.expect("expires");
+    assert!(links::reset_password(
+        &pool,
+        &hasher,
+        &token,
+        &secret("Too-Late-Secret-7"),
+        &client()
+    )
+    .await
+    .is_err());
+}
+
+fn address(name: &str, default: bool) -> AddressInput {
+    AddressInput {
+        name: name.into(),
+        phone: "+260 97 123 4567".into(),
+        line1: "Plot 5, Cairo Road".into(),
+        line2: String::new(),
+        city: "Lusaka".into(),
+        region: String::new(),
+        postal_code: "10101".into(),
+        country: "ZM".into(),
+        is_default: default,
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn another_accounts_address_is_not_found_and_one_default_holds(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let amina = customer(&pool, &hasher, "amina@example.com").await;
+    let zola = customer(&pool, &hasher, "zola@example.com").await;
+    let home = profile::save_address(&pool, amina, None, &address("Amina", false))
+        .await
+        .expect("saves");
+    let work = profile::save_address(&pool, amina, None, &address("Amina at work", true))
+        .await
+        .expect("saves");
+    let list = profile::addresses(&pool, amina).await.expect("lists");
+    assert_eq!(
+        list.iter()
+            .filter(|a| a.fields.is_default)
+            .map(|a| a.id)
+            .collect::<Vec<_>>(),
+        vec![work],
+        "the newest default wins"
+    );
+    assert_eq!(list.len(), 2);
+
+    // Zola cannot read, change or delete Amina's addresses: not found, nothing changed.
+    let not_found = |r: Result<_, Error>| matches!(r, Err(Error::App(AppError::NotFound)));
+    assert!(not_found(
+        profile::address(&pool, zola, home).await.map(|_| ())
+    ));
+    assert!(not_found(
+        profile::save_address(&pool, zola, Some(home), &address("Stolen", true))
+            .await
+            .map(|_| ())
+    ));
+    assert!(not_found(profile::delete_address(&pool, zola, home).await));
+    assert_eq!(
+        profile::address(&pool, amina, home)
+            .await
+            .expect("still there")
+            .fields
+            .name,
+        "Amina"
+    );
+    assert!(profile::addresses(&pool, zola)
+        .await
+        .expect("lists")
+        .is_empty());
+
+    // Deleting the default passes the role on.
+    profile::delete_address(&pool, amina, work)
+        .await
+        .expect("deletes");
+    let left = profile::addresses(&pool, amina).await.expect("lists");
+    assert_eq!(left.len(), 1);
+    assert!(left[0].fields.is_default);
+    // Bad input is a validation error naming the field.
+    let mut bad = address("Amina", false);
+    bad.country = "XX".into();
+    assert!(
+        matches!(profile::save_address(&pool, amina, None, &bad).await,
+        Err(Error::App(AppError::Validation { ref field, .. })) if field == "country")
+    );
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn export_holds_everything_and_erasure_removes_it(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let keys = keys();
+    let id = customer(&pool, &hasher, "amina@example.com").await;
+    profile::update_name(&pool, id, "  Amina   Al Hashimi ")
+        .await
+        .expect("names");
+    profile::save_address(&pool, id, None, &address("Amina", true))
+        .await
+        .expect("saves");
+    amina_signs_in(&pool, &hasher, &keys)
+        .await
+        .expect("signs in");
+    let export = profile::export(&pool, id).await.expect("exports");
+    assert_eq!(export["account"]["email"], "amina@example.com");
+    assert_eq!(export["account"]["name"], "Amina Al Hashimi");
+    assert_eq!(export["addresses"][0]["city"], "Lusaka");
+    assert_eq!(export["sessions"].as_array().map(Vec::len), Some(1));
+    assert!(export["security_events"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
+    assert!(export["emails"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(
+        !export.to_string().contains("argon2"),
+        "no password hash in the export"
+    );
+
+    profile::erase(&pool, id).await.expect("erases");
+    let row: (String, String, Option<String>) =
+        sqlx::query_as("SELECT email, name, password_hash FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .expect("row kept");
+    assert_eq!(row, (format!("erased-{id}@invalid"), String::new(), None));
+    for table in ["addresses", "sessions", "account_tokens", "email_outbox"] {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE account_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+        assert_eq!(n, 0, "{table}");
+    }
+    assert!(amina_signs_in(&pool, &hasher, &keys).await.is_err());
+    assert!(profile::erase(&pool, id).await.is_err(), "erased once");
+    // The address can be used for a new account.
+    customer(&pool, &hasher, "amina@example.com").await;
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn queued_email_is_delivered_once_and_retried_when_the_server_is_away(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let dir =
+        std::env::temp_dir().join(format!("duka-mail-{}", app::server::error::new_reference()));
+    let mailer = Mailer::directory("Duka Test <no-reply@shop.test>", &dir).expect("mailer");
+    let id = register(
+        &pool,
+        &hasher,
+        &site(),
+        "amina@example.com",
+        &secret(PASSWORD),
+        &client(),
+    )
+    .await
+    .expect("registers")
+    .expect("new");
+    let pass = mail::deliver_due(&pool, &mailer).await.expect("delivers");
+    assert_eq!(pass, mail::Pass { sent: 1, failed: 0 });
+    assert_eq!(
+        mail::deliver_due(&pool, &mailer).await.expect("delivers"),
+        mail::Pass::default(),
+        "sent once"
+    );
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(&files[0]).expect("reads");
+    assert!(eml.contains("Message-ID: <outbox-"), "{eml}");
+    assert!(eml.contains("multipart/alternative"), "{eml}");
+    assert!(eml.contains("To: amina@example.com"), "{eml}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = id;
+
+    // SMTP where nothing listens: the message stays queued with an error and a later attempt.
+    let smtp = Mailer::new(&app::server::config::MailSettings {
+        from: "Duka Test <no-reply@shop.test>".into(),
+        transport: app::server::config::MailTransport::Smtp {
+            url: secret("smtp://127.0.0.1:1"),
+        },
+    })
+    .expect("mailer");
+    links::request_reset(&pool, &site(), "amina@example.com", &client())
+        .await
+        .expect("queues");
+    let pass = mail::deliver_due(&pool, &smtp).await.expect("runs");
+    assert_eq!(pass, mail::Pass { sent: 0, failed: 1 });
+    let (sent, error, later): (Option<String>, Option<String>, bool) = sqlx::query_as(
+        "SELECT sent_at::text, last_error, next_attempt_at > now() FROM email_outbox ORDER BY id DESC LIMIT 1")
+        .fetch_one(&pool).await.expect("reads");
+    assert_eq!(sent, None);
+    assert!(error.is_some());
+    assert!(later, "retried later, not in a tight loop");
 }

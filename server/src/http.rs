@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::page_cache::page_cache,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .layer(axum::middleware::map_response(no_cache_for_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,6 +1,7 @@
 //! The Duka server: builds the state from settings and the axum router that serves the
 //! storefront, server functions, static assets and health checks.
 
+pub mod auth;
 pub mod http;
 pub mod page_cache;
 pub mod search;

@@ -1,8 +1,8 @@
 //! From settings to a running server, with start-up failures said in one line.
 
-use app::server::cache::Cache;
+use app::server::cache::{Cache, RedisCache};
 use app::server::config::Settings;
-use app::server::{db, AppState};
+use app::server::{db, AccountServices, AppState};
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgConnectOptions;
 use std::str::FromStr;
@@ -55,16 +55,24 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
             .await
             .map_err(|e| StartupError::Migrate(e.to_string()))?;
     }
-    let cache = match &settings.redis {
+    // Redis holds the cache and the rate-limit counters; DUKA_CACHE=off turns off only the cache.
+    let redis = match &settings.redis {
+        Some(redis) => Some(
+            RedisCache::connect(
+                redis.url.expose_secret(),
+                Duration::from_millis(redis.timeout_ms),
+            )
+            .await
+            .map_err(|e| StartupError::Redis(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let cache = match &redis {
         _ if !settings.cache_enabled => Cache::Disabled,
-        Some(redis) => Cache::redis(
-            redis.url.expose_secret(),
-            Duration::from_millis(redis.timeout_ms),
-        )
-        .await
-        .map_err(|e| StartupError::Redis(e.to_string()))?,
+        Some(redis) => Cache::Redis(redis.clone()),
         None => Cache::memory(10_000),
     };
+    let accounts = AccountServices::new(&settings, redis).map_err(StartupError::Other)?;
     let search = match &settings.search.meilisearch {
         Some(meili) => Engine::Meilisearch(Arc::new(
             Meili::new(meili, &settings.search)
@@ -72,13 +80,21 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         )),
         None => Engine::Postgres,
     };
-    tracing::info!(database = %target, cache = cache.backend(), search = search.name(), "connected");
+    tracing::info!(
+        database = %target,
+        cache = cache.backend(),
+        search = search.name(),
+        rate_limits = accounts.limits.backend(),
+        mail = %accounts.mailer.describe(),
+        "connected"
+    );
     Ok(AppState {
         leptos_options: settings.leptos_options(),
         db: pool,
         cache,
         media: app::server::media::MediaStore::new(settings.media_dir.clone()),
         search,
+        accounts,
         settings: Arc::new(settings),
     })
 }
@@ -107,6 +123,11 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::catalog::follow_changes(&state.db, state.cache.clone())
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
+    // Email leaves through the outbox.
+    tokio::spawn(app::server::mail::run(
+        state.db.clone(),
+        state.accounts.mailer.clone(),
+    ));
     // Meilisearch follows the catalog through the search outbox.
     if let Engine::Meilisearch(meili) = &state.search {
         tokio::spawn(app::server::search::outbox::run(

@@ -43,6 +43,7 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
     let env = move |key: &str| match key {
         "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
         "DUKA_SITE_ROOT" => Some(root.clone()),
+        "DUKA_MAIL_OUTBOX_DIR" => Some(format!("{root}/mail")),
         "DUKA_STORE_NAME" => Some("Test Souq".to_owned()),
         "DUKA_STORE_CURRENCY" => Some("AED".to_owned()),
         "LEPTOS_HASH_FILES" => Some(hash_files.to_string()),
@@ -55,6 +56,7 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
         cache: Cache::memory(64),
         media: app::server::media::MediaStore::new(site_root.join("media")),
         search: app::server::search::Engine::Postgres,
+        accounts: app::server::AccountServices::new(&settings, None).expect("accounts"),
         settings: Arc::new(settings),
     }
 }

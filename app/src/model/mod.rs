@@ -1,6 +1,8 @@
 //! Types shared by the server and the browser. Nothing here does I/O, and everything
 //! compiles to wasm32.
 
+mod account;
+pub mod country;
 mod error;
 mod image;
 mod listing;
@@ -10,6 +12,7 @@ pub mod rich_text;
 mod search;
 mod store;
 
+pub use account::{Address, AddressInput, Profile, SessionInfo};
 pub use error::AppError;
 pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};
 pub use listing::{

@@ -240,6 +240,36 @@ impl RedisCache {
         }
     }
 
+    /// Counts one hit in the fixed window `key` (created with `window` to live): the hits so
+    /// far and the milliseconds until the window ends. One atomic round trip.
+    pub async fn hit(&self, key: &str, window: Duration) -> Result<(u64, u64), Error> {
+        let key = format!("{KEY_PREFIX}{key}");
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("SET")
+            .arg(&key)
+            .arg(0)
+            .arg("PX")
+            .arg(window.as_millis().max(1) as u64)
+            .arg("NX")
+            .ignore()
+            .cmd("INCR")
+            .arg(&key)
+            .cmd("PTTL")
+            .arg(&key);
+        let mut conn = self.conn.clone();
+        match tokio::time::timeout(self.timeout, pipe.query_async::<(u64, i64)>(&mut conn)).await {
+            Ok(result) => {
+                let (count, ttl) = result?;
+                Ok((count, ttl.max(0) as u64))
+            }
+            Err(_) => Err(Error::other(format!(
+                "Redis did not answer within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let mut cmd = redis::cmd("GET");
         cmd.arg(format!("{KEY_PREFIX}{key}"));

@@ -42,6 +42,10 @@ pub struct Settings {
     pub redis: Option<RedisSettings>,
     /// Search settings; `search.meilisearch` is set when `MEILISEARCH_URL` is.
     pub search: SearchSettings,
+    /// Sign-in tokens, cookies and who may speak for the client's address.
+    pub auth: AuthSettings,
+    /// How email leaves the store.
+    pub mail: MailSettings,
     /// Where product images and their renditions are stored.
     pub media_dir: PathBuf,
     pub log_format: LogFormat,
@@ -106,6 +110,36 @@ pub struct MeilisearchSettings {
     pub index: String,
     /// A search taking longer than this is answered by PostgreSQL instead.
     pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// The HS256 key for access tokens (`DUKA_JWT_SECRET`, at least 32 bytes). Required in
+    /// production; in development a random key is made at start (refresh tokens live in the
+    /// database, so a restart does not sign anyone out).
+    pub jwt_secret: Option<secrecy::SecretSlice<u8>>,
+    /// Cookies get `Secure` (and the `__Host-` prefix): the public URL is https, or production.
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`DUKA_TRUSTED_PROXIES`, comma-separated
+    /// addresses). Empty: the socket's address is the client's, whatever the headers say.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The sender, as `Name <address>` or an address (`DUKA_MAIL_FROM`).
+    pub from: String,
+    pub transport: MailTransport,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// `DUKA_SMTP_URL`, e.g. `smtps://user:password@smtp.example:465` or
+    /// `smtp://host:587?tls=required`.
+    Smtp { url: SecretString },
+    /// Each message written as `<id>.eml` into this directory (`DUKA_MAIL_OUTBOX_DIR`,
+    /// `.duka/mail` in development): what developers and tests read.
+    Directory(PathBuf),
 }
 
 /// A setting that cannot be used, said in one line a person can act on.
@@ -458,6 +492,9 @@ impl Settings {
             synonyms: file.search.synonyms,
         };
 
+        let auth = auth_settings(env, environment, &public_url)?;
+        let mail = mail_settings(env, environment, &store.name, &public_url)?;
+
         let log_format =
             match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
                 .as_deref()
@@ -506,6 +543,8 @@ impl Settings {
             },
             store,
             search,
+            auth,
+            mail,
             database,
             redis,
             media_dir: PathBuf::from(media_dir),
@@ -531,6 +570,114 @@ impl Settings {
             })
             .build()
     }
+}
+
+fn auth_settings(
+    env: EnvLookup<'_>,
+    environment: Environment,
+    public_url: &str,
+) -> Result<AuthSettings, ConfigError> {
+    let jwt_secret = match env("DUKA_JWT_SECRET") {
+        Some(secret) if secret.len() < 32 => {
+            return Err(invalid(
+                "DUKA_JWT_SECRET",
+                "must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
+            ))
+        }
+        Some(secret) => Some(secrecy::SecretSlice::from(secret.into_bytes())),
+        None if environment == Environment::Production => {
+            return Err(ConfigError::Missing {
+                key: "DUKA_JWT_SECRET",
+                hint: "production signs access tokens with it; set 32 or more random bytes (e.g. `openssl rand -base64 48`)",
+            })
+        }
+        None => None,
+    };
+    let mut trusted_proxies = Vec::new();
+    for part in env("DUKA_TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        trusted_proxies.push(part.parse().map_err(|_| {
+            invalid(
+                "DUKA_TRUSTED_PROXIES",
+                &format!(
+                    "{part:?} is not an IP address (list the proxies' addresses, comma-separated)"
+                ),
+            )
+        })?);
+    }
+    Ok(AuthSettings {
+        jwt_secret,
+        secure_cookies: public_url.starts_with("https://")
+            || environment == Environment::Production,
+        trusted_proxies,
+    })
+}
+
+fn mail_settings(
+    env: EnvLookup<'_>,
+    environment: Environment,
+    store_name: &str,
+    public_url: &str,
+) -> Result<MailSettings, ConfigError> {
+    let transport = match (env("DUKA_SMTP_URL"), env("DUKA_MAIL_OUTBOX_DIR")) {
+        (Some(url), _) => {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(invalid(
+                    "DUKA_SMTP_URL",
+                    "must start with smtp:// or smtps://",
+                ));
+            }
+            MailTransport::Smtp {
+                url: SecretString::from(url),
+            }
+        }
+        (None, Some(dir)) => MailTransport::Directory(PathBuf::from(dir)),
+        (None, None) if environment == Environment::Production => {
+            return Err(ConfigError::Missing {
+                key: "DUKA_SMTP_URL",
+                hint: "production sends email (verification, password reset) over SMTP; set DUKA_SMTP_URL, or DUKA_MAIL_OUTBOX_DIR to keep messages in a directory",
+            })
+        }
+        (None, None) => MailTransport::Directory(PathBuf::from(".duka/mail")),
+    };
+    let from = match env("DUKA_MAIL_FROM") {
+        Some(from) => from,
+        None if environment == Environment::Production => {
+            return Err(ConfigError::Missing {
+                key: "DUKA_MAIL_FROM",
+                hint: "the sender of the store's email, e.g. \"Shop <orders@shop.example>\"",
+            })
+        }
+        None => {
+            let host = public_url
+                .split("://")
+                .nth(1)
+                .unwrap_or("localhost")
+                .split([':', '/'])
+                .next()
+                .unwrap_or("localhost");
+            let host = if host.contains('.') {
+                host
+            } else {
+                "localhost.localdomain"
+            };
+            format!(
+                "{} <no-reply@{host}>",
+                store_name.replace(['<', '>', '"'], "")
+            )
+        }
+    };
+    if from.contains(['\r', '\n']) || !from.contains('@') {
+        return Err(invalid(
+            "DUKA_MAIL_FROM",
+            "must be an address, or `Name <address>`, on one line",
+        ));
+    }
+    Ok(MailSettings { from, transport })
 }
 
 fn invalid(key: &str, message: &str) -> ConfigError {
@@ -778,10 +925,77 @@ mod tests {
 
     #[test]
     fn production_logs_json_by_default() {
-        let s = Settings::load_from("x", Some("environment = \"production\""), &env(&[DB]))
+        let s = Settings::load_from("x", Some("environment = \"production\""), &env(&PROD))
             .expect("loads");
         assert_eq!(s.environment, Environment::Production);
         assert_eq!(s.log_format, LogFormat::Json);
+        assert!(s.auth.secure_cookies, "production cookies are Secure");
+    }
+
+    const PROD: [(&str, &str); 4] = [
+        DB,
+        ("DUKA_JWT_SECRET", "0123456789abcdef0123456789abcdef!"),
+        ("DUKA_SMTP_URL", "smtps://u:p@smtp.example:465"),
+        ("DUKA_MAIL_FROM", "Shop <orders@shop.example>"),
+    ];
+
+    #[test]
+    fn production_refuses_to_start_without_its_secrets() {
+        let file = Some("environment = \"production\"");
+        for missing in ["DUKA_JWT_SECRET", "DUKA_SMTP_URL", "DUKA_MAIL_FROM"] {
+            let pairs: Vec<_> = PROD
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let error = Settings::load_from("x", file, &env(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(&format!("{missing} is not set")),
+                "{error}"
+            );
+        }
+        let short: Vec<_> = PROD
+            .iter()
+            .map(|&(k, v)| {
+                if k == "DUKA_JWT_SECRET" {
+                    (k, "short")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        let error = Settings::load_from("x", file, &env(&short))
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("DUKA_JWT_SECRET is not valid"), "{error}");
+
+        // Development: a random key, mail into a directory, cookies without Secure over http.
+        let dev = Settings::load_from("x", None, &env(&[DB])).expect("loads");
+        assert!(dev.auth.jwt_secret.is_none());
+        assert!(!dev.auth.secure_cookies);
+        assert!(matches!(dev.mail.transport, MailTransport::Directory(_)));
+        assert!(dev.mail.from.contains("no-reply@"), "{}", dev.mail.from);
+
+        let proxies = Settings::load_from(
+            "x",
+            None,
+            &env(&[DB, ("DUKA_TRUSTED_PROXIES", "10.0.0.1, ::1")]),
+        )
+        .expect("loads");
+        assert_eq!(proxies.auth.trusted_proxies.len(), 2);
+        let bad = Settings::load_from(
+            "x",
+            None,
+            &env(&[DB, ("DUKA_TRUSTED_PROXIES", "10.0.0.0/8")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.starts_with("DUKA_TRUSTED_PROXIES is not valid"),
+            "{bad}"
+        );
     }
 
     #[test]
@@ -831,5 +1045,10 @@ mod tests {
         let s = Settings::load_from("x", None, &env(&[DB])).expect("loads");
         let debug = format!("{s:?}");
         assert!(!debug.contains("u:p@"), "{debug}");
+        let s = Settings::load_from("x", Some("environment = \"production\""), &env(&PROD))
+            .expect("loads");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("0123456789abcdef"), "{debug}");
+        assert!(!debug.contains("u:p@smtp"), "{debug}");
     }
 }

@@ -2,6 +2,7 @@
 //! per bounded context holding the domain logic and its SQL.
 
 pub mod accounts;
+pub mod auth;
 pub mod build;
 pub mod cache;
 pub mod catalog;
@@ -9,12 +10,14 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod limits;
+pub mod mail;
 pub mod media;
 pub mod search;
 pub mod state;
 
 pub use error::Error;
-pub use state::{state, AppState};
+pub use state::{state, AccountServices, AppState};
 
 /// Runs a server function's body in its own tracing span, so every call (rendered in-process
 /// or over HTTP) is one span with its name and outcome. Internal errors are logged by the

@@ -1,7 +1,14 @@
 //! The one application state, shared by the router, SSR and server functions.
 
-use super::cache::Cache;
+use super::accounts::password::Hasher;
+use super::accounts::sessions::Client;
+use super::accounts::tokens::{Audience, TokenKeys};
+use super::accounts::Site;
+use super::auth::{CookieNames, RefreshFlights};
+use super::cache::{Cache, RedisCache};
 use super::config::Settings;
+use super::limits::RateLimiter;
+use super::mail::Mailer;
 use super::media::MediaStore;
 use crate::model::AppError;
 use axum::extract::FromRef;
@@ -16,7 +23,52 @@ pub struct AppState {
     pub cache: Cache,
     pub media: MediaStore,
     pub search: super::search::Engine,
+    pub accounts: AccountServices,
     pub settings: Arc<Settings>,
+}
+
+/// What accounts need besides the database: password hashing, token keys, rate limits, the
+/// mailer, and the cookie names.
+#[derive(Clone)]
+pub struct AccountServices {
+    pub hasher: Hasher,
+    pub keys: TokenKeys,
+    pub limits: RateLimiter,
+    pub flights: RefreshFlights,
+    pub mailer: Mailer,
+    pub site: Site,
+    pub cookies: CookieNames,
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+}
+
+impl AccountServices {
+    /// From settings; `redis` (when configured) holds the rate-limit counters.
+    pub fn new(settings: &Settings, redis: Option<RedisCache>) -> Result<Self, String> {
+        let issuer = settings.site.public_url.clone();
+        let keys = match &settings.auth.jwt_secret {
+            Some(secret) => TokenKeys::new(secret.clone(), issuer),
+            None => TokenKeys::random(issuer),
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(AccountServices {
+            hasher: Hasher::new(cores),
+            keys,
+            limits: RateLimiter::new(redis),
+            flights: RefreshFlights::default(),
+            mailer: Mailer::new(&settings.mail)?,
+            site: Site {
+                store_name: settings.store.name.clone(),
+                public_url: settings.site.public_url.clone(),
+            },
+            cookies: CookieNames::new(Audience::Customer, settings.auth.secure_cookies),
+            trusted_proxies: settings.auth.trusted_proxies.clone().into(),
+        })
+    }
+
+    /// Who sent the current request.
+    pub fn client(&self) -> Client {
+        super::auth::client(&self.trusted_proxies)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

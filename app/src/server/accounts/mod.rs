@@ -6,7 +6,9 @@
 //! - [`audit`]: the append-only audit log.
 
 pub mod audit;
+pub mod links;
 pub mod password;
+pub mod profile;
 pub mod sessions;
 pub mod tokens;
 
@@ -52,6 +54,7 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
 pub async fn register(
     db: &PgPool,
     hasher: &Hasher,
+    site: &Site,
     email: &str,
     password: &SecretString,
     client: &Client,
@@ -82,8 +85,20 @@ pub async fn register(
         serde_json::json!({}),
     )
     .await?;
+    match id {
+        Some(id) => links::send_verification(&mut tx, site, id, &email).await?,
+        None => links::send_already_registered(&mut tx, site, &email).await?,
+    }
     tx.commit().await?;
     Ok(id)
+}
+
+/// What emails need to know about the store: its name and where shoppers reach it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub store_name: String,
+    /// No trailing slash.
+    pub public_url: String,
 }
 
 /// Signs in with email and password. A wrong password and an unknown address get the same
@@ -95,6 +110,7 @@ pub async fn sign_in(
     db: &PgPool,
     hasher: &Hasher,
     keys: &TokenKeys,
+    site: &Site,
     email: &str,
     password: &SecretString,
     audience: Audience,
@@ -120,8 +136,8 @@ pub async fn sign_in(
         return Err(refused());
     };
     let row = sqlx::query!(
-        r#"SELECT id, password_hash, role FROM accounts
-           WHERE email = $1 AND erased_at IS NULL"#,
+        r#"SELECT id, password_hash, role, email_verified_at IS NOT NULL AS "verified!"
+           FROM accounts WHERE email = $1 AND erased_at IS NULL"#,
         email
     )
     .fetch_optional(db)
@@ -145,6 +161,17 @@ pub async fn sign_in(
         return Err(refused());
     }
     let account_id = account_id.expect("a match has an account");
+    if !row.as_ref().is_some_and(|r| r.verified) {
+        // Only someone who knows the password learns that the address is not confirmed yet.
+        let mut tx = db.begin().await?;
+        links::send_verification(&mut tx, site, account_id, &email).await?;
+        tx.commit().await?;
+        return Err(AppError::validation(
+            "email",
+            "confirm your email address first: we have sent you a new link",
+        )
+        .into());
+    }
     let issued = sessions::start(db, keys, account_id, audience, client, now).await?;
     audit::record(
         db,
@@ -227,4 +254,24 @@ pub async fn change_password(
     .await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Checks the account's current password (before erasing the account, for instance).
+pub async fn confirm_password(
+    db: &PgPool,
+    hasher: &Hasher,
+    account_id: i64,
+    password: &SecretString,
+) -> Result<(), Error> {
+    let stored = sqlx::query_scalar!(
+        "SELECT password_hash FROM accounts WHERE id = $1 AND erased_at IS NULL",
+        account_id
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::Unauthorized)?;
+    if !hasher.verify(password, stored).await? {
+        return Err(AppError::validation("password", "the password is not right").into());
+    }
+    Ok(())
 }

@@ -1,0 +1,328 @@
+//! Who is asking: the session cookies of a request, turned into a [`Viewer`] once per request
+//! by the server's auth layer and read by server functions and pages through [`viewer`].
+//!
+//! Cookies: the access token (JWT, 10 minutes) and the refresh token (opaque, 30 days), both
+//! `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure` with the `__Host-` prefix whenever the
+//! store is served over https or in production. When the access token has expired, the layer
+//! trades the refresh token for new ones and sets them on the response. Two requests racing
+//! with the same refresh token in one process share one trade (a single flight), so a burst
+//! of requests after a quiet spell does not look like a stolen token.
+
+use super::accounts::sessions::SESSION_TTL;
+use super::accounts::sessions::{self, Client, Issued};
+use super::accounts::tokens::{Audience, TokenKeys, ACCESS_TTL};
+use super::Error;
+use crate::model::AppError;
+use http::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
+use http::request::Parts;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// The signed-in account of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub account_id: i64,
+    pub session_id: i64,
+    pub audience: Audience,
+}
+
+/// Put into the request's extensions by the auth layer: `None` for anonymous requests.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestViewer(pub Option<Viewer>);
+
+/// The cookie names for one audience, with the `__Host-` prefix when cookies are `Secure`.
+#[derive(Debug, Clone)]
+pub struct CookieNames {
+    pub access: String,
+    pub refresh: String,
+    pub secure: bool,
+}
+
+impl CookieNames {
+    pub fn new(audience: Audience, secure: bool) -> Self {
+        let prefix = if secure { "__Host-" } else { "" };
+        let short = match audience {
+            Audience::Customer => "duka",
+            Audience::Staff => "duka_staff",
+        };
+        CookieNames {
+            access: format!("{prefix}{short}_at"),
+            refresh: format!("{prefix}{short}_rt"),
+            secure,
+        }
+    }
+
+    fn cookie(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        ))
+        .expect("cookie values are base64url and JWTs")
+    }
+
+    /// `Set-Cookie` values carrying freshly issued tokens.
+    pub fn set(&self, issued: &Issued) -> [HeaderValue; 2] {
+        [
+            self.cookie(&self.access, &issued.access_token, ACCESS_TTL.as_secs()),
+            self.cookie(&self.refresh, &issued.refresh_token, SESSION_TTL.as_secs()),
+        ]
+    }
+
+    /// `Set-Cookie` values that delete both cookies.
+    pub fn clear(&self) -> [HeaderValue; 2] {
+        [
+            self.cookie(&self.access, "", 0),
+            self.cookie(&self.refresh, "", 0),
+        ]
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// Where the request came from: the socket's address, or, when the socket is a trusted proxy,
+/// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy. A client
+/// cannot choose its address by sending the header.
+pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> Client {
+    let mut ip = peer;
+    if let Some(peer) = peer {
+        if trusted.contains(&peer) {
+            let forwarded: Vec<IpAddr> = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|s| s.trim().parse().ok())
+                .collect();
+            if let Some(first_untrusted) = forwarded.iter().rev().find(|a| !trusted.contains(a)) {
+                ip = Some(*first_untrusted);
+            }
+        }
+    }
+    Client {
+        ip,
+        user_agent: headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(400)
+            .collect(),
+    }
+}
+
+/// Refreshes in flight in this process, by refresh token: a second request with the same
+/// token within [`FLIGHT_TTL`] gets the first one's answer instead of spending it again.
+#[derive(Clone, Default)]
+pub struct RefreshFlights {
+    map: Arc<Mutex<HashMap<String, (Instant, Arc<OnceCell<Option<Issued>>>)>>>,
+}
+
+const FLIGHT_TTL: Duration = Duration::from_secs(20);
+
+impl RefreshFlights {
+    async fn refresh(
+        &self,
+        db: &PgPool,
+        keys: &TokenKeys,
+        token: &str,
+        audience: Audience,
+        client: &Client,
+        now: i64,
+    ) -> Result<Option<Issued>, Error> {
+        let cell = {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, (at, _)| at.elapsed() < FLIGHT_TTL);
+            map.entry(token.to_owned())
+                .or_insert_with(|| (Instant::now(), Arc::default()))
+                .1
+                .clone()
+        };
+        let issued = cell
+            .get_or_try_init(|| async {
+                match sessions::refresh(db, keys, token, audience, client, now).await {
+                    Ok(issued) => Ok(Some(issued)),
+                    Err(Error::App(AppError::Unauthorized)) => Ok(None),
+                    Err(other) => Err(other),
+                }
+            })
+            .await?;
+        Ok(issued.clone())
+    }
+}
+
+/// What the auth layer found: the viewer, and cookies to set on the response.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub viewer: Option<Viewer>,
+    pub set_cookies: Vec<HeaderValue>,
+}
+
+/// Reads the customer cookies of a request: a valid access token of a live session, else a
+/// refresh (new cookies), else anonymous (and the dead cookies cleared).
+pub async fn resolve(
+    db: &PgPool,
+    keys: &TokenKeys,
+    flights: &RefreshFlights,
+    names: &CookieNames,
+    headers: &HeaderMap,
+    client: &Client,
+    now: i64,
+) -> Result<Resolved, Error> {
+    let audience = Audience::Customer;
+    let access = cookie(headers, &names.access);
+    let refresh = cookie(headers, &names.refresh);
+    if access.is_none() && refresh.is_none() {
+        return Ok(Resolved::default());
+    }
+    if let Some(access) = access {
+        match sessions::authenticate(db, keys, access, audience, now).await {
+            Ok(claims) => {
+                if let Some(account_id) = claims.account_id() {
+                    return Ok(Resolved {
+                        viewer: Some(Viewer {
+                            account_id,
+                            session_id: claims.sid,
+                            audience,
+                        }),
+                        set_cookies: Vec::new(),
+                    });
+                }
+            }
+            Err(Error::App(AppError::Unauthorized)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(refresh) = refresh {
+        if let Some(issued) = flights
+            .refresh(db, keys, refresh, audience, client, now)
+            .await?
+        {
+            return Ok(Resolved {
+                viewer: Some(Viewer {
+                    account_id: issued.account_id,
+                    session_id: issued.session_id,
+                    audience,
+                }),
+                set_cookies: names.set(&issued).into(),
+            });
+        }
+    }
+    Ok(Resolved {
+        viewer: None,
+        set_cookies: names.clear().into(),
+    })
+}
+
+/// Seconds since the Unix epoch: the clock tokens are checked against.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn parts() -> Option<Parts> {
+    leptos::prelude::use_context::<Parts>()
+}
+
+/// The signed-in customer of the current request, if any.
+pub fn viewer() -> Option<Viewer> {
+    parts()?.extensions.get::<RequestViewer>().and_then(|v| v.0)
+}
+
+/// The signed-in customer, or `Unauthorized`.
+pub fn require_customer() -> Result<Viewer, AppError> {
+    viewer()
+        .filter(|v| v.audience == Audience::Customer)
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Who sent the current request (address and user agent), for sessions, limits and the log.
+pub fn client(trusted: &[IpAddr]) -> Client {
+    match parts() {
+        Some(parts) => {
+            let peer = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            client_of(&parts.headers, peer, trusted)
+        }
+        None => Client::default(),
+    }
+}
+
+/// Adds `Set-Cookie` headers to the current response (server functions).
+pub fn set_cookies(values: impl IntoIterator<Item = HeaderValue>) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        for value in values {
+            response.append_header(SET_COOKIE, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("duka_staff_at=s; duka_at=a ; x=1"),
+        );
+        headers.append(COOKIE, HeaderValue::from_static("duka_rt=r"));
+        assert_eq!(cookie(&headers, "duka_at"), Some("a"));
+        assert_eq!(cookie(&headers, "duka_rt"), Some("r"));
+        assert_eq!(cookie(&headers, "duka"), None);
+    }
+
+    #[test]
+    fn secure_cookies_use_the_host_prefix() {
+        let names = CookieNames::new(Audience::Customer, true);
+        assert_eq!(names.access, "__Host-duka_at");
+        let [clear, _] = names.clear();
+        let clear = clear.to_str().expect("ascii");
+        assert!(
+            clear.contains("Max-Age=0") && clear.contains("Secure") && clear.contains("HttpOnly"),
+            "{clear}"
+        );
+        let plain = CookieNames::new(Audience::Customer, false);
+        assert!(!plain.clear()[0].to_str().expect("ascii").contains("Secure"));
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.1.1.1, 203.0.113.9"),
+        );
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let client: IpAddr = "198.51.100.7".parse().expect("ip");
+        // Straight from a client: the header is ignored.
+        assert_eq!(client_of(&headers, Some(client), &[proxy]).ip, Some(client));
+        // From the proxy: the right-most address the proxy added.
+        assert_eq!(
+            client_of(&headers, Some(proxy), &[proxy]).ip,
+            Some("203.0.113.9".parse().expect("ip"))
+        );
+        // No proxies configured: the socket, whatever the header says.
+        assert_eq!(client_of(&headers, Some(proxy), &[]).ip, Some(proxy));
+    }
+}

@@ -1,0 +1,325 @@
+//! Email: messages are written to `email_outbox` inside the transaction of the change they
+//! report ([`enqueue`]), and [`run`] delivers them: over SMTP (lettre) when `DUKA_SMTP_URL`
+//! is set, otherwise as `<id>.eml` files in a directory that developers and tests read.
+//!
+//! A crash loses nothing: an unsent row stays and is retried with backoff. Delivery is at
+//! least once: a crash after the SMTP server accepted a message but before the row was marked
+//! resends it, with the same `Message-ID` (derived from the row), so mail clients show one;
+//! the directory transport writes the same file again.
+
+use super::config::{MailSettings, MailTransport};
+use super::Error;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A message ready to queue: the same content as plain text and as HTML.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Email {
+    /// A message with one call to action: some paragraphs, then a link, then a closing line.
+    /// Everything is escaped for the HTML part.
+    pub fn with_link(
+        store_name: &str,
+        to: &str,
+        subject: &str,
+        paragraphs: &[&str],
+        link_label: &str,
+        link: &str,
+        closing: &str,
+    ) -> Email {
+        let mut text = String::new();
+        let mut html = format!(
+            "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5\"><h1 style=\"font-size:1.25em\">{}</h1>",
+            escape(store_name)
+        );
+        for p in paragraphs {
+            text.push_str(p);
+            text.push_str("\n\n");
+            html.push_str(&format!("<p>{}</p>", escape(p)));
+        }
+        if !link.is_empty() {
+            text.push_str(&format!("{link_label}:\n{link}\n\n"));
+            html.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape(link),
+                escape(link_label)
+            ));
+        }
+        text.push_str(closing);
+        text.push_str(&format!("\n\n{store_name}\n"));
+        html.push_str(&format!(
+            "<p>{}</p><p>{}</p></body></html>",
+            escape(closing),
+            escape(store_name)
+        ));
+        Email {
+            to: to.to_owned(),
+            subject: format!("{subject} · {store_name}")
+                .replace(['\r', '\n'], " ")
+                .chars()
+                .take(200)
+                .collect(),
+            text,
+            html,
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Queues `email` in the caller's transaction: it is sent only if the transaction commits.
+pub async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account_id: Option<i64>,
+    email: &Email,
+) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar!(
+        r#"INSERT INTO email_outbox (account_id, to_address, subject, text_body, html_body)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+        account_id,
+        email.to,
+        email.subject,
+        email.text,
+        email.html,
+    )
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Where messages go.
+#[derive(Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    /// The domain in Message-IDs.
+    domain: String,
+    transport: Transport,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Directory(PathBuf),
+}
+
+impl Mailer {
+    pub fn new(settings: &MailSettings) -> Result<Mailer, String> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|e| format!("DUKA_MAIL_FROM {:?}: {e}", settings.from))?;
+        let domain = from.email.domain().to_owned();
+        let transport = match &settings.transport {
+            MailTransport::Smtp { url } => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    .map_err(|e| format!("DUKA_SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            MailTransport::Directory(dir) => Transport::Directory(dir.clone()),
+        };
+        Ok(Mailer {
+            from,
+            domain,
+            transport,
+        })
+    }
+
+    /// A mailer writing into `dir` (tests).
+    pub fn directory(from: &str, dir: impl Into<PathBuf>) -> Result<Mailer, String> {
+        Mailer::new(&MailSettings {
+            from: from.to_owned(),
+            transport: MailTransport::Directory(dir.into()),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Smtp(_) => "smtp".to_owned(),
+            Transport::Directory(dir) => format!("directory {}", dir.display()),
+        }
+    }
+
+    async fn deliver(&self, id: i64, row: &Email) -> Result<(), String> {
+        let to: Mailbox = row
+            .to
+            .parse()
+            .map_err(|e| format!("recipient {:?}: {e}", row.to))?;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .message_id(Some(format!("<outbox-{id}@{}>", self.domain)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(row.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(row.html.clone()),
+                    ),
+            )
+            .map_err(|e| e.to_string())?;
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Directory(dir) => write_file(dir, id, &message.formatted())
+                .await
+                .map_err(|e| format!("{}: {e}", dir.display())),
+        }
+    }
+}
+
+/// Writes `<id>.eml` whole or not at all (temporary file, then rename).
+async fn write_file(dir: &Path, id: i64, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
+    let tmp = dir.join(format!(".{id}.eml.tmp"));
+    tokio::fs::write(&tmp, bytes).await?;
+    tokio::fs::rename(&tmp, dir.join(format!("{id:010}.eml"))).await
+}
+
+/// Messages claimed per pass.
+const BATCH: i64 = 20;
+/// A claimed message not marked sent within this long is tried again (the sender crashed).
+const LEASE_SECS: f64 = 120.0;
+const IDLE: Duration = Duration::from_millis(500);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Delivers due messages until the process ends.
+pub async fn run(db: PgPool, mailer: Mailer) {
+    let mut pruned: Option<std::time::Instant> = None;
+    loop {
+        if pruned.is_none_or(|at| at.elapsed() >= Duration::from_secs(3_600)) {
+            pruned = Some(std::time::Instant::now());
+            if let Err(error) = prune(&db).await {
+                tracing::warn!(%error, "old sent email not pruned");
+            }
+        }
+        match deliver_due(&db, &mailer).await {
+            Ok(p) if p.sent + p.failed > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "email outbox pass failed"),
+        }
+        tokio::time::sleep(IDLE).await;
+    }
+}
+
+/// One batch: claims due messages (a lease, so two workers never send the same one at once),
+/// sends each, marks it sent or schedules a retry (1 s, 2 s, 4 s... up to an hour).
+pub async fn deliver_due(db: &PgPool, mailer: &Mailer) -> Result<Pass, Error> {
+    let due = sqlx::query!(
+        r#"UPDATE email_outbox o SET attempts = o.attempts + 1,
+               next_attempt_at = now() + make_interval(secs => $2)
+           WHERE o.id IN (SELECT id FROM email_outbox
+                          WHERE sent_at IS NULL AND next_attempt_at <= now()
+                          ORDER BY next_attempt_at, id LIMIT $1
+                          FOR UPDATE SKIP LOCKED)
+           RETURNING o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts"#,
+        BATCH,
+        LEASE_SECS,
+    )
+    .fetch_all(db)
+    .await?;
+    let mut pass = Pass::default();
+    for row in due {
+        let email = Email {
+            to: row.to_address,
+            subject: row.subject,
+            text: row.text_body,
+            html: row.html_body,
+        };
+        match mailer.deliver(row.id, &email).await {
+            Ok(()) => {
+                sqlx::query!(
+                    "UPDATE email_outbox SET sent_at = now(), last_error = NULL WHERE id = $1",
+                    row.id
+                )
+                .execute(db)
+                .await?;
+                pass.sent += 1;
+            }
+            Err(message) => {
+                tracing::warn!(id = row.id, attempts = row.attempts, error = %message, "email not sent; will retry");
+                sqlx::query!(
+                    "UPDATE email_outbox SET last_error = $2,
+                         next_attempt_at = now() + make_interval(secs =>
+                             least(3600, power(2, least(attempts - 1, 16))) * (0.8 + random() * 0.4))
+                     WHERE id = $1",
+                    row.id,
+                    message.chars().take(2_000).collect::<String>(),
+                )
+                .execute(db)
+                .await?;
+                pass.failed += 1;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+/// Sent messages are copies of personal data: kept a month for support, no longer.
+pub async fn prune(db: &PgPool) -> Result<u64, Error> {
+    Ok(
+        sqlx::query!("DELETE FROM email_outbox WHERE sent_at < now() - interval '30 days'")
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped_and_subjects_stay_on_one_line() {
+        let e = Email::with_link(
+            "Duka <Test>",
+            "a@example.com",
+            "Hello\r\nBcc: x@evil.example",
+            &["<script>alert(1)</script>"],
+            "Open",
+            "https://shop.example/a?b=1&c=2",
+            "Thanks",
+        );
+        assert!(!e.subject.contains(['\r', '\n']), "{}", e.subject);
+        assert!(e.html.contains("&lt;script&gt;"), "{}", e.html);
+        assert!(e.html.contains("b=1&amp;c=2"), "{}", e.html);
+        assert!(e.text.contains("https://shop.example/a?b=1&c=2"));
+    }
+}
