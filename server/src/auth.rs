@@ -67,3 +67,33 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
     res
 }
+
+/// `GET /account/export.json`: everything held about the signed-in customer, as a download.
+pub async fn export(
+    State(state): State<AppState>,
+    axum::Extension(viewer): axum::Extension<RequestViewer>,
+) -> Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let Some(viewer) = viewer.0 else {
+        return axum::response::Redirect::to("/account/sign-in?next=/account/privacy")
+            .into_response();
+    };
+    match app::server::accounts::profile::export(&state.db, viewer.account_id).await {
+        Ok(document) => {
+            let mut res = axum::Json(document).into_response();
+            let headers = res.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"account-data.json\""),
+            );
+            res
+        }
+        Err(error) => {
+            let error = app::model::AppError::from(error);
+            let status = StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, error.to_string()).into_response()
+        }
+    }
+}

@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
             app::ui::components::search_box::SUGGEST_PATH,
             get(crate::search::suggest),
         )
+        .route("/account/export.json", get(crate::auth::export))
         .route("/robots.txt", get(crate::seo::robots))
         .route("/sitemap.xml", get(crate::seo::sitemap_index))
         .route("/sitemaps/{file}", get(crate::seo::sitemap_file))

@@ -962,3 +962,287 @@ async fn cross_origin_state_changes_are_refused(pool: PgPool) {
         .expect("request");
     assert_eq!(send(&app, req).await.0, StatusCode::OK);
 }
+
+// ---- Accounts over HTTP: plain forms, cookies, ownership, throttling --------------------
+
+const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// A form post as a browser without JavaScript sends it, from `from` (a page of this site).
+fn form_post(path: &str, from: &str, body: &str, cookies: &str) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::REFERER, format!("{ORIGIN}{from}"));
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    req.body(Body::from(body.to_owned())).expect("request")
+}
+
+fn get_with(path: &str, cookies: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookies)
+        .body(Body::empty())
+        .expect("request")
+}
+
+/// The `name=value` pairs a response sets, joined as a `Cookie` header would carry them.
+fn cookies_set(headers: &HeaderMap) -> String {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn location(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn path_of<T: leptos::server_fn::ServerFn>() -> &'static str {
+    T::PATH
+}
+
+async fn newest_link(pool: &PgPool, marker: &str) -> String {
+    let text: String =
+        sqlx::query_scalar("SELECT text_body FROM email_outbox ORDER BY id DESC LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .expect("an email");
+    let start = text.find(marker).expect("link in the email") + marker.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Registers, confirms and signs in through the forms; returns the session cookies.
+async fn sign_up(app: &Router, pool: &PgPool, email: &str) -> String {
+    use app::api::account::{Register, SignIn, VerifyEmail};
+    let password = "Tamu-Tamu-Ndizi-42";
+    let (status, headers, _) = send(
+        app,
+        form_post(
+            path_of::<Register>(),
+            "/account/register",
+            &format!("email={email}&password={password}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/account/registered");
+    let token = newest_link(pool, "/account/verify?token=").await;
+    let (status, headers, _) = send(
+        app,
+        form_post(
+            path_of::<VerifyEmail>(),
+            "/account/verify",
+            &format!("token={token}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/account/sign-in?verified=1");
+    let (status, headers, _) = send(
+        app,
+        form_post(
+            path_of::<SignIn>(),
+            "/account/sign-in",
+            &format!("email={email}&password={password}&next=%2Faccount"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/account");
+    let set: Vec<_> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect();
+    assert_eq!(set.len(), 2, "{set:?}");
+    for cookie in &set {
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Path=/"),
+            "{cookie}"
+        );
+    }
+    cookies_set(&headers)
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn a_customer_signs_up_keeps_addresses_and_signs_out_through_plain_forms(pool: PgPool) {
+    use app::api::account::{DeleteAddress, SaveAddress, SignIn, SignOut};
+    let site = Site::new();
+    let app = duka_server::router(state(pool.clone(), &site.0, false));
+
+    // Anonymous: the account page sends you to sign in and back.
+    let (status, headers, _) = get(&app, "/account").await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/account/sign-in?next=%2Faccount");
+
+    // A wrong password comes back to the form with a message, not a status page.
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<SignIn>(),
+            "/account/sign-in",
+            "email=amina%40example.com&password=wrong-password-1",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    let back = location(&headers).to_owned();
+    assert!(
+        back.starts_with(&format!("{ORIGIN}/account/sign-in?")) && back.contains("__err="),
+        "{back}"
+    );
+    let (_, _, page) = get(&app, back.trim_start_matches(ORIGIN)).await;
+    assert!(
+        page.contains("The email or password is not right"),
+        "{page}"
+    );
+
+    let amina = sign_up(&app, &pool, "amina%40example.com").await;
+    let (status, headers, page) = send(&app, get_with("/account", &amina)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("amina@example.com"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+
+    // An address, through the form.
+    let fields = "address%5Bname%5D=Amina&address%5Bline1%5D=Plot+5+Cairo+Road&address%5Bcity%5D=Lusaka&address%5Bcountry%5D=ZM&address%5Bis_default%5D=on";
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<SaveAddress>(),
+            "/account/addresses",
+            fields,
+            &amina,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND, "{headers:?}");
+    assert_eq!(location(&headers), "/account/addresses?done=saved");
+    let (_, _, page) = send(&app, get_with("/account/addresses", &amina)).await;
+    assert!(page.contains("Lusaka") && page.contains("Zambia"), "{page}");
+    let address_id: i64 = sqlx::query_scalar("SELECT id FROM addresses")
+        .fetch_one(&pool)
+        .await
+        .expect("saved");
+
+    // Another customer: Amina's address is a 404 to read, change or delete.
+    let zola = sign_up(&app, &pool, "zola%40example.com").await;
+    let (status, _, _) = send(
+        &app,
+        get_with(&format!("/account/addresses/{address_id}"), &zola),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let delete = |cookies: &str, origin: &'static str| {
+        Request::post(path_of::<DeleteAddress>())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, origin)
+            .header(header::COOKIE, cookies.to_owned())
+            .body(Body::from(format!("id={address_id}")))
+            .expect("request")
+    };
+    let (status, _, body) = send(&app, delete(&zola, ORIGIN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Amina's own cookies from another site: refused before anything runs.
+    let (status, _, _) = send(&app, delete(&amina, "https://evil.example")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM addresses")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(left, 1, "nothing was deleted");
+
+    // The export is a JSON download of her data only.
+    let (status, headers, body) = send(&app, get_with("/account/export.json", &amina)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .expect("ascii")
+        .starts_with("attachment"));
+    let export: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(export["account"]["email"], "amina@example.com");
+    assert_eq!(export["addresses"][0]["city"], "Lusaka");
+    assert!(!body.contains("zola"));
+
+    // With only the refresh cookie (the access token expired), the layer refreshes.
+    let refresh_only = amina
+        .split("; ")
+        .filter(|c| c.starts_with("duka_rt="))
+        .collect::<String>();
+    let (status, headers, _) = send(&app, get_with("/account", &refresh_only)).await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed = cookies_set(&headers);
+    assert!(
+        renewed.contains("duka_at=") && renewed.contains("duka_rt="),
+        "{renewed}"
+    );
+
+    // Signing out clears the cookies and ends the session: the old cookies stop working.
+    let (status, headers, _) = send(
+        &app,
+        form_post(path_of::<SignOut>(), "/account", "", &renewed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .all(|v| v.to_str().expect("ascii").contains("Max-Age=0")));
+    let (status, headers, _) = send(&app, get_with("/account", &renewed)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(location(&headers).starts_with("/account/sign-in"));
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: PgPool) {
+    use app::api::account::SignIn;
+    let site = Site::new();
+    let app = duka_server::router(state(pool.clone(), &site.0, false));
+    let attempt = |n: usize, email: &str| {
+        Request::post(path_of::<SignIn>())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, ORIGIN)
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .body(Body::from(format!(
+                "email={email}&password=Guess-Number-{n:04}"
+            )))
+            .expect("request")
+    };
+    let limit = app::server::limits::SIGN_IN_PER_ACCOUNT.max as usize;
+    for n in 0..limit {
+        let (status, _, _) = send(&app, attempt(n, "amina%40example.com")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {n}");
+    }
+    let (status, headers, body) = send(&app, attempt(limit, "amina%40example.com")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let retry: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=900).contains(&retry), "{retry}");
+    // The same client on other accounts is also bounded (here every request shares the socket).
+    let per_client = app::server::limits::SIGN_IN_PER_CLIENT.max as usize;
+    let mut limited = false;
+    for n in 0..per_client {
+        let (status, _, _) = send(&app, attempt(n, &format!("user{n}%40example.com"))).await;
+        limited |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "per-client limit reached");
+}

@@ -2,5 +2,6 @@
 //! asking (once accounts exist), call one domain function in `crate::server`, map the result.
 //! They run in-process during server rendering and over POST from hydrated islands.
 
+pub mod account;
 pub mod catalog;
 pub mod search;

@@ -190,7 +190,8 @@ mod tests {
         assert_eq!(ok.name, "Amina Al Hashimi");
         assert_eq!(ok.country, "AE");
 
-        let cases: [(&str, fn(&mut AddressInput)); 7] = [
+        type Break = fn(&mut AddressInput);
+        let cases: [(&str, Break); 7] = [
             ("country", |a| a.country = "XX".into()),
             ("country", |a| a.country = String::new()),
             ("name", |a| a.name = "   ".into()),

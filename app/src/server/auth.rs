@@ -129,8 +129,11 @@ pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) 
 /// token within [`FLIGHT_TTL`] gets the first one's answer instead of spending it again.
 #[derive(Clone, Default)]
 pub struct RefreshFlights {
-    map: Arc<Mutex<HashMap<String, (Instant, Arc<OnceCell<Option<Issued>>>)>>>,
+    map: Arc<Mutex<HashMap<String, Flight>>>,
 }
+
+/// When a refresh started, and its answer once there is one (`None`: refused).
+type Flight = (Instant, Arc<OnceCell<Option<Issued>>>);
 
 const FLIGHT_TTL: Duration = Duration::from_secs(20);
 

@@ -38,6 +38,16 @@ pub async fn in_span<T>(
             // Over HTTP, answer with the error's status (404, 422...) rather than a blanket
             // 500; during page rendering the error page sets the same status.
             crate::status::set_http_status(error.status_code());
+            if let crate::model::AppError::RateLimited { retry_after_secs } = error {
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.insert_header(
+                        http::header::RETRY_AFTER,
+                        http::HeaderValue::from(*retry_after_secs),
+                    );
+                }
+            }
         }
     }
     result

@@ -1,5 +1,9 @@
 use super::components::layout::{Footer, Header};
-use super::pages::{CollectionPage, HomePage, NotFound, ProductPage, SearchPage};
+use super::pages::{
+    AccountPage, AddressEditPage, AddressesPage, CollectionPage, ForgotPasswordPage, HomePage,
+    NotFound, PrivacyPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage,
+    SearchPage, SessionsPage, SignInPage, VerifyPage,
+};
 use crate::model::StoreInfo;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -71,6 +75,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/collections/:slug") view=CollectionPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/registered") view=RegisteredPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/verify") view=VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/addresses") view=AddressesPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/addresses/:id") view=AddressEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/privacy") view=PrivacyPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer store_name=store.name />

@@ -9,6 +9,7 @@ pub fn Header(store_name: String) -> impl IntoView {
             <a class="brand" href="/">{store_name}</a>
             <nav aria-label="Main">
                 <a href="/">"Shop"</a>
+                <a href="/account">"Account"</a>
             </nav>
             <SearchBox />
         </header>

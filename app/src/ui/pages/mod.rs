@@ -1,3 +1,4 @@
+mod account;
 mod collection;
 mod error;
 mod home;
@@ -5,6 +6,10 @@ mod not_found;
 mod product;
 mod search;
 
+pub use account::{
+    AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage, PrivacyPage, RegisterPage,
+    RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage, VerifyPage,
+};
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;
