@@ -20,6 +20,9 @@ export DATABASE_URL="$(pg_url_with_db "$DATABASE_URL" duka_e2e)"
 export DUKA_SITE_ADDR="127.0.0.1:$port" DUKA_STORE_CURRENCY=AED DUKA_STORE_NAME="Duka Test Store"
 export DUKA_MEDIA_DIR="$DUKA_STATE/e2e-media"
 rm -rf "$DUKA_MEDIA_DIR"
+# Email goes to files the browser tests read (the outbox worker writes <id>.eml here).
+export DUKA_MAIL_OUTBOX_DIR="$DUKA_STATE/e2e-mail"
+rm -rf "$DUKA_MAIL_OUTBOX_DIR"
 if [ -n "${REDIS_URL:-}" ]; then
   # A Redis database of its own (number 2), emptied, so no cached page from another run leaks in.
   base="${REDIS_URL%%\?*}"
@@ -44,7 +47,7 @@ done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log" >&2; die "the server did not become ready"; }
 
 set +e
-(cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+(cd end2end && BASE_URL="http://127.0.0.1:$port" MAIL_DIR="$DUKA_MAIL_OUTBOX_DIR" npx playwright test)
 rc=$?
 set -e
 

@@ -6,7 +6,7 @@ use app::server::accounts::password::Hasher;
 use app::server::accounts::profile;
 use app::server::accounts::sessions::{self, Client};
 use app::server::accounts::tokens::{Audience, TokenKeys};
-use app::server::accounts::{self, links, register, sign_in, Site};
+use app::server::accounts::{self, links, register, sign_in, staff, totp, Site};
 use app::server::mail::{self, Mailer};
 use app::server::Error;
 use secrecy::SecretString;
@@ -82,7 +82,6 @@ async fn amina_signs_in(
         &site(),
         "amina@example.com",
         &secret(PASSWORD),
-        Audience::Customer,
         &client(),
         NOW,
     )
@@ -126,7 +125,6 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
         &site(),
         "AMINA@example.com",
         &secret(PASSWORD),
-        Audience::Customer,
         &client(),
         NOW,
     )
@@ -176,21 +174,17 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn sign_in_failures_say_nothing_about_who_has_an_account(pool: PgPool) {
     let hasher = Hasher::new(2);
-    let keys = keys();
     customer(&pool, &hasher, "amina@example.com").await;
     let attempt = |email: &'static str, password: &'static str, audience| {
-        let (pool, hasher, keys) = (pool.clone(), hasher.clone(), keys.clone());
+        let (pool, hasher) = (pool.clone(), hasher.clone());
         async move {
-            sign_in(
+            accounts::check_credentials(
                 &pool,
                 &hasher,
-                &keys,
-                &site(),
                 email,
                 &secret(password),
                 audience,
                 &client(),
-                NOW,
             )
             .await
             .map(|_| ())
@@ -393,7 +387,6 @@ async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
         &site(),
         "amina@example.com",
         &secret("Another-Fine-Pass-7"),
-        Audience::Customer,
         &client(),
         NOW
     )
@@ -491,7 +484,6 @@ async fn an_address_is_confirmed_once_through_its_link(pool: PgPool) {
         &site(),
         "zola@example.com",
         &secret(PASSWORD),
-        Audience::Customer,
         &client(),
         NOW,
     )
@@ -520,7 +512,6 @@ async fn an_address_is_confirmed_once_through_its_link(pool: PgPool) {
         &site(),
         "zola@example.com",
         &secret(PASSWORD),
-        Audience::Customer,
         &client(),
         NOW,
     )
@@ -826,4 +817,270 @@ async fn queued_email_is_delivered_once_and_retried_when_the_server_is_away(pool
     assert_eq!(sent, None);
     assert!(error.is_some());
     assert!(later, "retried later, not in a tight loop");
+}
+
+// ---- Staff: the first owner, roles, and the second factor ------------------------------
+
+async fn totp_secret(pool: &PgPool, account_id: i64) -> Vec<u8> {
+    sqlx::query_scalar("SELECT secret FROM staff_totp WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+        .expect("enrolment started")
+}
+
+fn code_at(secret: &[u8], now: i64) -> String {
+    totp::code_for_step(secret, totp::step_at(now))
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let keys = keys();
+    let owner_password = secret("Keeper-Of-The-Souq-77");
+    let owner = staff::create_owner(&pool, &hasher, "owner@shop.test", &owner_password)
+        .await
+        .expect("first owner");
+    assert!(
+        staff::create_owner(&pool, &hasher, "second@shop.test", &owner_password)
+            .await
+            .is_err(),
+        "only the first owner comes from the command line"
+    );
+    // A customer's credentials do not open the staff side.
+    customer(&pool, &hasher, "amina@example.com").await;
+    assert!(staff::begin_sign_in(
+        &pool,
+        &hasher,
+        &keys,
+        "amina@example.com",
+        &secret(PASSWORD),
+        &client(),
+        NOW
+    )
+    .await
+    .is_err());
+
+    // No authenticator yet: the password leads to enrolment, not a session.
+    let step = staff::begin_sign_in(
+        &pool,
+        &hasher,
+        &keys,
+        "owner@shop.test",
+        &owner_password,
+        &client(),
+        NOW,
+    )
+    .await
+    .expect("password accepted");
+    let staff::NextStep::Enrol { challenge } = step else {
+        panic!("expected enrolment, got {step:?}");
+    };
+    // The challenge is not a staff access token.
+    assert!(is_unauthorized(
+        sessions::authenticate(&pool, &keys, &challenge, Audience::Staff, NOW).await
+    ));
+    let enrolment = staff::start_enrolment(&pool, &keys, &site(), &challenge, NOW)
+        .await
+        .expect("enrols");
+    assert!(enrolment.qr_svg.contains("<svg"));
+    assert!(enrolment.otpauth_uri.contains(&enrolment.secret_base32));
+    assert_eq!(enrolment.recovery_codes.len(), staff::RECOVERY_CODES);
+    let totp_key = totp_secret(&pool, owner).await;
+    assert!(
+        staff::confirm_enrolment(&pool, &keys, &challenge, "000000", &client(), NOW)
+            .await
+            .is_err()
+    );
+    let session = staff::confirm_enrolment(
+        &pool,
+        &keys,
+        &challenge,
+        &code_at(&totp_key, NOW),
+        &client(),
+        NOW,
+    )
+    .await
+    .expect("enrolled and signed in");
+    sessions::authenticate(&pool, &keys, &session.access_token, Audience::Staff, NOW)
+        .await
+        .expect("a staff session");
+    assert!(
+        staff::start_enrolment(&pool, &keys, &site(), &challenge, NOW)
+            .await
+            .is_err(),
+        "a confirmed authenticator cannot be replaced through a sign-in challenge"
+    );
+
+    // Next sign-in: a code. The code just used is refused (replay), even in the same window.
+    let later = NOW + 5;
+    let staff::NextStep::Code { challenge } = staff::begin_sign_in(
+        &pool,
+        &hasher,
+        &keys,
+        "owner@shop.test",
+        &owner_password,
+        &client(),
+        later,
+    )
+    .await
+    .expect("password") else {
+        panic!("expected a code step");
+    };
+    assert!(staff::complete_sign_in(
+        &pool,
+        &keys,
+        &challenge,
+        &code_at(&totp_key, NOW),
+        &client(),
+        later
+    )
+    .await
+    .is_err());
+    // Drift: two steps ahead is refused; one step ahead is accepted.
+    let ahead = code_at(&totp_key, later + 2 * totp::STEP_SECS);
+    assert!(
+        staff::complete_sign_in(&pool, &keys, &challenge, &ahead, &client(), later)
+            .await
+            .is_err()
+    );
+    let next = code_at(&totp_key, later + totp::STEP_SECS);
+    staff::complete_sign_in(&pool, &keys, &challenge, &next, &client(), later)
+        .await
+        .expect("one step of drift");
+    // An older code than the last one used never works again.
+    assert!(staff::complete_sign_in(
+        &pool,
+        &keys,
+        &challenge,
+        &code_at(&totp_key, later),
+        &client(),
+        later
+    )
+    .await
+    .is_err());
+
+    // A recovery code works once, whatever its case or dashes.
+    let recovery = enrolment.recovery_codes[0].to_uppercase().replace('-', " ");
+    staff::complete_sign_in(&pool, &keys, &challenge, &recovery, &client(), later)
+        .await
+        .expect("recovery code");
+    assert!(
+        staff::complete_sign_in(&pool, &keys, &challenge, &recovery, &client(), later)
+            .await
+            .is_err()
+    );
+
+    // The challenge expires.
+    let expired = later + 10 * 60;
+    assert!(staff::complete_sign_in(
+        &pool,
+        &keys,
+        &challenge,
+        &code_at(&totp_key, expired),
+        &client(),
+        expired
+    )
+    .await
+    .is_err());
+    let actions = audit_actions(&pool).await;
+    for action in [
+        "staff.owner_created",
+        "staff.totp_enrolled",
+        "staff.totp_failed",
+        "staff.recovery_code_used",
+        "staff.signed_in",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn roles_decide_what_staff_may_do(pool: PgPool) {
+    use staff::{Permission, Role};
+    let hasher = Hasher::new(2);
+    let owner_id = staff::create_owner(
+        &pool,
+        &hasher,
+        "owner@shop.test",
+        &secret("Keeper-Of-The-Souq-77"),
+    )
+    .await
+    .expect("owner");
+    let customer_id = customer(&pool, &hasher, "amina@example.com").await;
+    let forbidden =
+        |r: Result<staff::Staff, Error>| matches!(r, Err(Error::App(AppError::Forbidden)));
+    // A customer calling a staff function: refused, never data.
+    assert!(forbidden(
+        staff::authorize(&pool, customer_id, 1, Permission::ViewAudit).await
+    ));
+    let owner = staff::authorize(&pool, owner_id, 1, Permission::ManageStaff)
+        .await
+        .expect("owner may");
+    let support_id = staff::create_staff(
+        &pool,
+        &site(),
+        &owner,
+        "help@shop.test",
+        Role::Support,
+        &client(),
+    )
+    .await
+    .expect("owner adds staff");
+    // The new member got a link to choose a password.
+    let link = link_token(&pool, support_id, "/account/reset-password?token=").await;
+    assert!(!link.is_empty());
+    let support = staff::authorize(&pool, support_id, 2, Permission::ViewCustomers)
+        .await
+        .expect("support may");
+    assert!(forbidden(
+        staff::authorize(&pool, support_id, 2, Permission::ViewAudit).await
+    ));
+    assert!(forbidden(
+        staff::authorize(&pool, support_id, 2, Permission::ManageStaff).await
+    ));
+    // Only the owner adds staff, and nobody makes an owner from the web.
+    let refused = |r: Result<i64, Error>| matches!(r, Err(Error::App(AppError::Forbidden)));
+    assert!(refused(
+        staff::create_staff(
+            &pool,
+            &site(),
+            &support,
+            "x@shop.test",
+            Role::Support,
+            &client()
+        )
+        .await
+    ));
+    assert!(refused(
+        staff::create_staff(
+            &pool,
+            &site(),
+            &owner,
+            "y@shop.test",
+            Role::Owner,
+            &client()
+        )
+        .await
+    ));
+    // The table, spot-checked.
+    assert!(
+        Role::Admin.allows(Permission::ViewAudit) && !Role::Admin.allows(Permission::ManageStaff)
+    );
+    assert!(
+        Role::CatalogManager.allows(Permission::ManageCatalog)
+            && !Role::CatalogManager.allows(Permission::ManageOrders)
+    );
+    assert!(
+        Role::OrderClerk.allows(Permission::ManageOrders)
+            && !Role::OrderClerk.allows(Permission::ManageCatalog)
+    );
+    let listed = staff::list_staff(&pool).await.expect("lists");
+    assert_eq!(
+        listed.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(),
+        ["owner@shop.test", "help@shop.test"]
+    );
 }

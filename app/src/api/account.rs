@@ -91,7 +91,6 @@ pub async fn sign_in(
             &a.site,
             &email,
             &secret(password),
-            accounts::tokens::Audience::Customer,
             &client,
             crate::server::auth::now(),
         )

@@ -10,7 +10,9 @@ pub mod links;
 pub mod password;
 pub mod profile;
 pub mod sessions;
+pub mod staff;
 pub mod tokens;
+pub mod totp;
 
 use crate::model::AppError;
 use crate::server::Error;
@@ -101,10 +103,63 @@ pub struct Site {
     pub public_url: String,
 }
 
-/// Signs in with email and password. A wrong password and an unknown address get the same
-/// error after the same work (a dummy hash is checked), so the answer says nothing about who
-/// has an account. A customer signs in as a customer; staff sign in to the staff audience.
-// The handles (pool, hasher, keys), the credentials, who asks and the clock: each is needed.
+/// Checks an email and password for `audience`. A wrong password and an unknown address get
+/// the same error after the same work (a dummy hash is checked), so the answer says nothing
+/// about who has an account; a customer's account never passes for staff, nor staff's for a
+/// customer. Failures are written to the audit log.
+pub async fn check_credentials(
+    db: &PgPool,
+    hasher: &Hasher,
+    email: &str,
+    password: &SecretString,
+    audience: Audience,
+    client: &Client,
+) -> Result<i64, Error> {
+    let refused = || {
+        Error::App(AppError::validation(
+            "password",
+            "the email or password is not right",
+        ))
+    };
+    let row = match normalise_email(email) {
+        Ok(email) => {
+            sqlx::query!(
+                r#"SELECT id, password_hash, role FROM accounts
+                   WHERE email = $1 AND erased_at IS NULL"#,
+                email
+            )
+            .fetch_optional(db)
+            .await?
+        }
+        Err(_) => None,
+    };
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
+    let matches = hasher.verify(password, stored).await?;
+    let allowed = row.as_ref().is_some_and(|r| match audience {
+        Audience::Customer => r.role == "customer",
+        Audience::Staff => r.role != "customer",
+    });
+    let account_id = row.as_ref().map(|r| r.id);
+    match account_id {
+        Some(id) if matches && allowed => Ok(id),
+        _ => {
+            audit::record(
+                db,
+                account_id,
+                "account.sign_in_failed",
+                client.ip,
+                serde_json::json!({ "audience": audience.as_str() }),
+            )
+            .await?;
+            Err(refused())
+        }
+    }
+}
+
+/// Signs a customer in with email and password (see [`check_credentials`]). An address not
+/// confirmed yet gets a new confirmation link instead of a session. Staff sign in through
+/// [`staff::begin_sign_in`], which asks for the second factor.
+// The handles (pool, hasher, keys, site), the credentials, who asks and the clock.
 #[allow(clippy::too_many_arguments)]
 pub async fn sign_in(
     db: &PgPool,
@@ -113,58 +168,21 @@ pub async fn sign_in(
     site: &Site,
     email: &str,
     password: &SecretString,
-    audience: Audience,
     client: &Client,
     now: i64,
 ) -> Result<Issued, Error> {
-    let refused = || {
-        Error::App(AppError::validation(
-            "password",
-            "the email or password is not right",
-        ))
-    };
-    let Ok(email) = normalise_email(email) else {
-        hasher.verify(password, None).await?;
-        audit::record(
-            db,
-            None,
-            "account.sign_in_failed",
-            client.ip,
-            serde_json::json!({ "audience": audience.as_str() }),
-        )
-        .await?;
-        return Err(refused());
-    };
+    let audience = Audience::Customer;
+    let account_id = check_credentials(db, hasher, email, password, audience, client).await?;
     let row = sqlx::query!(
-        r#"SELECT id, password_hash, role, email_verified_at IS NOT NULL AS "verified!"
-           FROM accounts WHERE email = $1 AND erased_at IS NULL"#,
-        email
+        r#"SELECT email, email_verified_at IS NOT NULL AS "verified!" FROM accounts WHERE id = $1"#,
+        account_id
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await?;
-    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
-    let matches = hasher.verify(password, stored).await?;
-    let allowed = row.as_ref().is_some_and(|r| match audience {
-        Audience::Customer => r.role == "customer",
-        Audience::Staff => r.role != "customer",
-    });
-    let account_id = row.as_ref().map(|r| r.id);
-    if !(matches && allowed) {
-        audit::record(
-            db,
-            account_id,
-            "account.sign_in_failed",
-            client.ip,
-            serde_json::json!({ "audience": audience.as_str() }),
-        )
-        .await?;
-        return Err(refused());
-    }
-    let account_id = account_id.expect("a match has an account");
-    if !row.as_ref().is_some_and(|r| r.verified) {
+    if !row.verified {
         // Only someone who knows the password learns that the address is not confirmed yet.
         let mut tx = db.begin().await?;
-        links::send_verification(&mut tx, site, account_id, &email).await?;
+        links::send_verification(&mut tx, site, account_id, &row.email).await?;
         tx.commit().await?;
         return Err(AppError::validation(
             "email",

@@ -63,6 +63,9 @@ impl Claims {
 /// How long an access token lives, and how much clock difference is forgiven.
 pub const ACCESS_TTL: Duration = Duration::from_secs(10 * 60);
 pub const LEEWAY_SECS: u64 = 30;
+/// How long a staff member has to give the second factor after the password.
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(5 * 60);
+const CHALLENGE_AUDIENCE: &str = "duka:staff-2fa";
 
 /// Signs and checks access tokens with one secret, for one issuer (the store's public URL).
 #[derive(Clone)]
@@ -88,14 +91,18 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, account_id: i64, session_id: i64, audience: Audience, now: i64) -> String {
+        self.sign(audience.claim(), account_id, session_id, ACCESS_TTL, now)
+    }
+
+    fn sign(&self, aud: &str, account_id: i64, session_id: i64, ttl: Duration, now: i64) -> String {
         let claims = Claims {
             sub: account_id.to_string(),
             sid: session_id,
-            aud: audience.claim().to_owned(),
+            aud: aud.to_owned(),
             iss: self.issuer.clone(),
             iat: now,
             nbf: now,
-            exp: now + ACCESS_TTL.as_secs() as i64,
+            exp: now + ttl.as_secs() as i64,
         };
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -105,12 +112,29 @@ impl TokenKeys {
         .expect("HS256 signing cannot fail")
     }
 
+    /// A staff member who gave the right password but not yet the second factor: a token
+    /// good for [`CHALLENGE_TTL`] that opens only the second-factor step.
+    pub fn issue_challenge(&self, account_id: i64, now: i64) -> String {
+        self.sign(CHALLENGE_AUDIENCE, account_id, 0, CHALLENGE_TTL, now)
+    }
+
+    /// The account a second-factor challenge is for.
+    pub fn verify_challenge(&self, token: &str, now: i64) -> Result<i64, AppError> {
+        self.check(token, CHALLENGE_AUDIENCE, now)?
+            .account_id()
+            .ok_or(AppError::Unauthorized)
+    }
+
     /// The claims of a token signed by us with HS256 for `audience`, valid at `now` (within
     /// the leeway). Anything else (another algorithm, `none`, another key or audience or
     /// issuer, expired, not yet valid, altered) is `Unauthorized`.
     pub fn verify(&self, token: &str, audience: Audience, now: i64) -> Result<Claims, AppError> {
+        self.check(token, audience.claim(), now)
+    }
+
+    fn check(&self, token: &str, aud: &str, now: i64) -> Result<Claims, AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_audience(&[audience.claim()]);
+        validation.set_audience(&[aud]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
         // jsonwebtoken checks times against the system clock; they are checked against the
@@ -246,5 +270,23 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(ha, token_hash(&a));
         assert_eq!(ha.len(), 32);
+    }
+}
+
+#[cfg(test)]
+mod challenge_tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_opens_nothing_else_and_expires() {
+        let keys = TokenKeys::random("https://shop.test");
+        let now = 1_800_000_000;
+        let challenge = keys.issue_challenge(5, now);
+        assert_eq!(keys.verify_challenge(&challenge, now), Ok(5));
+        assert!(keys.verify(&challenge, Audience::Staff, now).is_err());
+        let access = keys.issue(5, 1, Audience::Staff, now);
+        assert!(keys.verify_challenge(&access, now).is_err());
+        let late = now + CHALLENGE_TTL.as_secs() as i64 + LEEWAY_SECS as i64;
+        assert!(keys.verify_challenge(&challenge, late).is_err());
     }
 }

@@ -1,0 +1,536 @@
+//! Staff: roles and what each may do, the second factor every staff account must use, the
+//! first owner (created from the command line), and staff created by those allowed to.
+//!
+//! Signing in as staff is two steps: the password gives a short-lived challenge (a token that
+//! opens nothing else), and a TOTP code or a recovery code turns it into a staff session. A
+//! staff account without a confirmed authenticator enrols one first; no staff session exists
+//! without a second factor.
+
+use super::password::{self, Hasher};
+use super::sessions::{self, Client, Issued};
+use super::tokens::{token_hash, Audience, TokenKeys};
+use super::{audit, normalise_email, totp, Site};
+use crate::model::AppError;
+use crate::server::Error;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
+
+/// A staff role. Customers have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Admin,
+    CatalogManager,
+    OrderClerk,
+    Support,
+}
+
+/// Something a staff function does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Create staff accounts and change roles.
+    ManageStaff,
+    /// Read the audit log.
+    ViewAudit,
+    ManageCatalog,
+    ManageOrders,
+    /// Read customers' accounts and orders (support questions).
+    ViewCustomers,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::CatalogManager,
+        Role::OrderClerk,
+        Role::Support,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::CatalogManager => "catalog_manager",
+            Role::OrderClerk => "order_clerk",
+            Role::Support => "support",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::CatalogManager => "Catalog manager",
+            Role::OrderClerk => "Order clerk",
+            Role::Support => "Support",
+        }
+    }
+
+    /// The permission table, in one place.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Owner => true,
+            Role::Admin => matches!(
+                permission,
+                ViewAudit | ManageCatalog | ManageOrders | ViewCustomers
+            ),
+            Role::CatalogManager => matches!(permission, ManageCatalog),
+            Role::OrderClerk => matches!(permission, ManageOrders | ViewCustomers),
+            Role::Support => matches!(permission, ViewCustomers),
+        }
+    }
+
+    /// Roles `self` may give to a new staff member: only the owner makes staff, and never
+    /// another owner from the web (that is the command line's job).
+    pub fn may_grant(self, role: Role) -> bool {
+        self == Role::Owner && role != Role::Owner
+    }
+}
+
+/// A signed-in staff member with a live staff session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staff {
+    pub account_id: i64,
+    pub session_id: i64,
+    pub role: Role,
+}
+
+/// The staff member behind a staff session, if their role allows `permission`. A customer,
+/// or staff without the permission, is refused; the role is read now, so a change applies at
+/// once.
+pub async fn authorize(
+    db: &PgPool,
+    account_id: i64,
+    session_id: i64,
+    permission: Permission,
+) -> Result<Staff, Error> {
+    let role = sqlx::query_scalar!(
+        "SELECT role FROM accounts WHERE id = $1 AND erased_at IS NULL",
+        account_id
+    )
+    .fetch_optional(db)
+    .await?
+    .and_then(|r| Role::parse(&r))
+    .ok_or(AppError::Forbidden)?;
+    if !role.allows(permission) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(Staff {
+        account_id,
+        session_id,
+        role,
+    })
+}
+
+/// What the password step leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// Enter a code from the authenticator app.
+    Code { challenge: String },
+    /// No authenticator yet: enrol one first.
+    Enrol { challenge: String },
+}
+
+/// The password step of a staff sign-in. Wrong password, unknown address and a customer's
+/// account all get the same answer (the customer sign-in's rules).
+#[allow(clippy::too_many_arguments)]
+pub async fn begin_sign_in(
+    db: &PgPool,
+    hasher: &Hasher,
+    keys: &TokenKeys,
+    email: &str,
+    password: &SecretString,
+    client: &Client,
+    now: i64,
+) -> Result<NextStep, Error> {
+    let account_id =
+        super::check_credentials(db, hasher, email, password, Audience::Staff, client).await?;
+    let enabled = sqlx::query_scalar!(
+        r#"SELECT enabled_at IS NOT NULL AS "enabled!" FROM staff_totp WHERE account_id = $1"#,
+        account_id
+    )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(false);
+    let challenge = keys.issue_challenge(account_id, now);
+    Ok(if enabled {
+        NextStep::Code { challenge }
+    } else {
+        NextStep::Enrol { challenge }
+    })
+}
+
+/// An authenticator being set up: the secret (as the app shows it), its QR code, and the
+/// recovery codes, shown this once.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// How many recovery codes an enrolment makes.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Starts (or restarts) enrolment for the challenged account: a new secret and new recovery
+/// codes, inactive until [`confirm_enrolment`]. Refused once an authenticator is confirmed.
+pub async fn start_enrolment(
+    db: &PgPool,
+    keys: &TokenKeys,
+    site: &Site,
+    challenge: &str,
+    now: i64,
+) -> Result<Enrolment, Error> {
+    let account_id = keys.verify_challenge(challenge, now)?;
+    let mut secret = [0u8; 20];
+    rand::fill(&mut secret);
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let mut tx = db.begin().await?;
+    let email = sqlx::query_scalar!("SELECT email FROM accounts WHERE id = $1", account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let stored = sqlx::query!(
+        "INSERT INTO staff_totp (account_id, secret) VALUES ($1, $2)
+         ON CONFLICT (account_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = now(), last_step = 0
+             WHERE staff_totp.enabled_at IS NULL",
+        account_id,
+        &secret[..]
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if stored == 0 {
+        return Err(AppError::Conflict.into());
+    }
+    sqlx::query!(
+        "DELETE FROM staff_recovery_codes WHERE account_id = $1",
+        account_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let hashes: Vec<Vec<u8>> = codes
+        .iter()
+        .map(|c| token_hash(&normalise_code(c)))
+        .collect();
+    sqlx::query!(
+        "INSERT INTO staff_recovery_codes (code_hash, account_id) SELECT unnest($1::bytea[]), $2",
+        &hashes,
+        account_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let uri = totp::otpauth_uri(&secret, &site.store_name, &email);
+    Ok(Enrolment {
+        secret_base32: totp::base32(&secret),
+        qr_svg: totp::qr_svg(&uri),
+        otpauth_uri: uri,
+        recovery_codes: codes,
+    })
+}
+
+/// Ten random characters from an alphabet without look-alikes, shown as `xxxxx-xxxxx`.
+fn recovery_code() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 10];
+    rand::fill(&mut bytes);
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}
+
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Accepts a TOTP code for `account_id` at `now` at most once: the step is recorded with a
+/// guarded update, so a replayed code (or an older one) fails even under concurrency.
+async fn use_totp(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account_id: i64,
+    code: &str,
+    now: i64,
+    require_enabled: bool,
+) -> Result<bool, Error> {
+    let Some(row) = sqlx::query!(
+        r#"SELECT secret, enabled_at IS NOT NULL AS "enabled!" FROM staff_totp
+           WHERE account_id = $1 FOR UPDATE"#,
+        account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(false);
+    };
+    if require_enabled != row.enabled {
+        return Ok(false);
+    }
+    let Some(step) = totp::matching_step(&row.secret, code, now) else {
+        return Ok(false);
+    };
+    let accepted = sqlx::query!(
+        "UPDATE staff_totp SET last_step = $2, enabled_at = coalesce(enabled_at, now())
+         WHERE account_id = $1 AND last_step < $2",
+        account_id,
+        step
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(accepted == 1)
+}
+
+/// Confirms enrolment with a first code from the app and starts the staff session.
+pub async fn confirm_enrolment(
+    db: &PgPool,
+    keys: &TokenKeys,
+    challenge: &str,
+    code: &str,
+    client: &Client,
+    now: i64,
+) -> Result<Issued, Error> {
+    let account_id = keys.verify_challenge(challenge, now)?;
+    let mut tx = db.begin().await?;
+    if !use_totp(&mut tx, account_id, code, now, false).await? {
+        drop(tx);
+        audit::record(
+            db,
+            Some(account_id),
+            "staff.totp_failed",
+            client.ip,
+            serde_json::json!({ "step": "enrol" }),
+        )
+        .await?;
+        return Err(wrong_code());
+    }
+    audit::record_in(
+        &mut tx,
+        Some(account_id),
+        "staff.totp_enrolled",
+        client.ip,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    start_staff_session(db, keys, account_id, client, now).await
+}
+
+fn wrong_code() -> Error {
+    AppError::validation(
+        "code",
+        "that code is not right; use the newest code from your app (each works once)",
+    )
+    .into()
+}
+
+/// The second step of a staff sign-in: a current TOTP code, or one unused recovery code.
+pub async fn complete_sign_in(
+    db: &PgPool,
+    keys: &TokenKeys,
+    challenge: &str,
+    code: &str,
+    client: &Client,
+    now: i64,
+) -> Result<Issued, Error> {
+    let account_id = keys.verify_challenge(challenge, now)?;
+    let mut tx = db.begin().await?;
+    let by_totp = use_totp(&mut tx, account_id, code, now, true).await?;
+    let by_recovery = !by_totp && {
+        let normalised = normalise_code(code);
+        normalised.len() == 10
+            && sqlx::query!(
+                "UPDATE staff_recovery_codes SET used_at = now()
+                 WHERE code_hash = $1 AND account_id = $2 AND used_at IS NULL",
+                token_hash(&normalised),
+                account_id
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1
+    };
+    if !(by_totp || by_recovery) {
+        drop(tx);
+        audit::record(
+            db,
+            Some(account_id),
+            "staff.totp_failed",
+            client.ip,
+            serde_json::json!({ "step": "sign_in" }),
+        )
+        .await?;
+        return Err(wrong_code());
+    }
+    if by_recovery {
+        audit::record_in(
+            &mut tx,
+            Some(account_id),
+            "staff.recovery_code_used",
+            client.ip,
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    start_staff_session(db, keys, account_id, client, now).await
+}
+
+async fn start_staff_session(
+    db: &PgPool,
+    keys: &TokenKeys,
+    account_id: i64,
+    client: &Client,
+    now: i64,
+) -> Result<Issued, Error> {
+    let issued = sessions::start(db, keys, account_id, Audience::Staff, client, now).await?;
+    audit::record(
+        db,
+        Some(account_id),
+        "staff.signed_in",
+        client.ip,
+        serde_json::json!({ "session": issued.session_id }),
+    )
+    .await?;
+    Ok(issued)
+}
+
+/// The first owner, from the command line (`duka admin create-owner`): refused when an owner
+/// exists, so it cannot be used to take over a running shop.
+pub async fn create_owner(
+    db: &PgPool,
+    hasher: &Hasher,
+    email: &str,
+    password: &SecretString,
+) -> Result<i64, Error> {
+    let email = normalise_email(email)?;
+    password::check_new(password.expose_secret(), &email)?;
+    let hash = hasher.hash(password).await?;
+    let mut tx = db.begin().await?;
+    // One creator at a time, so two runs cannot both see "no owner yet".
+    sqlx::query!("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let owners = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM accounts WHERE role = 'owner' AND erased_at IS NULL"#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if owners > 0 {
+        return Err(AppError::validation(
+            "email",
+            "this shop already has an owner; the owner adds staff from the admin",
+        )
+        .into());
+    }
+    let id = sqlx::query_scalar!(
+        "INSERT INTO accounts (email, password_hash, role, email_verified_at) VALUES ($1, $2, 'owner', now())
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        email,
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::validation("email", "an account already uses this address"))?;
+    audit::record_in(
+        &mut tx,
+        Some(id),
+        "staff.owner_created",
+        None,
+        serde_json::json!({ "by": "cli" }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A staff member added by someone allowed to: the account is created without a password and
+/// the new member gets a link to choose one (the password-reset link).
+pub async fn create_staff(
+    db: &PgPool,
+    site: &Site,
+    by: &Staff,
+    email: &str,
+    role: Role,
+    client: &Client,
+) -> Result<i64, Error> {
+    if !by.role.may_grant(role) {
+        return Err(AppError::Forbidden.into());
+    }
+    let email = normalise_email(email)?;
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!(
+        "INSERT INTO accounts (email, role, email_verified_at) VALUES ($1, $2, NULL)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        email,
+        role.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::validation("email", "an account already uses this address"))?;
+    audit::record_in(
+        &mut tx,
+        Some(by.account_id),
+        "staff.created",
+        client.ip,
+        serde_json::json!({ "account": id, "role": role.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    super::links::request_reset(db, site, &email, client).await?;
+    Ok(id)
+}
+
+/// One line of the staff list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub two_factor: bool,
+}
+
+pub async fn list_staff(db: &PgPool) -> Result<Vec<StaffMember>, Error> {
+    Ok(sqlx::query_as!(
+        StaffMember,
+        r#"SELECT a.id, a.email, a.role, (t.enabled_at IS NOT NULL) AS "two_factor!"
+           FROM accounts a LEFT JOIN staff_totp t ON t.account_id = a.id
+           WHERE a.role <> 'customer' AND a.erased_at IS NULL ORDER BY a.id"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// One audit-log line as the admin shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub account: Option<String>,
+    pub action: String,
+    pub ip: Option<String>,
+}
+
+/// The newest `limit` audit entries.
+pub async fn recent_audit(db: &PgPool, limit: i64) -> Result<Vec<AuditEntry>, Error> {
+    Ok(sqlx::query_as!(
+        AuditEntry,
+        r#"SELECT to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS "at!", a.email AS "account?",
+                  l.action, host(l.ip) AS ip
+           FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id
+           ORDER BY l.id DESC LIMIT $1"#,
+        limit.clamp(1, 500)
+    )
+    .fetch_all(db)
+    .await?)
+}
