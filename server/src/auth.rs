@@ -2,7 +2,8 @@
 //! (`app::server::auth::RequestViewer` in its extensions), refreshed tokens are set on the
 //! response, and dead cookies are cleared. Requests without session cookies pass untouched.
 
-use app::server::auth::{self, RequestViewer};
+use app::server::accounts::tokens::Audience;
+use app::server::auth::{self, RequestStaff, RequestViewer};
 use app::server::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::SET_COOKIE;
@@ -11,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let names = &state.accounts.cookies;
     let path = req.uri().path();
     // Files and probes never depend on who asks: no session lookup for them.
     if ["/pkg/", "/media/", "/healthz", "/readyz", "/favicon"]
@@ -20,49 +20,65 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     {
         return next.run(req).await;
     }
-    let has_cookies = auth::cookie(req.headers(), &names.access).is_some()
-        || auth::cookie(req.headers(), &names.refresh).is_some();
-    if !has_cookies {
-        req.extensions_mut().insert(RequestViewer(None));
-        return next.run(req).await;
-    }
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let client = auth::client_of(req.headers(), peer, &state.accounts.trusted_proxies);
-    let resolved = match auth::resolve(
-        &state.db,
-        &state.accounts.keys,
-        &state.accounts.flights,
-        names,
-        req.headers(),
-        &client,
-        auth::now(),
-    )
-    .await
+    let mut set_cookies = Vec::new();
+    let mut viewers = [None, None];
+    for (slot, (names, audience)) in [
+        (&state.accounts.cookies, Audience::Customer),
+        (&state.accounts.staff_cookies, Audience::Staff),
+    ]
+    .into_iter()
+    .enumerate()
     {
-        Ok(resolved) => resolved,
-        Err(error) => {
-            // The database did not answer: say so rather than treat the shopper as signed out.
-            let app_error = app::model::AppError::from(error);
-            let status = axum::http::StatusCode::from_u16(app_error.status_code())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            return (status, app_error.to_string()).into_response();
+        let has_cookies = auth::cookie(req.headers(), &names.access).is_some()
+            || auth::cookie(req.headers(), &names.refresh).is_some();
+        if !has_cookies {
+            continue;
         }
-    };
-    req.extensions_mut().insert(RequestViewer(resolved.viewer));
+        match auth::resolve(
+            &state.db,
+            &state.accounts.keys,
+            &state.accounts.flights,
+            names,
+            audience,
+            req.headers(),
+            &client,
+            auth::now(),
+        )
+        .await
+        {
+            Ok(resolved) => {
+                viewers[slot] = resolved.viewer;
+                set_cookies.push((names.access.clone(), resolved.set_cookies));
+            }
+            Err(error) => {
+                // The database did not answer: say so rather than treat the person as signed out.
+                let app_error = app::model::AppError::from(error);
+                let status = axum::http::StatusCode::from_u16(app_error.status_code())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+                return (status, app_error.to_string()).into_response();
+            }
+        }
+    }
+    req.extensions_mut().insert(RequestViewer(viewers[0]));
+    req.extensions_mut().insert(RequestStaff(viewers[1]));
     let mut res = next.run(req).await;
-    // A handler that set the session cookies itself (sign-in, sign-out) has the last word.
-    let handler_set_them = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with(&format!("{}=", names.access)));
-    if !handler_set_them {
-        for cookie in resolved.set_cookies {
-            res.headers_mut().append(SET_COOKIE, cookie);
+    for (access_name, cookies) in set_cookies {
+        // A handler that set these session cookies itself (sign-in, sign-out) has the last word.
+        let handler_set_them = res
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with(&format!("{access_name}=")));
+        if !handler_set_them {
+            for cookie in cookies {
+                res.headers_mut().append(SET_COOKIE, cookie);
+            }
         }
     }
     res

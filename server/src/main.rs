@@ -17,6 +17,11 @@ Commands:
   seed [--products N]
                  Add a demo catalog of N products (default 48) if the store has none, then exit
   search reindex Rebuild the Meilisearch index from the database and swap it in, then exit
+  admin create-owner --email EMAIL
+                 Create the shop's first owner (staff) account, then exit. The password is
+                 read from DUKA_OWNER_PASSWORD, else asked for on the terminal. Refused when
+                 the shop already has an owner. The owner enrols a second factor at first
+                 sign-in on /admin.
   check-config   Validate Leptos.toml and the environment, then exit
   help           Show this message
 
@@ -29,6 +34,7 @@ enum Command {
     Seed { products: usize },
     CheckConfig,
     Reindex,
+    CreateOwner { email: String },
 }
 
 /// The most products `duka seed` makes: enough for benchmarks, bounded for memory.
@@ -55,6 +61,9 @@ fn parse_args() -> Result<Option<Command>, String> {
         },
         ["check-config"] => Ok(Some(Command::CheckConfig)),
         ["search", "reindex"] => Ok(Some(Command::Reindex)),
+        ["admin", "create-owner", "--email", email] => Ok(Some(Command::CreateOwner {
+            email: (*email).to_owned(),
+        })),
         ["help"] | ["--help"] | ["-h"] => Ok(None),
         ["--version"] | ["-V"] => {
             println!("duka {}", env!("CARGO_PKG_VERSION"));
@@ -177,6 +186,51 @@ async fn run(command: Command) -> Result<(), StartupError> {
             );
             Ok(())
         }
+        Command::CreateOwner { email } => {
+            let password = owner_password()?;
+            let state = build_state(settings).await?;
+            let id = app::server::accounts::staff::create_owner(
+                &state.db,
+                &state.accounts.hasher,
+                &email,
+                &password,
+            )
+            .await
+            .map_err(|e| StartupError::Other(app::model::AppError::from(e).to_string()))?;
+            println!("owner account {id} created for {email}; sign in at /admin to enrol a second factor");
+            Ok(())
+        }
         Command::Serve => serve(build_state(settings).await?).await,
     }
+}
+
+/// The new owner's password: DUKA_OWNER_PASSWORD, else one line from the terminal (not
+/// echoed) or from standard input.
+fn owner_password() -> Result<secrecy::SecretString, StartupError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Ok(p) = std::env::var("DUKA_OWNER_PASSWORD") {
+        if !p.is_empty() {
+            return Ok(secrecy::SecretString::from(p));
+        }
+    }
+    let terminal = std::io::stdin().is_terminal();
+    if terminal {
+        eprint!("Password for the owner (12 to 128 characters): ");
+        let _ = std::io::stderr().flush();
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    if terminal {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read.map_err(|e| StartupError::Other(format!("cannot read the password: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(StartupError::Other(
+            "no password given (set DUKA_OWNER_PASSWORD or type one)".into(),
+        ));
+    }
+    Ok(secrecy::SecretString::from(password))
 }

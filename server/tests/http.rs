@@ -1246,3 +1246,129 @@ async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: Pg
     }
     assert!(limited, "per-client limit reached");
 }
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(pool: PgPool) {
+    use app::api::admin::{ConfirmEnrolment, GetDashboard, StaffCode, StaffSignIn};
+    use app::server::accounts::{password::Hasher, staff, totp};
+    let site = Site::new();
+    let app = duka_server::router(state(pool.clone(), &site.0, false));
+    let password = "Keeper-Of-The-Souq-77";
+    staff::create_owner(
+        &pool,
+        &Hasher::new(1),
+        "boss@shop.test",
+        &secrecy::SecretString::from(password.to_owned()),
+    )
+    .await
+    .expect("owner");
+
+    // A customer's session calling a staff function: refused, no data.
+    let amina = sign_up(&app, &pool, "amina%40example.com").await;
+    let call = |cookies: &str| {
+        Request::post(path_of::<GetDashboard>())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, cookies.to_owned())
+            .body(Body::empty())
+            .expect("request")
+    };
+    let (status, _, body) = send(&app, call(&amina)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(!body.contains("boss@shop.test"));
+    let (status, headers, _) = send(&app, get_with("/admin", &amina)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/admin/sign-in");
+
+    // Password step: a challenge cookie and the enrolment page, not a session.
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<StaffSignIn>(),
+            "/admin/sign-in",
+            &format!("email=boss%40shop.test&password={password}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/admin/enrol");
+    let challenge = cookies_set(&headers);
+    assert!(challenge.starts_with("duka_staff_2fa="), "{challenge}");
+    let (status, _, _) = send(&app, call(&challenge)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a challenge is not a session"
+    );
+    let (status, _, page) = send(&app, get_with("/admin/enrol", &challenge)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("data:image/svg+xml;base64,") && page.contains("recovery-codes"),
+        "{page}"
+    );
+
+    let secret: Vec<u8> = sqlx::query_scalar("SELECT secret FROM staff_totp")
+        .fetch_one(&pool)
+        .await
+        .expect("secret");
+    let code = totp::code_for_step(&secret, totp::step_at(app::server::auth::now()));
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<ConfirmEnrolment>(),
+            "/admin/enrol",
+            &format!("code={code}"),
+            &challenge,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/admin");
+    let staff_cookies = cookies_set(&headers);
+    assert!(
+        staff_cookies.contains("duka_staff_at=") && staff_cookies.contains("duka_staff_rt="),
+        "{staff_cookies}"
+    );
+    let (status, _, page) = send(&app, get_with("/admin", &staff_cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("boss@shop.test") && page.contains("staff.totp_enrolled"),
+        "{page}"
+    );
+    // Staff cookies are not a customer session.
+    let (status, _, _) = send(&app, get_with("/account", &staff_cookies)).await;
+    assert_eq!(status, StatusCode::FOUND);
+
+    // Guessing codes is throttled per account.
+    let (_, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<StaffSignIn>(),
+            "/admin/sign-in",
+            &format!("email=boss%40shop.test&password={password}"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(location(&headers), "/admin/two-factor");
+    let challenge = cookies_set(&headers);
+    let guess = |n: usize| {
+        Request::post(path_of::<StaffCode>())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, challenge.clone())
+            .body(Body::from(format!("code={:06}", n * 7919 % 1_000_000)))
+            .expect("request")
+    };
+    let limit = app::server::limits::TOTP_PER_ACCOUNT.max as usize;
+    let mut statuses = Vec::new();
+    for n in 0..=limit {
+        statuses.push(send(&app, guess(n)).await.0);
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}

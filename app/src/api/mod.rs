@@ -3,5 +3,6 @@
 //! They run in-process during server rendering and over POST from hydrated islands.
 
 pub mod account;
+pub mod admin;
 pub mod catalog;
 pub mod search;

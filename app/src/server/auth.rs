@@ -34,6 +34,13 @@ pub struct Viewer {
 #[derive(Debug, Clone, Copy)]
 pub struct RequestViewer(pub Option<Viewer>);
 
+/// The staff session of a request (staff cookies are separate from a customer's).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestStaff(pub Option<Viewer>);
+
+/// The cookie holding a staff member's second-factor challenge between the two steps.
+pub const CHALLENGE_COOKIE: &str = "duka_staff_2fa";
+
 /// The cookie names for one audience, with the `__Host-` prefix when cookies are `Secure`.
 #[derive(Debug, Clone)]
 pub struct CookieNames {
@@ -175,18 +182,19 @@ pub struct Resolved {
     pub set_cookies: Vec<HeaderValue>,
 }
 
-/// Reads the customer cookies of a request: a valid access token of a live session, else a
+/// Reads one audience's cookies of a request: a valid access token of a live session, else a
 /// refresh (new cookies), else anonymous (and the dead cookies cleared).
+#[allow(clippy::too_many_arguments)]
 pub async fn resolve(
     db: &PgPool,
     keys: &TokenKeys,
     flights: &RefreshFlights,
     names: &CookieNames,
+    audience: Audience,
     headers: &HeaderMap,
     client: &Client,
     now: i64,
 ) -> Result<Resolved, Error> {
-    let audience = Audience::Customer;
     let access = cookie(headers, &names.access);
     let refresh = cookie(headers, &names.refresh);
     if access.is_none() && refresh.is_none() {
@@ -246,6 +254,29 @@ fn parts() -> Option<Parts> {
 /// The signed-in customer of the current request, if any.
 pub fn viewer() -> Option<Viewer> {
     parts()?.extensions.get::<RequestViewer>().and_then(|v| v.0)
+}
+
+/// The staff session of the current request, if any.
+pub fn staff_viewer() -> Option<Viewer> {
+    parts()?.extensions.get::<RequestStaff>().and_then(|v| v.0)
+}
+
+/// A cookie of the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    parts().and_then(|p| cookie(&p.headers, name).map(str::to_owned))
+}
+
+/// A `Set-Cookie` value for the second-factor challenge (`None`: delete it).
+pub fn challenge_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
+    let (value, age) = match token {
+        Some(t) => (t, super::accounts::tokens::CHALLENGE_TTL.as_secs()),
+        None => ("", 0),
+    };
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{CHALLENGE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={age}{secure}"
+    ))
+    .expect("JWTs are header-safe")
 }
 
 /// The signed-in customer, or `Unauthorized`.

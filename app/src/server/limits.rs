@@ -50,6 +50,13 @@ pub const RESET_PER_ACCOUNT: Rule = Rule {
     max: 3,
     window: minutes(60),
 };
+/// Second-factor codes tried for one staff account: 10 guesses in 15 minutes against a
+/// million codes.
+pub const TOTP_PER_ACCOUNT: Rule = Rule {
+    name: "totp_acct",
+    max: 10,
+    window: minutes(15),
+};
 /// Uses of emailed links (verify, reset) from one client: guessing them is hopeless, but cheap
 /// to bound.
 pub const LINK_PER_CLIENT: Rule = Rule {

@@ -38,6 +38,7 @@ pub struct AccountServices {
     pub mailer: Mailer,
     pub site: Site,
     pub cookies: CookieNames,
+    pub staff_cookies: CookieNames,
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
@@ -61,6 +62,7 @@ impl AccountServices {
                 public_url: settings.site.public_url.clone(),
             },
             cookies: CookieNames::new(Audience::Customer, settings.auth.secure_cookies),
+            staff_cookies: CookieNames::new(Audience::Staff, settings.auth.secure_cookies),
             trusted_proxies: settings.auth.trusted_proxies.clone().into(),
         })
     }

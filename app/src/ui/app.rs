@@ -1,8 +1,9 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
-    AccountPage, AddressEditPage, AddressesPage, CollectionPage, ForgotPasswordPage, HomePage,
-    NotFound, PrivacyPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage,
-    SearchPage, SessionsPage, SignInPage, VerifyPage,
+    AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage, AdminHomePage,
+    AdminSignInPage, CollectionPage, ForgotPasswordPage, HomePage, NotFound, PrivacyPage,
+    ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage,
+    SignInPage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -86,6 +87,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/addresses/:id") view=AddressEditPage ssr=SsrMode::Async />
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async />
                     <Route path=path!("/account/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/two-factor") view=AdminCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/enrol") view=AdminEnrolPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer store_name=store.name />

@@ -1,4 +1,5 @@
 mod account;
+mod admin;
 mod collection;
 mod error;
 mod home;
@@ -10,6 +11,7 @@ pub use account::{
     AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage, PrivacyPage, RegisterPage,
     RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage, VerifyPage,
 };
+pub use admin::{AdminCodePage, AdminEnrolPage, AdminHomePage, AdminSignInPage};
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;

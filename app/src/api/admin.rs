@@ -1,0 +1,281 @@
+//! Staff: the two-step sign-in (password, then a TOTP or recovery code; enrolment first when
+//! no authenticator is set up), and the first admin functions. Every staff function checks the
+//! staff session and the role's permission on the server; a customer gets a refusal.
+
+use crate::model::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the admin home shows; each part only when the role allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub email: String,
+    pub role: String,
+    /// (email, role, second factor on)
+    pub staff: Option<Vec<(String, String, bool)>>,
+    /// (when, who, what, from where)
+    pub audit: Option<Vec<(String, String, String, String)>>,
+}
+
+/// The authenticator being set up, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentView {
+    /// The QR code as a `data:image/svg+xml` URL (drawn on the server).
+    pub qr_data_uri: String,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod glue {
+    pub use crate::model::AppError;
+    pub use crate::server::accounts::staff::{self, Permission};
+    pub use crate::server::auth::{self, set_cookies, CHALLENGE_COOKIE};
+    pub use crate::server::limits;
+    pub use crate::server::{in_span, state, AppState};
+    pub use leptos_axum::redirect;
+    pub use secrecy::SecretString;
+
+    /// The staff member of this request if their role allows `permission`.
+    pub async fn require(
+        state: &AppState,
+        permission: Permission,
+    ) -> Result<staff::Staff, AppError> {
+        let viewer = auth::staff_viewer().ok_or(AppError::Unauthorized)?;
+        Ok(staff::authorize(&state.db, viewer.account_id, viewer.session_id, permission).await?)
+    }
+
+    /// The challenge from the password step, or `Unauthorized` (start again).
+    pub fn challenge() -> Result<String, AppError> {
+        auth::request_cookie(CHALLENGE_COOKIE).ok_or(AppError::Unauthorized)
+    }
+
+    /// Counts a code attempt against the challenged account.
+    pub async fn limit_codes(state: &AppState, challenge: &str) -> Result<(), AppError> {
+        let account = state
+            .accounts
+            .keys
+            .verify_challenge(challenge, auth::now())?;
+        state
+            .accounts
+            .limits
+            .check(limits::TOTP_PER_ACCOUNT, &account.to_string())
+            .await
+    }
+
+    /// Starts the staff session: its cookies set, the challenge cleared.
+    pub fn signed_in(state: &AppState, issued: &crate::server::accounts::sessions::Issued) {
+        let secure = state.accounts.staff_cookies.secure;
+        set_cookies(state.accounts.staff_cookies.set(issued));
+        set_cookies([auth::challenge_cookie(None, secure)]);
+        redirect("/admin");
+    }
+}
+
+/// The password step. Leads to the code step, or to enrolment the first time.
+#[server]
+pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("staff_sign_in", async move {
+        let state = state()?;
+        let a = &state.accounts;
+        let client = a.client();
+        let ip = client
+            .ip
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        a.limits.check(limits::SIGN_IN_PER_CLIENT, &ip).await?;
+        a.limits
+            .check(limits::SIGN_IN_PER_ACCOUNT, &email.trim().to_lowercase())
+            .await?;
+        let next = staff::begin_sign_in(
+            &state.db,
+            &a.hasher,
+            &a.keys,
+            &email,
+            &SecretString::from(password),
+            &client,
+            auth::now(),
+        )
+        .await?;
+        let (challenge, to) = match &next {
+            staff::NextStep::Code { challenge } => (challenge, "/admin/two-factor"),
+            staff::NextStep::Enrol { challenge } => (challenge, "/admin/enrol"),
+        };
+        set_cookies([auth::challenge_cookie(
+            Some(challenge),
+            a.staff_cookies.secure,
+        )]);
+        redirect(to);
+        Ok(())
+    })
+    .await
+}
+
+/// The code step: a TOTP code or a recovery code.
+#[server]
+pub async fn staff_code(code: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("staff_code", async move {
+        let state = state()?;
+        let challenge = challenge()?;
+        limit_codes(&state, &challenge).await?;
+        let issued = staff::complete_sign_in(
+            &state.db,
+            &state.accounts.keys,
+            &challenge,
+            &code,
+            &state.accounts.client(),
+            auth::now(),
+        )
+        .await?;
+        signed_in(&state, &issued);
+        Ok(())
+    })
+    .await
+}
+
+/// A new secret and recovery codes for the challenged account (the enrolment page).
+#[server]
+pub async fn start_enrolment() -> Result<EnrolmentView, AppError> {
+    use glue::*;
+    in_span("start_enrolment", async move {
+        let state = state()?;
+        let e = staff::start_enrolment(
+            &state.db,
+            &state.accounts.keys,
+            &state.accounts.site,
+            &challenge()?,
+            auth::now(),
+        )
+        .await?;
+        use base64::Engine as _;
+        Ok(EnrolmentView {
+            qr_data_uri: format!(
+                "data:image/svg+xml;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(e.qr_svg.as_bytes())
+            ),
+            secret: e.secret_base32,
+            recovery_codes: e.recovery_codes,
+        })
+    })
+    .await
+}
+
+/// Confirms enrolment with the first code from the app, and signs in.
+#[server]
+pub async fn confirm_enrolment(code: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("confirm_enrolment", async move {
+        let state = state()?;
+        let challenge = challenge()?;
+        limit_codes(&state, &challenge).await?;
+        let issued = staff::confirm_enrolment(
+            &state.db,
+            &state.accounts.keys,
+            &challenge,
+            &code,
+            &state.accounts.client(),
+            auth::now(),
+        )
+        .await?;
+        signed_in(&state, &issued);
+        Ok(())
+    })
+    .await
+}
+
+#[server]
+pub async fn staff_sign_out() -> Result<(), AppError> {
+    use glue::*;
+    in_span("staff_sign_out", async move {
+        let state = state()?;
+        if let Some(v) = auth::staff_viewer() {
+            crate::server::accounts::sign_out(
+                &state.db,
+                v.account_id,
+                v.session_id,
+                &state.accounts.client(),
+            )
+            .await?;
+        }
+        set_cookies(state.accounts.staff_cookies.clear());
+        redirect("/admin/sign-in");
+        Ok(())
+    })
+    .await
+}
+
+/// The admin home: who is signed in, and what their role may see.
+#[server]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    use glue::*;
+    in_span("get_dashboard", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ViewCustomers)
+            .await
+            .or(require(&state, Permission::ManageCatalog).await)?;
+        let email = crate::server::accounts::profile::profile(&state.db, me.account_id)
+            .await?
+            .email;
+        let staff = if me.role.allows(Permission::ManageStaff) {
+            Some(
+                staff::list_staff(&state.db)
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.email, m.role, m.two_factor))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let audit = if me.role.allows(Permission::ViewAudit) {
+            Some(
+                staff::recent_audit(&state.db, 50)
+                    .await?
+                    .into_iter()
+                    .map(|e| {
+                        (
+                            e.at,
+                            e.account.unwrap_or_default(),
+                            e.action,
+                            e.ip.unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Dashboard {
+            email,
+            role: me.role.label().to_owned(),
+            staff,
+            audit,
+        })
+    })
+    .await
+}
+
+/// Adds a staff member (owner only); they get an email link to choose a password.
+#[server]
+pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("create_staff", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageStaff).await?;
+        let role = staff::Role::parse(&role)
+            .ok_or_else(|| AppError::validation("role", "choose a role from the list"))?;
+        staff::create_staff(
+            &state.db,
+            &state.accounts.site,
+            &me,
+            &email,
+            role,
+            &state.accounts.client(),
+        )
+        .await?;
+        redirect("/admin?done=staff");
+        Ok(())
+    })
+    .await
+}

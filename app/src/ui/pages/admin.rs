@@ -1,0 +1,170 @@
+//! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
+//! and the admin home. Server-rendered forms, no island: no admin code reaches shoppers.
+
+use super::account::user_message;
+use super::ErrorPage;
+use crate::api::admin::{
+    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
+    StaffSignOut,
+};
+use crate::model::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+fn form_error() -> Option<String> {
+    use_query_map()
+        .with_untracked(|q| q.get("__err"))
+        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e))
+        .map(|e| user_message(&e))
+}
+
+/// Staff pages: never indexed, never cached.
+fn private(title: &'static str) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+    view! {
+        <Title text=title />
+        <Meta name="robots" content="noindex" />
+        {form_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+    }
+}
+
+/// Sends the browser to `to` from a page render (a signed-out or unchallenged visitor).
+fn send_to(to: &'static str) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FOUND);
+        response.insert_header(http::header::LOCATION, http::HeaderValue::from_static(to));
+    }
+    view! { <p><a href=to>"Continue"</a></p> }.into_any()
+}
+
+#[component]
+pub fn AdminSignInPage() -> impl IntoView {
+    view! {
+        <section class="account-form">
+            {private("Staff sign-in")}
+            <h1>"Staff sign-in"</h1>
+            <form method="post" action=StaffSignIn::PATH>
+                <label>"Email" <input type="email" name="email" required autocomplete="username" maxlength="254" /></label>
+                <label>"Password" <input type="password" name="password" required autocomplete="current-password" maxlength="128" /></label>
+                <button type="submit">"Continue"</button>
+            </form>
+            <p><a href="/account/forgot-password">"Forgot your password?"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminCodePage() -> impl IntoView {
+    view! {
+        <section class="account-form">
+            {private("Two-step verification")}
+            <h1>"Two-step verification"</h1>
+            <p>"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
+            <form method="post" action=StaffCode::PATH>
+                <label>"Code" <input type="text" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="20" /></label>
+                <button type="submit">"Verify"</button>
+            </form>
+            <p><a href="/admin/sign-in">"Start again"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminEnrolPage() -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match start_enrolment().await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(e) => view! {
+                        <section class="account-form">
+                            {private("Set up two-step verification")}
+                            <h1>"Set up two-step verification"</h1>
+                            <p>"Staff accounts need a second step. Scan this code with an authenticator app (any TOTP app), then enter the code it shows."</p>
+                            <img class="qr" src=e.qr_data_uri width="200" height="200" alt="QR code for your authenticator app" />
+                            <p>"Or type this key: " <code class="totp-secret">{e.secret}</code></p>
+                            <h2>"Recovery codes"</h2>
+                            <p>"Each works once if you lose your phone. Keep them somewhere safe; they are not shown again."</p>
+                            <ul class="recovery-codes">
+                                {e.recovery_codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+                            </ul>
+                            <form method="post" action=ConfirmEnrolment::PATH>
+                                <label>"Code from the app" <input type="text" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="6" /></label>
+                                <button type="submit">"Turn on and continue"</button>
+                            </form>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AdminHomePage() -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match get_dashboard().await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(d) => view! {
+                        <section class="account admin">
+                            {private("Admin")}
+                            <h1>"Admin"</h1>
+                            <p>{d.email} " · " {d.role}</p>
+                            <form method="post" action=StaffSignOut::PATH class="inline">
+                                <button type="submit">"Sign out"</button>
+                            </form>
+                            {d.staff.map(|staff| view! {
+                                <h2>"Staff"</h2>
+                                <table>
+                                    <thead><tr><th>"Email"</th><th>"Role"</th><th>"Two-step"</th></tr></thead>
+                                    <tbody>
+                                        {staff.into_iter().map(|(email, role, on)| view! {
+                                            <tr><td>{email}</td><td>{role}</td><td>{if on { "on" } else { "not yet" }}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <h3>"Add a staff member"</h3>
+                                <form method="post" action=CreateStaff::PATH>
+                                    <label>"Email" <input type="email" name="email" required maxlength="254" /></label>
+                                    <label>"Role"
+                                        <select name="role">
+                                            <option value="admin">"Admin"</option>
+                                            <option value="catalog_manager">"Catalog manager"</option>
+                                            <option value="order_clerk">"Order clerk"</option>
+                                            <option value="support" selected>"Support"</option>
+                                        </select>
+                                    </label>
+                                    <button type="submit">"Add and email a set-password link"</button>
+                                </form>
+                            })}
+                            {d.audit.map(|audit| view! {
+                                <h2>"Audit log"</h2>
+                                <table class="audit">
+                                    <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
+                                    <tbody>
+                                        {audit.into_iter().map(|(at, who, what, ip)| view! {
+                                            <tr><td>{at}</td><td>{who}</td><td>{what}</td><td>{ip}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            })}
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
