@@ -33,6 +33,8 @@ fi
 
 target/release/duka migrate
 target/release/duka seed
+# The first owner, as a shop would create it; the browser test enrols its second factor.
+DUKA_OWNER_PASSWORD="Keeper-Of-The-Souq-77" target/release/duka admin create-owner --email owner@duka.test
 log="$DUKA_STATE/e2e-server.log"
 target/release/duka serve >"$log" 2>&1 &
 server=$!

@@ -187,3 +187,40 @@ fn media() -> app::server::media::MediaStore {
         std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
     )
 }
+
+/// Rate limits in Redis are shared by every server process: two limiters (two processes'
+/// worth) count against one window.
+#[tokio::test]
+async fn rate_limits_are_shared_through_redis_and_never_fail_open() {
+    use app::server::cache::RedisCache;
+    use app::server::limits::{RateLimiter, Rule};
+    let _serial = SERIAL.lock().await;
+    let Some(url) = redis_url() else { return };
+    let connect = || async {
+        RedisCache::connect(&url, Duration::from_millis(250))
+            .await
+            .expect("connects")
+    };
+    let (a, b) = (
+        RateLimiter::new(Some(connect().await)),
+        RateLimiter::new(Some(connect().await)),
+    );
+    assert_eq!(a.backend(), "redis");
+    let rule = Rule {
+        name: "test_shared",
+        max: 4,
+        window: Duration::from_secs(60),
+    };
+    let subject = unique("limit");
+    for limiter in [&a, &b, &a, &b] {
+        limiter
+            .check(rule, &subject)
+            .await
+            .expect("under the limit");
+    }
+    assert!(
+        a.check(rule, &subject).await.is_err(),
+        "the fifth, from either process, is refused"
+    );
+    assert!(b.check(rule, &subject).await.is_err());
+}

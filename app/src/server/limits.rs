@@ -40,6 +40,12 @@ pub const REGISTER_PER_CLIENT: Rule = Rule {
     max: 10,
     window: minutes(60),
 };
+/// Registrations of one address: each sends it an email, so a stranger cannot flood an inbox.
+pub const REGISTER_PER_ACCOUNT: Rule = Rule {
+    name: "register_acct",
+    max: 3,
+    window: minutes(60),
+};
 pub const RESET_PER_CLIENT: Rule = Rule {
     name: "reset_ip",
     max: 10,
