@@ -240,29 +240,14 @@ pub async fn reset_password(
     let account_id = spend(&mut tx, token, Purpose::ResetPassword)
         .await?
         .ok_or_else(refused)?;
-    sqlx::query!(
-        "UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now(),
-                email_verified_at = coalesce(email_verified_at, now())
-         WHERE id = $1",
-        account_id,
-        hash
-    )
-    .execute(&mut *tx)
-    .await?;
-    let ended = sqlx::query!(
-        "UPDATE sessions SET revoked_at = now(), revoked_reason = 'password_reset'
-         WHERE account_id = $1 AND revoked_at IS NULL",
-        account_id
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    audit::record_in(
+    super::replace_password_in(
         &mut tx,
-        Some(account_id),
-        "account.password_reset",
-        client.ip,
-        serde_json::json!({ "sessions_ended": ended }),
+        account_id,
+        &hash,
+        true,
+        None,
+        "password_reset",
+        client,
     )
     .await?;
     tx.commit().await?;

@@ -246,31 +246,61 @@ pub async fn change_password(
     password::check_new(new.expose_secret(), &row.email)?;
     let hash = hasher.hash(new).await?;
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1",
+    let ended = replace_password_in(
+        &mut tx,
         account_id,
-        hash
+        &hash,
+        false,
+        Some(current_session),
+        "password_changed",
+        client,
     )
-    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Stores a new password hash and ends the account's sessions, all but `keep`, with the
+/// audit entry `account.{reason}`; `confirms_email` also marks the address confirmed (a reset
+/// link proved it). Returns how many sessions ended.
+pub(crate) async fn replace_password_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account_id: i64,
+    hash: &str,
+    confirms_email: bool,
+    keep: Option<i64>,
+    reason: &str,
+    client: &Client,
+) -> Result<u64, Error> {
+    sqlx::query!(
+        "UPDATE accounts SET password_hash = $2, password_changed_at = now(), updated_at = now(),
+                email_verified_at = CASE WHEN $3 THEN coalesce(email_verified_at, now())
+                                         ELSE email_verified_at END
+         WHERE id = $1",
+        account_id,
+        hash,
+        confirms_email
+    )
+    .execute(&mut **tx)
     .await?;
     let ended = sqlx::query!(
-        r#"UPDATE sessions SET revoked_at = now(), revoked_reason = 'password_changed'
-           WHERE account_id = $1 AND revoked_at IS NULL AND id <> $2"#,
+        r#"UPDATE sessions SET revoked_at = now(), revoked_reason = $3
+           WHERE account_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $2"#,
         account_id,
-        current_session
+        keep,
+        reason
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     audit::record_in(
-        &mut tx,
+        tx,
         Some(account_id),
-        "account.password_changed",
+        &format!("account.{reason}"),
         client.ip,
         serde_json::json!({ "sessions_ended": ended }),
     )
     .await?;
-    tx.commit().await?;
     Ok(ended)
 }
 

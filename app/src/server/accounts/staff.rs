@@ -305,15 +305,7 @@ pub async fn confirm_enrolment(
     let mut tx = db.begin().await?;
     if !use_totp(&mut tx, account_id, code, now, false).await? {
         drop(tx);
-        audit::record(
-            db,
-            Some(account_id),
-            "staff.totp_failed",
-            client.ip,
-            serde_json::json!({ "step": "enrol" }),
-        )
-        .await?;
-        return Err(wrong_code());
+        return Err(wrong_code(db, account_id, client, "enrol").await);
     }
     audit::record_in(
         &mut tx,
@@ -327,12 +319,24 @@ pub async fn confirm_enrolment(
     start_staff_session(db, keys, account_id, client, now).await
 }
 
-fn wrong_code() -> Error {
-    AppError::validation(
-        "code",
-        "that code is not right; use the newest code from your app (each works once)",
+/// Logs a refused code and returns the error a person sees.
+async fn wrong_code(db: &PgPool, account_id: i64, client: &Client, step: &str) -> Error {
+    let logged = audit::record(
+        db,
+        Some(account_id),
+        "staff.totp_failed",
+        client.ip,
+        serde_json::json!({ "step": step }),
     )
-    .into()
+    .await;
+    match logged {
+        Err(error) => error,
+        Ok(()) => AppError::validation(
+            "code",
+            "that code is not right; use the newest code from your app (each works once)",
+        )
+        .into(),
+    }
 }
 
 /// The second step of a staff sign-in: a current TOTP code, or one unused recovery code.
@@ -363,15 +367,7 @@ pub async fn complete_sign_in(
     };
     if !(by_totp || by_recovery) {
         drop(tx);
-        audit::record(
-            db,
-            Some(account_id),
-            "staff.totp_failed",
-            client.ip,
-            serde_json::json!({ "step": "sign_in" }),
-        )
-        .await?;
-        return Err(wrong_code());
+        return Err(wrong_code(db, account_id, client, "sign_in").await);
     }
     if by_recovery {
         audit::record_in(

@@ -1,7 +1,7 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
 //! and the admin home. Server-rendered forms, no island: no admin code reaches shoppers.
 
-use super::account::user_message;
+use super::account::{send_to, FormError, Private};
 use super::ErrorPage;
 use crate::api::admin::{
     get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
@@ -10,47 +10,13 @@ use crate::api::admin::{
 use crate::model::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_query_map;
-
-fn form_error() -> Option<String> {
-    use_query_map()
-        .with_untracked(|q| q.get("__err"))
-        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e))
-        .map(|e| user_message(&e))
-}
-
-/// Staff pages: never indexed, never cached.
-fn private(title: &'static str) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
-    view! {
-        <Title text=title />
-        <Meta name="robots" content="noindex" />
-        {form_error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-    }
-}
-
-/// Sends the browser to `to` from a page render (a signed-out or unchallenged visitor).
-fn send_to(to: &'static str) -> AnyView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::FOUND);
-        response.insert_header(http::header::LOCATION, http::HeaderValue::from_static(to));
-    }
-    view! { <p><a href=to>"Continue"</a></p> }.into_any()
-}
 
 #[component]
 pub fn AdminSignInPage() -> impl IntoView {
     view! {
         <section class="account-form">
-            {private("Staff sign-in")}
+            <Private title="Staff sign-in" />
+            <FormError />
             <h1>"Staff sign-in"</h1>
             <form method="post" action=StaffSignIn::PATH>
                 <label>"Email" <input type="email" name="email" required autocomplete="username" maxlength="254" /></label>
@@ -66,7 +32,8 @@ pub fn AdminSignInPage() -> impl IntoView {
 pub fn AdminCodePage() -> impl IntoView {
     view! {
         <section class="account-form">
-            {private("Two-step verification")}
+            <Private title="Two-step verification" />
+            <FormError />
             <h1>"Two-step verification"</h1>
             <p>"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
             <form method="post" action=StaffCode::PATH>
@@ -88,7 +55,8 @@ pub fn AdminEnrolPage() -> impl IntoView {
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(e) => view! {
                         <section class="account-form">
-                            {private("Set up two-step verification")}
+                            <Private title="Set up two-step verification" />
+            <FormError />
                             <h1>"Set up two-step verification"</h1>
                             <p>"Staff accounts need a second step. Scan this code with an authenticator app (any TOTP app), then enter the code it shows."</p>
                             <img class="qr" src=e.qr_data_uri width="200" height="200" alt="QR code for your authenticator app" />
@@ -120,7 +88,8 @@ pub fn AdminHomePage() -> impl IntoView {
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(d) => view! {
                         <section class="account admin">
-                            {private("Admin")}
+                            <Private title="Admin" />
+            <FormError />
                             <h1>"Admin"</h1>
                             <p>{d.email} " · " {d.role}</p>
                             <form method="post" action=StaffSignOut::PATH class="inline">

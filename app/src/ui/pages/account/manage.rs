@@ -1,6 +1,6 @@
 //! The signed-in customer's pages: profile and password, address book, sessions, privacy.
 
-use super::{FormError, Notice, Private};
+use super::{send_to, FormError, Notice, Private};
 use crate::api::account::{
     get_address, get_addresses, get_profile, get_sessions, ChangePassword, DeleteAccount,
     DeleteAddress, EndSession, SaveAddress, SignOut, SignOutEverywhere, UpdateProfile,
@@ -17,19 +17,10 @@ fn signed_in<T>(result: Result<T, AppError>, ok: impl FnOnce(T) -> AnyView) -> A
         Ok(value) => ok(value),
         Err(AppError::Unauthorized) => {
             let here = use_location().pathname.get_untracked();
-            #[cfg(feature = "ssr")]
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                let to = format!(
-                    "/account/sign-in?next={}",
-                    crate::model::encode_component(&here)
-                );
-                if let Ok(to) = http::HeaderValue::from_str(&to) {
-                    response.set_status(http::StatusCode::FOUND);
-                    response.insert_header(http::header::LOCATION, to);
-                }
-            }
-            let _ = here;
-            view! { <p><a href="/account/sign-in">"Please sign in."</a></p> }.into_any()
+            send_to(&format!(
+                "/account/sign-in?next={}",
+                crate::model::encode_component(&here)
+            ))
         }
         Err(error) => view! { <ErrorPage error /> }.into_any(),
     }

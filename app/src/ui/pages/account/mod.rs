@@ -22,29 +22,21 @@ fn query(key: &str) -> Option<String> {
 
 /// What a person needs to read about an error: a field's message without the field's name.
 pub fn user_message(error: &AppError) -> String {
-    match error {
-        AppError::Validation { message, .. } => {
-            let mut chars = message.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
-        AppError::Unauthorized => "Please sign in again.".to_owned(),
-        other => {
-            let text = other.to_string();
-            let mut chars = text.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
-    }
+    let text = match error {
+        AppError::Validation { message, .. } => message.clone(),
+        AppError::Unauthorized => "please sign in again.".to_owned(),
+        other => other.to_string(),
+    };
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The error a form post came back with, if any.
 #[component]
-fn FormError() -> impl IntoView {
+pub(super) fn FormError() -> impl IntoView {
     let error = query("__err").map(|encoded| {
         leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&encoded)
     });
@@ -65,7 +57,7 @@ fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl Int
 
 /// Title, `noindex`, and no caching anywhere: account pages are about one person.
 #[component]
-fn Private(title: &'static str) -> impl IntoView {
+pub(super) fn Private(title: &'static str) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -77,4 +69,18 @@ fn Private(title: &'static str) -> impl IntoView {
         <Title text=title />
         <Meta name="robots" content="noindex" />
     }
+}
+
+/// Sends the browser on to `to` from a page render: a 302 with `Location` (a signed-out
+/// visitor on a signed-in page), and a link for anything that does not follow redirects.
+pub(super) fn send_to(to: &str) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(location) = http::HeaderValue::from_str(to) {
+            response.set_status(http::StatusCode::FOUND);
+            response.insert_header(http::header::LOCATION, location);
+        }
+    }
+    let to = to.to_owned();
+    view! { <p><a href=to>"Continue"</a></p> }.into_any()
 }
