@@ -11,6 +11,7 @@ mod product;
 pub mod rich_text;
 mod search;
 mod store;
+pub mod totals;
 
 pub use account::{Address, AddressInput, Profile, SessionInfo};
 pub use error::AppError;
