@@ -1,0 +1,262 @@
+//! Carts (issue 6 groundwork): a guest's cart is found by the hash of the random token in its
+//! cookie, a customer's by the account. Lines hold a variant and a quantity, nothing about
+//! money: prices come from the catalog whenever the cart is read. Every change validates the
+//! variant (exists, on sale, in the store's currency), the quantity (1 to [`MAX_QUANTITY`])
+//! and the stock, with the cart row locked so two changes to one cart apply one at a time.
+
+use super::accounts::tokens::{opaque_token, token_hash};
+use super::Error;
+use crate::model::{AppError, Currency, Money};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::time::Duration;
+
+/// The most of one variant a cart holds.
+pub const MAX_QUANTITY: i32 = 99;
+/// How long an untouched cart lives.
+pub const CART_TTL: Duration = Duration::from_secs(30 * 86_400);
+
+/// Whose cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The token from a guest's cookie.
+    Guest(String),
+    Account(i64),
+}
+
+/// A new guest cart's cookie token (the cart row is made on the first add).
+pub fn new_guest_token() -> String {
+    opaque_token().0
+}
+
+/// One line as the cart shows it, priced from the catalog now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub variant_id: i64,
+    pub sku: String,
+    pub product_name: String,
+    pub product_slug: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    /// Stock now; below `quantity` means the line cannot be bought as it is.
+    pub stock: i32,
+}
+
+/// The owner's live cart, locked for the transaction; created if `create`.
+async fn cart_for_update(
+    tx: &mut Transaction<'_, Postgres>,
+    owner: &Owner,
+    create: bool,
+) -> Result<Option<i64>, Error> {
+    let (hash, account) = match owner {
+        Owner::Guest(token) => (Some(token_hash(token)), None),
+        Owner::Account(id) => (None, Some(*id)),
+    };
+    // An expired cart is gone: delete it first so its lines do not come back.
+    sqlx::query!(
+        "DELETE FROM carts WHERE (token_hash = $1 OR account_id = $2) AND expires_at <= now()",
+        hash,
+        account
+    )
+    .execute(&mut **tx)
+    .await?;
+    let found = sqlx::query_scalar!(
+        "SELECT id FROM carts WHERE token_hash = $1 OR account_id = $2 FOR UPDATE",
+        hash,
+        account
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    if found.is_some() || !create {
+        return Ok(found);
+    }
+    // Two first adds racing: one insert wins, the other finds its row.
+    sqlx::query!(
+        "INSERT INTO carts (token_hash, account_id, expires_at)
+         VALUES ($1, $2, now() + make_interval(secs => $3))
+         ON CONFLICT DO NOTHING",
+        hash,
+        account,
+        CART_TTL.as_secs_f64()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM carts WHERE token_hash = $1 OR account_id = $2 FOR UPDATE",
+        hash,
+        account
+    )
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+fn check_quantity(quantity: i64) -> Result<i32, AppError> {
+    if quantity < 1 || quantity > i64::from(MAX_QUANTITY) {
+        return Err(AppError::validation(
+            "quantity",
+            format!("choose a quantity from 1 to {MAX_QUANTITY}"),
+        ));
+    }
+    Ok(quantity as i32)
+}
+
+/// The variant's stock if it can be bought: it exists, its product is on sale, and it is
+/// priced in the store's currency.
+async fn sellable_stock(
+    tx: &mut Transaction<'_, Postgres>,
+    variant_id: i64,
+    currency: Currency,
+) -> Result<i32, Error> {
+    sqlx::query_scalar!(
+        "SELECT v.stock FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE v.id = $1 AND p.status = 'active' AND v.currency = $2",
+        variant_id,
+        currency.code()
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::validation("variant", "this product is not available").into())
+}
+
+/// Sets the quantity of a variant in the owner's cart (`add`: on top of what is there).
+/// Zero removes the line; past the stock or the maximum is a clear error and changes nothing.
+pub async fn change(
+    db: &PgPool,
+    owner: &Owner,
+    variant_id: i64,
+    quantity: i64,
+    add: bool,
+    currency: Currency,
+) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    if quantity == 0 && !add {
+        if let Some(cart) = cart_for_update(&mut tx, owner, false).await? {
+            sqlx::query!(
+                "DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2",
+                cart,
+                variant_id
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        return Ok(());
+    }
+    let quantity = check_quantity(quantity)?;
+    let stock = sellable_stock(&mut tx, variant_id, currency).await?;
+    let cart = cart_for_update(&mut tx, owner, true)
+        .await?
+        .ok_or_else(|| Error::other("cart row missing after insert"))?;
+    let current = sqlx::query_scalar!(
+        "SELECT quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2",
+        cart,
+        variant_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(0);
+    let wanted = if add { current + quantity } else { quantity };
+    let wanted = check_quantity(i64::from(wanted))?;
+    if wanted > stock {
+        return Err(AppError::validation(
+            "quantity",
+            match stock {
+                0 => "this is sold out".to_owned(),
+                n => format!("only {n} left in stock"),
+            },
+        )
+        .into());
+    }
+    sqlx::query!(
+        "INSERT INTO cart_lines (cart_id, variant_id, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity",
+        cart,
+        variant_id,
+        wanted
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE carts SET updated_at = now(), expires_at = now() + make_interval(secs => $2) WHERE id = $1",
+        cart,
+        CART_TTL.as_secs_f64()
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The owner's cart, priced from the catalog now, oldest line first.
+pub async fn lines(db: &PgPool, owner: &Owner, currency: Currency) -> Result<Vec<Line>, Error> {
+    let (hash, account) = match owner {
+        Owner::Guest(token) => (Some(token_hash(token)), None),
+        Owner::Account(id) => (None, Some(*id)),
+    };
+    let rows = sqlx::query!(
+        r#"SELECT l.variant_id, v.sku, p.name AS product_name, p.slug AS product_slug,
+                  v.price_minor, l.quantity, v.stock
+           FROM carts c JOIN cart_lines l ON l.cart_id = c.id
+           JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
+           WHERE (c.token_hash = $1 OR c.account_id = $2) AND c.expires_at > now()
+             AND p.status = 'active' AND v.currency = $3
+           ORDER BY l.added_at, l.variant_id"#,
+        hash,
+        account,
+        currency.code()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Line {
+            variant_id: r.variant_id,
+            sku: r.sku,
+            product_name: r.product_name,
+            product_slug: r.product_slug,
+            unit_price: Money::new(r.price_minor, currency),
+            quantity: r.quantity,
+            stock: r.stock,
+        })
+        .collect())
+}
+
+/// At sign-in: the guest's lines move into the account's cart (quantities added, capped at
+/// the stock and the maximum) and the guest cart is deleted, in one transaction.
+pub async fn merge(db: &PgPool, guest_token: &str, account_id: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let Some(guest) =
+        cart_for_update(&mut tx, &Owner::Guest(guest_token.to_owned()), false).await?
+    else {
+        return Ok(());
+    };
+    let account = cart_for_update(&mut tx, &Owner::Account(account_id), true)
+        .await?
+        .ok_or_else(|| Error::other("cart row missing after insert"))?;
+    sqlx::query!(
+        "INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at)
+         SELECT $2, g.variant_id, least(g.quantity, v.stock, $3), g.added_at
+         FROM cart_lines g JOIN variants v ON v.id = g.variant_id
+         WHERE g.cart_id = $1 AND v.stock > 0
+         ON CONFLICT (cart_id, variant_id) DO UPDATE
+             SET quantity = greatest(1, least(cart_lines.quantity + EXCLUDED.quantity,
+                 (SELECT stock FROM variants WHERE id = EXCLUDED.variant_id), $3))",
+        guest,
+        account,
+        MAX_QUANTITY
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM carts WHERE id = $1", guest)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes carts past their expiry; returns how many.
+pub async fn sweep_expired(db: &PgPool) -> Result<u64, Error> {
+    Ok(sqlx::query!("DELETE FROM carts WHERE expires_at <= now()")
+        .execute(db)
+        .await?
+        .rows_affected())
+}
