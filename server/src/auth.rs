@@ -55,13 +55,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 viewers[slot] = resolved.viewer;
                 set_cookies.push((names.access.clone(), resolved.set_cookies));
             }
-            Err(error) => {
-                // The database did not answer: say so rather than treat the person as signed out.
-                let app_error = app::model::AppError::from(error);
-                let status = axum::http::StatusCode::from_u16(app_error.status_code())
-                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-                return (status, app_error.to_string()).into_response();
-            }
+            // The database did not answer: say so rather than treat the person as signed out.
+            Err(error) => return crate::http::error_response(error),
         }
     }
     req.extensions_mut().insert(RequestViewer(viewers[0]));
@@ -89,7 +84,7 @@ pub async fn export(
     State(state): State<AppState>,
     axum::Extension(viewer): axum::Extension<RequestViewer>,
 ) -> Response {
-    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::http::{header, HeaderValue};
     let Some(viewer) = viewer.0 else {
         return axum::response::Redirect::to("/account/sign-in?next=/account/privacy")
             .into_response();
@@ -105,11 +100,6 @@ pub async fn export(
             );
             res
         }
-        Err(error) => {
-            let error = app::model::AppError::from(error);
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, error.to_string()).into_response()
-        }
+        Err(error) => crate::http::error_response(error),
     }
 }

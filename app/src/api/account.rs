@@ -22,20 +22,13 @@ pub fn safe_next(next: Option<&str>) -> String {
 mod glue {
     pub use crate::server::accounts::{self, links, profile};
     pub use crate::server::auth::{require_customer, set_cookies, viewer};
-    pub use crate::server::limits;
+    pub use crate::server::limits::{self, account_subject, client_subject};
     pub use crate::server::{in_span, state};
     pub use leptos_axum::redirect;
     pub use secrecy::SecretString;
 
     pub fn secret(s: String) -> SecretString {
         SecretString::from(s)
-    }
-
-    /// The subject a per-client limit counts: the address, or one shared bucket when unknown.
-    pub fn client_key(client: &accounts::sessions::Client) -> String {
-        client
-            .ip
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 }
 
@@ -49,7 +42,7 @@ pub async fn register(email: String, password: String) -> Result<(), AppError> {
         let a = &state.accounts;
         let client = a.client();
         a.limits
-            .check(limits::REGISTER_PER_CLIENT, &client_key(&client))
+            .check(limits::REGISTER_PER_CLIENT, &client_subject(&client))
             .await?;
         accounts::register(
             &state.db,
@@ -79,10 +72,10 @@ pub async fn sign_in(
         let a = &state.accounts;
         let client = a.client();
         a.limits
-            .check(limits::SIGN_IN_PER_CLIENT, &client_key(&client))
+            .check(limits::SIGN_IN_PER_CLIENT, &client_subject(&client))
             .await?;
         a.limits
-            .check(limits::SIGN_IN_PER_ACCOUNT, &email.trim().to_lowercase())
+            .check(limits::SIGN_IN_PER_ACCOUNT, &account_subject(&email))
             .await?;
         let issued = accounts::sign_in(
             &state.db,
@@ -135,7 +128,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
         state
             .accounts
             .limits
-            .check(limits::LINK_PER_CLIENT, &client_key(&client))
+            .check(limits::LINK_PER_CLIENT, &client_subject(&client))
             .await?;
         links::verify_email(&state.db, &token, &client).await?;
         redirect("/account/sign-in?verified=1");
@@ -153,10 +146,10 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         let a = &state.accounts;
         let client = a.client();
         a.limits
-            .check(limits::RESET_PER_CLIENT, &client_key(&client))
+            .check(limits::RESET_PER_CLIENT, &client_subject(&client))
             .await?;
         a.limits
-            .check(limits::RESET_PER_ACCOUNT, &email.trim().to_lowercase())
+            .check(limits::RESET_PER_ACCOUNT, &account_subject(&email))
             .await?;
         links::request_reset(&state.db, &a.site, &email, &client).await?;
         redirect("/account/forgot-password?sent=1");
@@ -174,7 +167,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
         let a = &state.accounts;
         let client = a.client();
         a.limits
-            .check(limits::LINK_PER_CLIENT, &client_key(&client))
+            .check(limits::LINK_PER_CLIENT, &client_subject(&client))
             .await?;
         links::reset_password(&state.db, &a.hasher, &token, &secret(password), &client).await?;
         set_cookies(a.cookies.clear());

@@ -80,12 +80,14 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
         let state = state()?;
         let a = &state.accounts;
         let client = a.client();
-        let ip = client
-            .ip
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-        a.limits.check(limits::SIGN_IN_PER_CLIENT, &ip).await?;
         a.limits
-            .check(limits::SIGN_IN_PER_ACCOUNT, &email.trim().to_lowercase())
+            .check(limits::SIGN_IN_PER_CLIENT, &limits::client_subject(&client))
+            .await?;
+        a.limits
+            .check(
+                limits::SIGN_IN_PER_ACCOUNT,
+                &limits::account_subject(&email),
+            )
             .await?;
         let next = staff::begin_sign_in(
             &state.db,

@@ -71,6 +71,19 @@ pub const LINK_PER_CLIENT: Rule = Rule {
     window: minutes(15),
 };
 
+/// The subject of a per-client rule: the client's address (one shared bucket when unknown).
+pub fn client_subject(client: &super::accounts::sessions::Client) -> String {
+    client
+        .ip
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// The subject of a per-account rule: the address as typed, trimmed and lower-cased, so
+/// changing its case does not buy more attempts.
+pub fn account_subject(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 #[derive(Clone)]
 pub struct RateLimiter {
     redis: Option<RedisCache>,
