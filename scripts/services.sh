@@ -178,6 +178,12 @@ main() {
       chmod 600 "$ENV_FILE.tmp"
       start_postgres
       if [ "$with_redis" = 1 ]; then start_redis; else say "Redis: not started (optional; \`make run REDIS=1\` or set REDIS_URL)"; fi
+      # A development signing key kept across restarts, so sessions and guest carts survive
+      # `cargo leptos watch` rebuilds (production sets its own DUKA_JWT_SECRET).
+      if [ -z "${DUKA_JWT_SECRET:-}" ]; then
+        [ -s "$DUKA_STATE/dev-jwt-secret" ] || { umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$DUKA_STATE/dev-jwt-secret"; }
+        env_line DUKA_JWT_SECRET "$(cat "$DUKA_STATE/dev-jwt-secret")"
+      fi
       # The tools this checkout uses, so `source .duka/env` is enough for cargo leptos.
       printf 'export PATH=%q:%q:"$PATH"\n' "$DUKA_TOOLS/bin" "$DUKA_ROOT/end2end/node_modules/.bin" >>"$ENV_FILE.tmp"
       mv "$ENV_FILE.tmp" "$ENV_FILE"

@@ -2,7 +2,17 @@
 //! owners kept apart, guest carts merged at sign-in, concurrent adds. A fresh database per test.
 
 use app::model::{AppError, Currency};
-use app::server::cart::{self, Owner, MAX_QUANTITY};
+use app::server::cart::{self, Owner, Rules};
+
+const MAX_QUANTITY: i32 = 99;
+
+fn rules(currency: Currency) -> Rules {
+    Rules {
+        currency,
+        max_quantity: MAX_QUANTITY,
+        ttl: std::time::Duration::from_secs(30 * 86_400),
+    }
+}
 use app::server::Error;
 use sqlx::PgPool;
 
@@ -50,7 +60,7 @@ async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool
     let dates = variant(&pool, "medjool-dates", 4_500, 5, "active").await;
     let draft = variant(&pool, "secret-oud", 99_000, 5, "draft").await;
     let guest = Owner::Guest(cart::new_guest_token());
-    let aed = Currency::Aed;
+    let aed = &rules(Currency::Aed);
 
     for bad in [0, -1, i64::from(MAX_QUANTITY) + 1, i64::MAX] {
         assert_eq!(
@@ -68,7 +78,7 @@ async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool
         "variant"
     );
     assert_eq!(
-        field_of(cart::change(&pool, &guest, dates, 1, true, Currency::Zmw).await),
+        field_of(cart::change(&pool, &guest, dates, 1, true, &rules(Currency::Zmw)).await),
         "variant"
     );
     assert!(
@@ -100,7 +110,9 @@ async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool
         .execute(&pool)
         .await
         .expect("reprices");
-    let lines = cart::lines(&pool, &guest, aed).await.expect("lines");
+    let lines = cart::lines(&pool, &guest, aed.currency)
+        .await
+        .expect("lines");
     assert_eq!(lines[0].unit_price.minor, 3_900);
 
     cart::change(&pool, &guest, dates, 0, false, aed)
@@ -111,7 +123,7 @@ async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
-    let aed = Currency::Aed;
+    let aed = &rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 5, "active").await;
     let coffee = variant(&pool, "arabic-coffee", 6_000, 50, "active").await;
     let account: i64 = sqlx::query_scalar(
@@ -139,7 +151,9 @@ async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
         "another guest sees nothing"
     );
 
-    cart::merge(&pool, &token, account).await.expect("merges");
+    cart::merge(&pool, &token, account, aed)
+        .await
+        .expect("merges");
     let mut merged = quantities(&pool, &mine).await;
     merged.sort();
     let mut expected = vec![(dates, 5), (coffee, 2)]; // 4 + 3 capped at the stock of 5
@@ -149,7 +163,7 @@ async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
         quantities(&pool, &guest).await.is_empty(),
         "the guest cart is gone"
     );
-    cart::merge(&pool, &token, account)
+    cart::merge(&pool, &token, account, aed)
         .await
         .expect("a second merge does nothing");
     assert_eq!(quantities(&pool, &mine).await.len(), 2);
@@ -157,13 +171,13 @@ async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn concurrent_adds_to_one_cart_never_pass_the_stock(pool: PgPool) {
-    let aed = Currency::Aed;
+    let aed = rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 10, "active").await;
     let guest = Owner::Guest(cart::new_guest_token());
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (pool, guest) = (pool.clone(), guest.clone());
-            tokio::spawn(async move { cart::change(&pool, &guest, dates, 1, true, aed).await })
+            tokio::spawn(async move { cart::change(&pool, &guest, dates, 1, true, &aed).await })
         })
         .collect();
     let mut ok = 0;
@@ -185,7 +199,7 @@ async fn concurrent_adds_to_one_cart_never_pass_the_stock(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn expired_carts_are_gone(pool: PgPool) {
-    let aed = Currency::Aed;
+    let aed = &rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 10, "active").await;
     let guest = Owner::Guest(cart::new_guest_token());
     cart::change(&pool, &guest, dates, 1, true, aed)

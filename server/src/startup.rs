@@ -123,6 +123,8 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::catalog::follow_changes(&state.db, state.cache.clone())
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
+    // Unpaid orders give their stock back; expired carts go.
+    tokio::spawn(app::server::orders::run_sweepers(state.db.clone()));
     // Email leaves through the outbox.
     tokio::spawn(app::server::mail::run(
         state.db.clone(),

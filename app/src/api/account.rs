@@ -89,6 +89,12 @@ pub async fn sign_in(
         )
         .await?;
         set_cookies(a.cookies.set(&issued));
+        // What the guest put in the cart comes along into the account's cart.
+        if let Some(token) = crate::server::cart::guest_token(&a.keys, &a.cookies) {
+            crate::server::cart::merge(&state.db, &token, issued.account_id, &state.cart_rules())
+                .await?;
+            set_cookies([a.cookies.cart_cookie("", 0)]);
+        }
         redirect(&safe_next(next.as_deref()));
         Ok(())
     })

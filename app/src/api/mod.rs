@@ -4,5 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod cart;
 pub mod catalog;
+pub mod orders;
 pub mod search;

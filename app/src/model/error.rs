@@ -17,8 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error("not enough stock")]
-    OutOfStock,
+    /// A checkout asked for more of an item than is left.
+    #[error("only {available} of {item} left")]
+    OutOfStock { item: String, available: i64 },
     #[error("this conflicts with a change made elsewhere; reload and try again")]
     Conflict,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -48,7 +49,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
             AppError::Validation { .. } => 422,
-            AppError::OutOfStock | AppError::Conflict => 409,
+            AppError::OutOfStock { .. } | AppError::Conflict => 409,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,

@@ -7,6 +7,7 @@ mod error;
 mod image;
 mod listing;
 mod money;
+mod order;
 mod product;
 pub mod rich_text;
 mod search;
@@ -21,6 +22,10 @@ pub use listing::{
     HomeContent, Listing, ListingQuery, Sort, DEFAULT_PER_PAGE, MAX_PER_PAGE,
 };
 pub use money::{Currency, Money, MoneyError};
+pub use order::{
+    CartLineView, CartView, CheckoutView, OrderEventView, OrderLineView, OrderStatus, OrderSummary,
+    OrderView, PaymentMethod, Quote, ShippingOption,
+};
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,
 };

@@ -46,6 +46,8 @@ pub const CHALLENGE_COOKIE: &str = "duka_staff_2fa";
 pub struct CookieNames {
     pub access: String,
     pub refresh: String,
+    /// A guest's cart (customer names only; staff have no cart).
+    pub cart: String,
     pub secure: bool,
 }
 
@@ -59,8 +61,18 @@ impl CookieNames {
         CookieNames {
             access: format!("{prefix}{short}_at"),
             refresh: format!("{prefix}{short}_rt"),
+            cart: format!("{prefix}{short}_cart"),
             secure,
         }
+    }
+
+    /// A `Set-Cookie` value for the guest cart (an empty value deletes it).
+    pub fn cart_cookie(&self, value: &str, max_age: u64) -> HeaderValue {
+        self.cookie(
+            &self.cart,
+            value,
+            if value.is_empty() { 0 } else { max_age },
+        )
     }
 
     fn cookie(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {

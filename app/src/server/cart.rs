@@ -1,19 +1,80 @@
 //! Carts (issue 6 groundwork): a guest's cart is found by the hash of the random token in its
 //! cookie, a customer's by the account. Lines hold a variant and a quantity, nothing about
 //! money: prices come from the catalog whenever the cart is read. Every change validates the
-//! variant (exists, on sale, in the store's currency), the quantity (1 to [`MAX_QUANTITY`])
-//! and the stock, with the cart row locked so two changes to one cart apply one at a time.
+//! variant (exists, on sale, in the store's currency), the quantity (1 to the store's
+//! maximum) and the stock, with the cart row locked so two changes to one cart apply one at a
+//! time.
 
-use super::accounts::tokens::{opaque_token, token_hash};
+use super::accounts::tokens::{opaque_token, token_hash, TokenKeys};
+use super::auth::CookieNames;
 use super::Error;
 use crate::model::{AppError, Currency, Money};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::time::Duration;
 
-/// The most of one variant a cart holds.
-pub const MAX_QUANTITY: i32 = 99;
-/// How long an untouched cart lives.
-pub const CART_TTL: Duration = Duration::from_secs(30 * 86_400);
+/// The store's cart rules (from its settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub currency: Currency,
+    /// The most of one variant a cart holds (1 to 999).
+    pub max_quantity: i32,
+    /// How long an untouched cart lives.
+    pub ttl: Duration,
+}
+
+impl Rules {
+    pub fn from_settings(store: &super::config::StoreSettings) -> Self {
+        Rules {
+            currency: store.currency,
+            max_quantity: store.max_line_quantity.min(999) as i32,
+            ttl: store.cart_ttl,
+        }
+    }
+}
+
+/// A guest's cart cookie holds the token sealed with the server's key (HMAC), so a forged or
+/// altered cookie finds nothing without a query.
+const SEAL_PURPOSE: &str = "cart";
+
+/// The guest token in a cart cookie's value, if this server sealed it.
+pub fn open_guest_cookie(keys: &TokenKeys, cookie: &str) -> Option<String> {
+    keys.open(SEAL_PURPOSE, cookie).filter(|t| {
+        t.len() == 43
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// The current request's cart: the signed-in customer's, else the guest's from the cookie.
+/// With `create`, a guest without a cart cookie is given one (the row is made on the first
+/// add).
+pub fn current_owner(
+    keys: &TokenKeys,
+    cookies: &CookieNames,
+    rules: &Rules,
+    create: bool,
+) -> Option<Owner> {
+    if let Some(viewer) = super::auth::viewer() {
+        return Some(Owner::Account(viewer.account_id));
+    }
+    let found = guest_token(keys, cookies);
+    match (found, create) {
+        (Some(token), _) => Some(Owner::Guest(token)),
+        (None, false) => None,
+        (None, true) => {
+            let token = new_guest_token();
+            super::auth::set_cookies([
+                cookies.cart_cookie(&keys.seal(SEAL_PURPOSE, &token), rules.ttl.as_secs())
+            ]);
+            Some(Owner::Guest(token))
+        }
+    }
+}
+
+/// The guest cart of the current request (from its cookie), if any: what sign-in merges.
+pub fn guest_token(keys: &TokenKeys, cookies: &CookieNames) -> Option<String> {
+    super::auth::request_cookie(&cookies.cart).and_then(|c| open_guest_cookie(keys, &c))
+}
 
 /// Whose cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +82,16 @@ pub enum Owner {
     /// The token from a guest's cookie.
     Guest(String),
     Account(i64),
+}
+
+impl Owner {
+    /// The columns that find this owner's cart: (`token_hash`, `account_id`).
+    pub fn keys(&self) -> (Option<Vec<u8>>, Option<i64>) {
+        match self {
+            Owner::Guest(token) => (Some(token_hash(token)), None),
+            Owner::Account(id) => (None, Some(*id)),
+        }
+    }
 }
 
 /// A new guest cart's cookie token (the cart row is made on the first add).
@@ -35,22 +106,21 @@ pub struct Line {
     pub sku: String,
     pub product_name: String,
     pub product_slug: String,
+    /// The variant's option values (`M / Sand`), empty for a product without options.
+    pub variant_title: String,
     pub unit_price: Money,
     pub quantity: i32,
     /// Stock now; below `quantity` means the line cannot be bought as it is.
     pub stock: i32,
 }
 
-/// The owner's live cart, locked for the transaction; created if `create`.
-async fn cart_for_update(
+/// The owner's live cart, locked for the transaction; created (to live `create`) if missing.
+pub(crate) async fn cart_for_update(
     tx: &mut Transaction<'_, Postgres>,
     owner: &Owner,
-    create: bool,
+    create: Option<Duration>,
 ) -> Result<Option<i64>, Error> {
-    let (hash, account) = match owner {
-        Owner::Guest(token) => (Some(token_hash(token)), None),
-        Owner::Account(id) => (None, Some(*id)),
-    };
+    let (hash, account) = owner.keys();
     // An expired cart is gone: delete it first so its lines do not come back.
     sqlx::query!(
         "DELETE FROM carts WHERE (token_hash = $1 OR account_id = $2) AND expires_at <= now()",
@@ -66,9 +136,9 @@ async fn cart_for_update(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    if found.is_some() || !create {
+    let Some(ttl) = create.filter(|_| found.is_none()) else {
         return Ok(found);
-    }
+    };
     // Two first adds racing: one insert wins, the other finds its row.
     sqlx::query!(
         "INSERT INTO carts (token_hash, account_id, expires_at)
@@ -76,7 +146,7 @@ async fn cart_for_update(
          ON CONFLICT DO NOTHING",
         hash,
         account,
-        CART_TTL.as_secs_f64()
+        ttl.as_secs_f64()
     )
     .execute(&mut **tx)
     .await?;
@@ -89,14 +159,26 @@ async fn cart_for_update(
     .await?)
 }
 
-fn check_quantity(quantity: i64) -> Result<i32, AppError> {
-    if quantity < 1 || quantity > i64::from(MAX_QUANTITY) {
+fn check_quantity(quantity: i64, max: i32) -> Result<i32, AppError> {
+    if quantity < 1 || quantity > i64::from(max) {
         return Err(AppError::validation(
             "quantity",
-            format!("choose a quantity from 1 to {MAX_QUANTITY}"),
+            format!("choose a quantity from 1 to {max}"),
         ));
     }
     Ok(quantity as i32)
+}
+
+/// The id of the variant with this SKU, or a clear error.
+pub async fn variant_by_sku(db: &PgPool, sku: &str) -> Result<i64, Error> {
+    let sku = sku.trim();
+    if sku.is_empty() || sku.len() > 64 {
+        return Err(AppError::validation("sku", "choose an option first").into());
+    }
+    sqlx::query_scalar!("SELECT id FROM variants WHERE sku = $1", sku)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::validation("variant", "this product is not available").into())
 }
 
 /// The variant's stock if it can be bought: it exists, its product is on sale, and it is
@@ -125,11 +207,11 @@ pub async fn change(
     variant_id: i64,
     quantity: i64,
     add: bool,
-    currency: Currency,
+    rules: &Rules,
 ) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     if quantity == 0 && !add {
-        if let Some(cart) = cart_for_update(&mut tx, owner, false).await? {
+        if let Some(cart) = cart_for_update(&mut tx, owner, None).await? {
             sqlx::query!(
                 "DELETE FROM cart_lines WHERE cart_id = $1 AND variant_id = $2",
                 cart,
@@ -141,9 +223,9 @@ pub async fn change(
         tx.commit().await?;
         return Ok(());
     }
-    let quantity = check_quantity(quantity)?;
-    let stock = sellable_stock(&mut tx, variant_id, currency).await?;
-    let cart = cart_for_update(&mut tx, owner, true)
+    let quantity = check_quantity(quantity, rules.max_quantity)?;
+    let stock = sellable_stock(&mut tx, variant_id, rules.currency).await?;
+    let cart = cart_for_update(&mut tx, owner, Some(rules.ttl))
         .await?
         .ok_or_else(|| Error::other("cart row missing after insert"))?;
     let current = sqlx::query_scalar!(
@@ -155,7 +237,7 @@ pub async fn change(
     .await?
     .unwrap_or(0);
     let wanted = if add { current + quantity } else { quantity };
-    let wanted = check_quantity(i64::from(wanted))?;
+    let wanted = check_quantity(i64::from(wanted), rules.max_quantity)?;
     if wanted > stock {
         return Err(AppError::validation(
             "quantity",
@@ -178,7 +260,7 @@ pub async fn change(
     sqlx::query!(
         "UPDATE carts SET updated_at = now(), expires_at = now() + make_interval(secs => $2) WHERE id = $1",
         cart,
-        CART_TTL.as_secs_f64()
+        rules.ttl.as_secs_f64()
     )
     .execute(&mut *tx)
     .await?;
@@ -187,14 +269,20 @@ pub async fn change(
 }
 
 /// The owner's cart, priced from the catalog now, oldest line first.
-pub async fn lines(db: &PgPool, owner: &Owner, currency: Currency) -> Result<Vec<Line>, Error> {
-    let (hash, account) = match owner {
-        Owner::Guest(token) => (Some(token_hash(token)), None),
-        Owner::Account(id) => (None, Some(*id)),
-    };
+pub async fn lines<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    owner: &Owner,
+    currency: Currency,
+) -> Result<Vec<Line>, Error> {
+    let (hash, account) = owner.keys();
     let rows = sqlx::query!(
         r#"SELECT l.variant_id, v.sku, p.name AS product_name, p.slug AS product_slug,
-                  v.price_minor, l.quantity, v.stock
+                  v.price_minor, l.quantity, v.stock,
+                  coalesce((SELECT string_agg(pov.value, ' / ' ORDER BY po.position, po.id)
+                            FROM variant_option_values vov
+                            JOIN product_options po ON po.id = vov.option_id
+                            JOIN product_option_values pov ON pov.id = vov.option_value_id
+                            WHERE vov.variant_id = v.id), '') AS "variant_title!"
            FROM carts c JOIN cart_lines l ON l.cart_id = c.id
            JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
            WHERE (c.token_hash = $1 OR c.account_id = $2) AND c.expires_at > now()
@@ -213,6 +301,7 @@ pub async fn lines(db: &PgPool, owner: &Owner, currency: Currency) -> Result<Vec
             sku: r.sku,
             product_name: r.product_name,
             product_slug: r.product_slug,
+            variant_title: r.variant_title,
             unit_price: Money::new(r.price_minor, currency),
             quantity: r.quantity,
             stock: r.stock,
@@ -220,16 +309,34 @@ pub async fn lines(db: &PgPool, owner: &Owner, currency: Currency) -> Result<Vec
         .collect())
 }
 
+/// How many items the owner's cart holds (for the header).
+pub async fn item_count(db: &PgPool, owner: &Owner) -> Result<i64, Error> {
+    let (hash, account) = owner.keys();
+    Ok(sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(l.quantity), 0)::BIGINT AS "n!"
+           FROM carts c JOIN cart_lines l ON l.cart_id = c.id
+           WHERE (c.token_hash = $1 OR c.account_id = $2) AND c.expires_at > now()"#,
+        hash,
+        account
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// At sign-in: the guest's lines move into the account's cart (quantities added, capped at
 /// the stock and the maximum) and the guest cart is deleted, in one transaction.
-pub async fn merge(db: &PgPool, guest_token: &str, account_id: i64) -> Result<(), Error> {
+pub async fn merge(
+    db: &PgPool,
+    guest_token: &str,
+    account_id: i64,
+    rules: &Rules,
+) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let Some(guest) =
-        cart_for_update(&mut tx, &Owner::Guest(guest_token.to_owned()), false).await?
+    let Some(guest) = cart_for_update(&mut tx, &Owner::Guest(guest_token.to_owned()), None).await?
     else {
         return Ok(());
     };
-    let account = cart_for_update(&mut tx, &Owner::Account(account_id), true)
+    let account = cart_for_update(&mut tx, &Owner::Account(account_id), Some(rules.ttl))
         .await?
         .ok_or_else(|| Error::other("cart row missing after insert"))?;
     sqlx::query!(
@@ -242,7 +349,7 @@ pub async fn merge(db: &PgPool, guest_token: &str, account_id: i64) -> Result<()
                  (SELECT stock FROM variants WHERE id = EXCLUDED.variant_id), $3))",
         guest,
         account,
-        MAX_QUANTITY
+        rules.max_quantity
     )
     .execute(&mut *tx)
     .await?;

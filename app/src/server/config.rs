@@ -76,6 +76,15 @@ pub struct SiteSettings {
 pub struct StoreSettings {
     pub name: String,
     pub currency: Currency,
+    /// Whether catalog prices include VAT (shown as is, the tax part extracted) or not (VAT
+    /// added at checkout).
+    pub prices_include_tax: bool,
+    /// How long an untouched cart lives.
+    pub cart_ttl: std::time::Duration,
+    /// How long a card order waits for its payment before its stock is released.
+    pub unpaid_order_ttl: std::time::Duration,
+    /// The most of one variant a cart may hold.
+    pub max_line_quantity: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +215,10 @@ struct FileSite {
 struct FileStore {
     name: Option<String>,
     currency: Option<String>,
+    prices_include_tax: Option<bool>,
+    cart_ttl_days: Option<u32>,
+    unpaid_order_minutes: Option<u32>,
+    max_line_quantity: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -372,9 +385,53 @@ impl Settings {
                 "store.currency",
             )?
             .unwrap_or(Currency::Usd),
+            prices_include_tax: pick(
+                env,
+                &["DUKA_PRICES_INCLUDE_TAX"],
+                file.store.prices_include_tax,
+                "store.prices_include_tax",
+            )?
+            .unwrap_or(true),
+            cart_ttl: days(
+                pick(
+                    env,
+                    &["DUKA_CART_TTL_DAYS"],
+                    file.store.cart_ttl_days,
+                    "store.cart_ttl_days",
+                )?
+                .unwrap_or(30),
+            ),
+            unpaid_order_ttl: minutes(
+                pick(
+                    env,
+                    &["DUKA_UNPAID_ORDER_MINUTES"],
+                    file.store.unpaid_order_minutes,
+                    "store.unpaid_order_minutes",
+                )?
+                .unwrap_or(60),
+            ),
+            max_line_quantity: pick(
+                env,
+                &["DUKA_MAX_LINE_QUANTITY"],
+                file.store.max_line_quantity,
+                "store.max_line_quantity",
+            )?
+            .unwrap_or(99),
         };
         if store.name.trim().is_empty() || store.name.len() > 120 {
             return Err(invalid("store.name", "must be 1 to 120 characters"));
+        }
+        if store.cart_ttl.is_zero() || store.cart_ttl > days(365) {
+            return Err(invalid("store.cart_ttl_days", "must be 1 to 365"));
+        }
+        if store.unpaid_order_ttl < minutes(5) || store.unpaid_order_ttl > days(7) {
+            return Err(invalid(
+                "store.unpaid_order_minutes",
+                "must be 5 to 10080 (a week)",
+            ));
+        }
+        if !(1..=999).contains(&store.max_line_quantity) {
+            return Err(invalid("store.max_line_quantity", "must be 1 to 999"));
         }
 
         let database_url = env("DATABASE_URL").ok_or(ConfigError::Missing {
@@ -685,6 +742,14 @@ fn invalid(key: &str, message: &str) -> ConfigError {
         key: key.to_owned(),
         message: message.to_owned(),
     }
+}
+
+fn days(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n) * 86_400)
+}
+
+fn minutes(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n) * 60)
 }
 
 /// The first environment variable that is set wins, then the file's value.

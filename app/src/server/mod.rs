@@ -7,6 +7,7 @@ pub mod build;
 pub mod cache;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod health;
 pub mod limits;
 pub mod mail;
 pub mod media;
+pub mod orders;
 pub mod search;
 pub mod state;
 

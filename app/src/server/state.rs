@@ -73,6 +73,23 @@ impl AccountServices {
     }
 }
 
+impl AppState {
+    /// The store's cart rules.
+    pub fn cart_rules(&self) -> super::cart::Rules {
+        super::cart::Rules::from_settings(&self.settings.store)
+    }
+
+    /// The store's checkout rules.
+    pub fn checkout_rules(&self) -> super::checkout::CheckoutRules {
+        super::checkout::CheckoutRules {
+            cart: self.cart_rules(),
+            prices_include_tax: self.settings.store.prices_include_tax,
+            unpaid_order_ttl: self.settings.store.unpaid_order_ttl,
+            card_enabled: false,
+        }
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()

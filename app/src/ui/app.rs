@@ -1,9 +1,9 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
-    AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage, AdminHomePage,
-    AdminSignInPage, CollectionPage, ForgotPasswordPage, HomePage, NotFound, PrivacyPage,
-    ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage,
-    SignInPage, VerifyPage,
+    AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage,
+    AdminHomePage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
+    HomePage, NotFound, OrderLookupPage, OrderPage, PrivacyPage, ProductPage, RegisterPage,
+    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -76,7 +76,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/collections/:slug") view=CollectionPage ssr=SsrMode::Async />
                     <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/find") view=OrderLookupPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/orders") view=AccountOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/account/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/account/registered") view=RegisteredPage ssr=SsrMode::Async />
                     <Route path=path!("/account/verify") view=VerifyPage ssr=SsrMode::Async />

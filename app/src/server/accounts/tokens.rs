@@ -125,6 +125,41 @@ impl TokenKeys {
             .ok_or(AppError::Unauthorized)
     }
 
+    /// `value` with an HMAC-SHA256 tag for `purpose` (a cookie the browser keeps for us):
+    /// `value.tag`. [`TokenKeys::open`] gives the value back only if nothing was changed.
+    pub fn seal(&self, purpose: &str, value: &str) -> String {
+        format!("{value}.{}", self.tag(purpose, value))
+    }
+
+    /// The HMAC-SHA256 of `value` for `purpose`, base64url: a secret only this server can
+    /// work out again from `value`.
+    pub fn tag(&self, purpose: &str, value: &str) -> String {
+        use hmac::Mac;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(self.mac(purpose, value).finalize().into_bytes())
+    }
+
+    /// The value of a [`TokenKeys::seal`]ed string for `purpose`, checked in constant time.
+    pub fn open(&self, purpose: &str, sealed: &str) -> Option<String> {
+        use hmac::Mac;
+        let (value, tag) = sealed.rsplit_once('.')?;
+        let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(tag)
+            .ok()?;
+        self.mac(purpose, value).verify_slice(&tag).ok()?;
+        Some(value.to_owned())
+    }
+
+    fn mac(&self, purpose: &str, value: &str) -> hmac::Hmac<Sha256> {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(self.secret.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        mac
+    }
+
     /// The claims of a token signed by us with HS256 for `audience`, valid at `now` (within
     /// the leeway). Anything else (another algorithm, `none`, another key or audience or
     /// issuer, expired, not yet valid, altered) is `Unauthorized`.
@@ -260,6 +295,19 @@ mod tests {
         let mut sig = parts[2].to_owned();
         sig.replace_range(0..1, if sig.starts_with('A') { "B" } else { "A" });
         assert!(rejected(&format!("{}.{}.{sig}", parts[0], parts[1])));
+    }
+
+    #[test]
+    fn sealed_values_open_only_unchanged_and_for_their_purpose() {
+        let keys = TokenKeys::random("https://shop.test");
+        let sealed = keys.seal("cart", "abc");
+        assert_eq!(keys.open("cart", &sealed).as_deref(), Some("abc"));
+        assert_eq!(keys.open("order", &sealed), None);
+        assert_eq!(keys.open("cart", &sealed.replacen("abc", "abd", 1)), None);
+        assert_eq!(keys.open("cart", "abc"), None);
+        assert_eq!(keys.open("cart", "abc."), None);
+        let other = TokenKeys::random("https://shop.test");
+        assert_eq!(other.open("cart", &sealed), None);
     }
 
     #[test]

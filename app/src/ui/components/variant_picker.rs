@@ -1,6 +1,7 @@
 //! The product page's island: choose options, see the price and stock of that variant, pick
-//! a quantity. Without JavaScript it is a GET form whose submit reloads the page on the
-//! chosen variant; once hydrated, choices update the page at once.
+//! a quantity, add to the cart. Without JavaScript the options are a GET form whose submit
+//! reloads the page on the chosen variant; once hydrated, choices update the page at once.
+//! Adding to the cart is a plain POST form either way (the hidden SKU follows the choice).
 //!
 //! The island takes no props. Islands with props decode them with serde_json in the browser,
 //! which with its error formatting is a quarter of the WASM. Instead the page provides a
@@ -11,6 +12,7 @@
 use super::picture::{Picture, PictureData};
 use crate::model::{ProductDetail, ProductOption, StockStatus};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use serde::Serialize;
 
 /// The id of the `<script type="application/json">` holding the picker's data.
@@ -140,6 +142,12 @@ pub fn VariantPicker() -> impl IntoView {
         v.get(selected)
             .or(v.first())
             .map(|v| v.values.clone())
+            .unwrap_or_default()
+    });
+    let initial_sku = variants.with_value(|v| {
+        v.get(selected)
+            .or(v.first())
+            .map(|v| v.sku.clone())
             .unwrap_or_default()
     });
     let chosen = RwSignal::new(initial.clone());
@@ -283,6 +291,8 @@ pub fn VariantPicker() -> impl IntoView {
                 }}
             </p>
             <p class="sku">"SKU " {move || variant().map(|v| v.sku).unwrap_or_default()}</p>
+            <form method="post" action=crate::api::cart::AddToCart::PATH class="add-to-cart">
+            <input type="hidden" name="sku" prop:value=move || variant().map(|v| v.sku).unwrap_or_default() value=initial_sku />
             <div class="quantity" class:hidden=move || available() == 0>
                 <label for="quantity">"Quantity"</label>
                 <div class="quantity-controls">
@@ -320,6 +330,10 @@ pub fn VariantPicker() -> impl IntoView {
                     </button>
                 </div>
             </div>
+            <button type="submit" class="primary add" disabled=move || available() == 0>
+                {move || if available() == 0 { "Sold out" } else { "Add to cart" }}
+            </button>
+            </form>
         </div>
     }
 }

@@ -6,6 +6,7 @@ mod home;
 mod not_found;
 mod product;
 mod search;
+mod shop;
 
 pub use account::{
     AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage, PrivacyPage, RegisterPage,
@@ -18,3 +19,4 @@ pub use home::HomePage;
 pub use not_found::NotFound;
 pub use product::ProductPage;
 pub use search::SearchPage;
+pub use shop::{AccountOrdersPage, CartPage, CheckoutPage, OrderLookupPage, OrderPage};

@@ -117,6 +117,7 @@ fn ProductView(
         <article class="product">
             <h1>{product.name.clone()}</h1>
             {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
+            <super::account::FormError />
             <PickerDataScript data=picker />
             <VariantPicker />
             <div class="description">

@@ -12,7 +12,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_location, use_params_map};
 
 /// Renders `ok` with the loaded value; sends a signed-out visitor to sign in and back.
-fn signed_in<T>(result: Result<T, AppError>, ok: impl FnOnce(T) -> AnyView) -> AnyView {
+pub(crate) fn signed_in<T>(result: Result<T, AppError>, ok: impl FnOnce(T) -> AnyView) -> AnyView {
     match result {
         Ok(value) => ok(value),
         Err(AppError::Unauthorized) => {
@@ -27,11 +27,12 @@ fn signed_in<T>(result: Result<T, AppError>, ok: impl FnOnce(T) -> AnyView) -> A
 }
 
 #[component]
-fn AccountNav() -> impl IntoView {
+pub(crate) fn AccountNav() -> impl IntoView {
     view! {
         <nav class="account-nav" aria-label="Account">
             <a href="/account">"Profile"</a>
             <a href="/account/addresses">"Addresses"</a>
+            <a href="/account/orders">"Orders"</a>
             <a href="/account/sessions">"Sessions"</a>
             <a href="/account/privacy">"Your data"</a>
             <form method="post" action=SignOut::PATH class="inline">
@@ -73,8 +74,13 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+/// The address inputs (`address[...]`), with the "default address" box unless
+/// `without_default`.
 #[component]
-fn AddressFields(address: AddressInput) -> impl IntoView {
+pub(crate) fn AddressFields(
+    address: AddressInput,
+    #[prop(optional)] without_default: bool,
+) -> impl IntoView {
     let country = address.country.clone();
     view! {
         <label>"Full name" <input type="text" name="address[name]" value=address.name required maxlength="200" autocomplete="name" /></label>
@@ -93,7 +99,9 @@ fn AddressFields(address: AddressInput) -> impl IntoView {
                 }).collect_view()}
             </select>
         </label>
-        <label class="checkbox"><input type="checkbox" name="address[is_default]" checked=address.is_default />" Default shipping address"</label>
+        {(!without_default).then(|| view! {
+            <label class="checkbox"><input type="checkbox" name="address[is_default]" checked=address.is_default />" Default shipping address"</label>
+        })}
     }
 }
 

@@ -8,6 +8,7 @@ mod manage;
 pub use entry::{
     ForgotPasswordPage, RegisterPage, RegisteredPage, ResetPasswordPage, SignInPage, VerifyPage,
 };
+pub(crate) use manage::{signed_in, AccountNav, AddressFields};
 pub use manage::{AccountPage, AddressEditPage, AddressesPage, PrivacyPage, SessionsPage};
 
 use crate::model::AppError;
@@ -16,7 +17,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 /// The value of query parameter `key` on the current page.
-fn query(key: &str) -> Option<String> {
+pub(crate) fn query(key: &str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(key))
 }
 
@@ -36,7 +37,7 @@ pub fn user_message(error: &AppError) -> String {
 
 /// The error a form post came back with, if any.
 #[component]
-pub(super) fn FormError() -> impl IntoView {
+pub(crate) fn FormError() -> impl IntoView {
     let error = query("__err").map(|encoded| {
         leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&encoded)
     });
@@ -47,7 +48,7 @@ pub(super) fn FormError() -> impl IntoView {
 
 /// A confirmation shown after a form succeeded (`?done=...`), from a fixed list.
 #[component]
-fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl IntoView {
+pub(crate) fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl IntoView {
     let done = query("done");
     messages
         .into_iter()
@@ -57,7 +58,7 @@ fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl Int
 
 /// Title, `noindex`, and no caching anywhere: account pages are about one person.
 #[component]
-pub(super) fn Private(title: &'static str) -> impl IntoView {
+pub(crate) fn Private(title: &'static str) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -73,7 +74,7 @@ pub(super) fn Private(title: &'static str) -> impl IntoView {
 
 /// Sends the browser on to `to` from a page render: a 302 with `Location` (a signed-out
 /// visitor on a signed-in page), and a link for anything that does not follow redirects.
-pub(super) fn send_to(to: &str) -> AnyView {
+pub(crate) fn send_to(to: &str) -> AnyView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(location) = http::HeaderValue::from_str(to) {

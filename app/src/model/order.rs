@@ -1,0 +1,250 @@
+//! Carts, checkout and orders as pages show them, and the order state machine. The same
+//! transitions are in the database (`order_transitions`, enforced by a trigger); a test checks
+//! the two agree.
+
+use super::{Address, AddressInput, Money};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    PendingPayment,
+    Paid,
+    Confirmed,
+    PartiallyFulfilled,
+    Fulfilled,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 9] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Confirmed,
+        OrderStatus::PartiallyFulfilled,
+        OrderStatus::Fulfilled,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::PartiallyFulfilled => "partially_fulfilled",
+            OrderStatus::Fulfilled => "fulfilled",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// How a shopper reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "Awaiting payment",
+            OrderStatus::Paid => "Paid",
+            OrderStatus::Confirmed => "Confirmed",
+            OrderStatus::PartiallyFulfilled => "Partly packed",
+            OrderStatus::Fulfilled => "Packed",
+            OrderStatus::Shipped => "Shipped",
+            OrderStatus::Delivered => "Delivered",
+            OrderStatus::Cancelled => "Cancelled",
+            OrderStatus::Refunded => "Refunded",
+        }
+    }
+
+    /// The statuses this one may move to.
+    pub fn next(self) -> &'static [OrderStatus] {
+        use OrderStatus::*;
+        match self {
+            PendingPayment => &[Paid, Confirmed, Cancelled],
+            Paid => &[PartiallyFulfilled, Fulfilled, Cancelled, Refunded],
+            Confirmed => &[PartiallyFulfilled, Fulfilled, Cancelled],
+            PartiallyFulfilled => &[Fulfilled, Refunded],
+            Fulfilled => &[Shipped, Refunded],
+            Shipped => &[Delivered, Refunded],
+            Delivered => &[Refunded],
+            Cancelled | Refunded => &[],
+        }
+    }
+
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        self.next().contains(&next)
+    }
+
+    /// Whether the order's units count as sold (not reserved, not returned to stock).
+    pub fn is_sold(self) -> bool {
+        !matches!(self, OrderStatus::PendingPayment | OrderStatus::Cancelled)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    CashOnDelivery,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::CashOnDelivery => "cash_on_delivery",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "card" => Some(PaymentMethod::Card),
+            "cash_on_delivery" => Some(PaymentMethod::CashOnDelivery),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "Card",
+            PaymentMethod::CashOnDelivery => "Cash on delivery",
+        }
+    }
+}
+
+/// A cart line as the cart page shows it, priced from the catalog now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLineView {
+    pub variant_id: i64,
+    pub sku: String,
+    pub product_name: String,
+    pub product_slug: String,
+    pub variant_title: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+    /// Set when the line cannot be bought as it is (sold out, fewer left).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartView {
+    pub lines: Vec<CartLineView>,
+    pub subtotal: Money,
+    pub item_count: i64,
+    pub max_line_quantity: i32,
+}
+
+/// Every amount of an order before it is placed (or as it was placed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub subtotal: Money,
+    pub discount: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub total: Money,
+    pub prices_include_tax: bool,
+    /// VAT in basis points for the destination.
+    pub tax_rate_bp: u32,
+}
+
+/// A shipping rate for the chosen country, priced for this cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingOption {
+    pub id: i64,
+    pub name: String,
+    pub price: Money,
+    /// Free because the subtotal reached the rate's threshold.
+    pub free: bool,
+    pub cash_on_delivery: bool,
+}
+
+/// What the checkout page shows: the cart, what the shopper has entered so far, the choices
+/// left and the totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutView {
+    pub cart: CartView,
+    pub signed_in: bool,
+    pub email: Option<String>,
+    pub address: Option<AddressInput>,
+    pub saved_addresses: Vec<Address>,
+    pub shipping_options: Vec<ShippingOption>,
+    pub shipping_rate_id: Option<i64>,
+    pub coupon_code: Option<String>,
+    pub payment_methods: Vec<PaymentMethod>,
+    /// Set once an address and a shipping rate are chosen.
+    pub quote: Option<Quote>,
+    /// Why the order cannot be placed yet (no shipping to the country, a line out of stock).
+    pub blocker: Option<String>,
+    /// Fresh per page view: a double submit or a retry of this page finds the same order.
+    pub checkout_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineView {
+    pub sku: String,
+    pub product_name: String,
+    pub variant_title: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEventView {
+    pub at: String,
+    pub status: Option<OrderStatus>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub number: i64,
+    pub status: OrderStatus,
+    pub email: String,
+    pub payment_method: PaymentMethod,
+    pub lines: Vec<OrderLineView>,
+    pub quote: Quote,
+    pub refunded: Money,
+    pub coupon_code: Option<String>,
+    pub address_lines: Vec<String>,
+    pub shipping_method: String,
+    pub tracking_number: Option<String>,
+    pub placed_at: String,
+    pub events: Vec<OrderEventView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: i64,
+    pub status: OrderStatus,
+    pub total: Money,
+    pub item_count: i64,
+    pub placed_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus;
+
+    #[test]
+    fn statuses_round_trip_and_end_states_are_final() {
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert!(!status.can_become(status), "{status:?} to itself");
+        }
+        assert!(OrderStatus::Cancelled.next().is_empty());
+        assert!(OrderStatus::Refunded.next().is_empty());
+        assert!(!OrderStatus::PendingPayment.can_become(OrderStatus::Shipped));
+        assert!(OrderStatus::Shipped.can_become(OrderStatus::Delivered));
+    }
+}

@@ -1,0 +1,419 @@
+//! Orders after checkout: the state machine (checked here and by the database's trigger),
+//! the timeline, stock given back when an order is cancelled, the sweeper that cancels unpaid
+//! orders, and the order pages' reads, each scoped to who may see the order.
+
+use super::accounts::normalise_email;
+use super::accounts::tokens::{token_hash, TokenKeys};
+use super::accounts::Site;
+use super::mail::Email;
+use super::Error;
+use crate::model::{
+    AddressInput, AppError, Currency, Money, OrderEventView, OrderLineView, OrderStatus,
+    OrderSummary, OrderView, PaymentMethod, Quote,
+};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+/// Adds a timeline entry.
+pub(crate) async fn record(
+    db: &mut PgConnection,
+    order_id: i64,
+    from: Option<OrderStatus>,
+    to: Option<OrderStatus>,
+    note: &str,
+    actor: &str,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "INSERT INTO order_events (order_id, from_status, to_status, note, actor)
+         VALUES ($1, $2, $3, $4, $5)",
+        order_id,
+        from.map(OrderStatus::as_str),
+        to.map(OrderStatus::as_str),
+        note,
+        actor
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Moves an order to `to` inside the caller's transaction, with the order row locked. A move
+/// the state machine does not allow is a `Conflict` and changes nothing. Cancelling gives the
+/// stock and the coupon use back. Returns the status it moved from.
+pub(crate) async fn transition(
+    tx: &mut Transaction<'_, Postgres>,
+    order_id: i64,
+    to: OrderStatus,
+    actor: &str,
+    note: &str,
+) -> Result<OrderStatus, Error> {
+    let current = sqlx::query_scalar!(
+        "SELECT status FROM orders WHERE id = $1 FOR UPDATE",
+        order_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let from = OrderStatus::parse(&current).ok_or_else(|| Error::other("unknown order status"))?;
+    if !from.can_become(to) {
+        return Err(AppError::Conflict.into());
+    }
+    if to == OrderStatus::Cancelled {
+        give_back(tx, order_id).await?;
+    }
+    sqlx::query!(
+        "UPDATE orders SET status = $2, pay_by = NULL WHERE id = $1",
+        order_id,
+        to.as_str()
+    )
+    .execute(&mut **tx)
+    .await?;
+    record(tx, order_id, Some(from), Some(to), note, actor).await?;
+    Ok(from)
+}
+
+/// Returns a cancelled order's units to stock (in variant id order, as checkout takes them)
+/// and its coupon use.
+async fn give_back(tx: &mut Transaction<'_, Postgres>, order_id: i64) -> Result<(), Error> {
+    let lines = sqlx::query!(
+        r#"SELECT variant_id AS "variant_id!", sum(quantity)::INTEGER AS "quantity!"
+           FROM order_lines WHERE order_id = $1 AND variant_id IS NOT NULL
+           GROUP BY variant_id ORDER BY variant_id"#,
+        order_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for line in lines {
+        sqlx::query!(
+            "UPDATE variants SET stock = stock + $2 WHERE id = $1",
+            line.variant_id,
+            line.quantity
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    let released = sqlx::query_scalar!(
+        "DELETE FROM coupon_uses WHERE order_id = $1 RETURNING coupon_id",
+        order_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(coupon_id) = released {
+        sqlx::query!(
+            "UPDATE coupons SET uses = uses - 1 WHERE id = $1 AND uses > 0",
+            coupon_id
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A staff change of status (`actor` names who). Shipping may carry a tracking number.
+pub async fn change_status(
+    db: &PgPool,
+    number: i64,
+    to: OrderStatus,
+    actor: &str,
+    tracking_number: Option<&str>,
+) -> Result<OrderStatus, Error> {
+    let tracking = tracking_number.map(str::trim).filter(|t| !t.is_empty());
+    if tracking.is_some_and(|t| t.len() > 100 || t.chars().any(char::is_control)) {
+        return Err(AppError::validation(
+            "tracking_number",
+            "a tracking number is at most 100 characters",
+        )
+        .into());
+    }
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!("SELECT id FROM orders WHERE number = $1", number)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let note = match tracking {
+        Some(t) => format!("Tracking number {t}"),
+        None => String::new(),
+    };
+    let from = transition(&mut tx, id, to, actor, &note).await?;
+    if let Some(t) = tracking {
+        sqlx::query!(
+            "UPDATE orders SET tracking_number = $2 WHERE id = $1",
+            id,
+            t
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(from)
+}
+
+/// Cancels card orders not paid in time, giving their stock back; returns how many. Each
+/// order is its own transaction, and rows another worker holds are skipped.
+pub async fn release_unpaid(db: &PgPool) -> Result<u64, Error> {
+    let mut released = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let Some(id) = sqlx::query_scalar!(
+            "SELECT id FROM orders WHERE status = 'pending_payment' AND pay_by <= now()
+             ORDER BY pay_by LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(released);
+        };
+        transition(
+            &mut tx,
+            id,
+            OrderStatus::Cancelled,
+            "system",
+            "Not paid in time",
+        )
+        .await?;
+        tx.commit().await?;
+        released += 1;
+    }
+}
+
+/// Runs the sweepers every minute: unpaid orders, expired carts.
+pub async fn run_sweepers(db: PgPool) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match release_unpaid(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(orders = n, "unpaid orders cancelled, stock released"),
+            Err(e) => tracing::warn!(error = %e, "unpaid-order sweep failed"),
+        }
+        if let Err(e) = super::cart::sweep_expired(&db).await {
+            tracing::warn!(error = %e, "cart sweep failed");
+        }
+    }
+}
+
+/// Who is asking for an order page.
+#[derive(Debug, Clone)]
+pub enum Access<'a> {
+    /// The signed-in customer: only their own orders.
+    Account(i64),
+    /// The key from the confirmation page or email.
+    Key(&'a str),
+    /// The caller checked a key from the lookup form ([`open_lookup_key`]) for this number.
+    LookedUp,
+}
+
+/// One order as its page shows it; `NotFound` unless `access` may see it.
+pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderView, Error> {
+    let (account, key_hash, looked_up) = match access {
+        Access::Account(id) => (Some(id), None, false),
+        Access::Key(key) => (None, Some(token_hash(key)), false),
+        Access::LookedUp => (None, None, true),
+    };
+    let o = sqlx::query!(
+        r#"SELECT id, number, status, email, payment_method, currency, prices_include_tax,
+                subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
+                refunded_minor, coupon_code, shipping_address, shipping_rate_name, tax_rate_bp,
+                tracking_number,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "placed_at!"
+         FROM orders WHERE number = $1 AND (account_id = $2 OR access_hash = $3 OR $4)"#,
+        number,
+        account,
+        key_hash,
+        looked_up
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let currency: Currency = o
+        .currency
+        .parse()
+        .map_err(|_| Error::other("order in an unknown currency"))?;
+    let money = |minor: i64| Money::new(minor, currency);
+    let lines = sqlx::query!(
+        "SELECT sku, product_name, variant_title, unit_price_minor, quantity
+         FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+        o.id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|l| OrderLineView {
+        sku: l.sku,
+        product_name: l.product_name,
+        variant_title: l.variant_title,
+        unit_price: money(l.unit_price_minor),
+        quantity: l.quantity,
+        line_total: money(l.unit_price_minor.saturating_mul(i64::from(l.quantity))),
+    })
+    .collect();
+    let events = sqlx::query!(
+        r#"SELECT to_status, note,
+                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "at!"
+           FROM order_events WHERE order_id = $1 ORDER BY id"#,
+        o.id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|e| OrderEventView {
+        at: e.at,
+        status: e.to_status.as_deref().and_then(OrderStatus::parse),
+        note: e.note,
+    })
+    .collect();
+    let address: AddressInput = serde_json::from_value(o.shipping_address)?;
+    Ok(OrderView {
+        number: o.number,
+        status: OrderStatus::parse(&o.status)
+            .ok_or_else(|| Error::other("unknown order status"))?,
+        email: o.email,
+        payment_method: PaymentMethod::parse(&o.payment_method)
+            .ok_or_else(|| Error::other("unknown payment method"))?,
+        lines,
+        quote: Quote {
+            subtotal: money(o.subtotal_minor),
+            discount: money(o.discount_minor),
+            shipping: money(o.shipping_minor),
+            tax: money(o.tax_minor),
+            total: money(o.total_minor),
+            prices_include_tax: o.prices_include_tax,
+            tax_rate_bp: o.tax_rate_bp.max(0) as u32,
+        },
+        refunded: money(o.refunded_minor),
+        coupon_code: o.coupon_code,
+        address_lines: crate::model::Address {
+            id: 0,
+            fields: address,
+        }
+        .lines(),
+        shipping_method: o.shipping_rate_name,
+        tracking_number: o.tracking_number,
+        placed_at: o.placed_at,
+        events,
+    })
+}
+
+/// The signed-in customer's orders, newest first.
+pub async fn list(db: &PgPool, account_id: i64) -> Result<Vec<OrderSummary>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT o.number, o.status, o.currency, o.total_minor,
+                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "placed_at!",
+                  (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
+           FROM orders o WHERE o.account_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 200"#,
+        account_id
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let currency: Currency = r
+                .currency
+                .parse()
+                .map_err(|_| Error::other("order in an unknown currency"))?;
+            Ok(OrderSummary {
+                number: r.number,
+                status: OrderStatus::parse(&r.status)
+                    .ok_or_else(|| Error::other("unknown order status"))?,
+                total: Money::new(r.total_minor, currency),
+                item_count: r.items,
+                placed_at: r.placed_at,
+            })
+        })
+        .collect()
+}
+
+const LOOKUP_PURPOSE: &str = "order-lookup";
+/// How long a key from the lookup form opens the order.
+pub const LOOKUP_TTL_SECS: i64 = 3_600;
+
+/// A guest's lookup with the order's email and number: a key that opens the order's page for
+/// an hour, or `NotFound` (the same for a wrong email and a wrong number).
+pub async fn lookup(
+    db: &PgPool,
+    keys: &TokenKeys,
+    email: &str,
+    number: i64,
+    now: i64,
+) -> Result<String, Error> {
+    let email = normalise_email(email).map_err(|_| AppError::NotFound)?;
+    sqlx::query_scalar!(
+        "SELECT id FROM orders WHERE number = $1 AND lower(email) = $2",
+        number,
+        email
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(keys.seal(
+        LOOKUP_PURPOSE,
+        &format!("{number}.{}", now + LOOKUP_TTL_SECS),
+    ))
+}
+
+/// Whether `key` is a lookup key for order `number` that has not expired.
+pub fn open_lookup_key(keys: &TokenKeys, number: i64, key: &str, now: i64) -> bool {
+    keys.open(LOOKUP_PURPOSE, key)
+        .and_then(|value| {
+            let (n, until) = value.split_once('.')?;
+            Some(n.parse::<i64>().ok()? == number && until.parse::<i64>().ok()? > now)
+        })
+        .unwrap_or(false)
+}
+
+/// The order confirmation email, with the order's link.
+pub(crate) async fn confirmation_email(
+    db: &mut PgConnection,
+    site: &Site,
+    order_id: i64,
+    access_key: &str,
+) -> Result<Email, Error> {
+    let o = sqlx::query!(
+        "SELECT number, email, currency, total_minor, payment_method FROM orders WHERE id = $1",
+        order_id
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    let currency: Currency = o
+        .currency
+        .parse()
+        .map_err(|_| Error::other("order in an unknown currency"))?;
+    let lines = sqlx::query!(
+        "SELECT product_name, variant_title, quantity, unit_price_minor
+         FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+        order_id
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let mut paragraphs = vec![format!("Thank you for your order {}.", o.number)];
+    for l in &lines {
+        let title = if l.variant_title.is_empty() {
+            l.product_name.clone()
+        } else {
+            format!("{} ({})", l.product_name, l.variant_title)
+        };
+        paragraphs.push(format!(
+            "{} × {title}: {}",
+            l.quantity,
+            Money::new(
+                l.unit_price_minor.saturating_mul(i64::from(l.quantity)),
+                currency
+            )
+        ));
+    }
+    paragraphs.push(format!("Total: {}", Money::new(o.total_minor, currency)));
+    if o.payment_method == PaymentMethod::CashOnDelivery.as_str() {
+        paragraphs.push("You pay in cash when it is delivered.".to_owned());
+    }
+    let link = format!("{}/orders/{}?key={access_key}", site.public_url, o.number);
+    let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    Ok(Email::with_link(
+        &site.store_name,
+        &o.email,
+        &format!("Order {} confirmed", o.number),
+        &refs,
+        "See your order",
+        &link,
+        "We will email you when it ships.",
+    ))
+}
