@@ -6,7 +6,7 @@ use app::server::cache::Cache;
 use app::server::config::Settings;
 use app::server::{catalog, AppState};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
@@ -1371,4 +1371,188 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
         Some(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
+}
+
+// ---- Cart and checkout over HTTP: plain forms, the sealed cart cookie, ownership ----------
+
+/// The value of `name=` in a `Cookie`-style string.
+fn cookie_value<'a>(cookies: &'a str, name: &str) -> &'a str {
+    cookies
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+        .unwrap_or("")
+}
+
+/// The `value` attribute of the input named `name` in a page.
+fn input_value(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag_start = body[..at].rfind('<').expect("tag");
+    let tag_end = at + body[at..].find('>').expect("tag end");
+    let tag = &body[tag_start..tag_end];
+    let v = tag.find("value=\"").expect("value") + 7;
+    tag[v..v + tag[v..].find('"').expect("quote")].to_owned()
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn a_guest_checks_out_through_plain_forms_and_nobody_else_sees_the_order(pool: PgPool) {
+    use app::api::cart::{AddToCart, PlaceOrder, SaveCheckoutDetails};
+    let site = Site::new();
+    let app = seeded_app(pool.clone(), &site).await;
+    let (sku, name): (String, String) = sqlx::query_as(
+        "SELECT v.sku, p.name FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE p.status = 'active' AND v.stock >= 5 ORDER BY v.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a variant in stock");
+
+    // Adding gives a sealed cart cookie; a forged one finds no cart.
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<AddToCart>(),
+            "/products/x",
+            &format!("sku={sku}&quantity=2"),
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(location(&headers), "/cart?done=added");
+    let set = headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("a cart cookie")
+        .to_owned();
+    assert!(
+        set.starts_with("duka_cart=") && set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let cart = cookies_set(&headers);
+    let sealed = cookie_value(&cart, "duka_cart");
+    let (token, tag) = sealed.rsplit_once('.').expect("token.tag");
+    let forged_token: String = token
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == 'A' {
+                    'B'
+                } else {
+                    'A'
+                }
+            } else {
+                c
+            }
+        })
+        .collect();
+    for forged in [
+        format!("duka_cart={forged_token}.{tag}"),
+        format!("duka_cart={token}"),
+    ] {
+        let (status, _, body) = send(&app, get_with("/cart", &forged)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("Your cart is empty"),
+            "a forged cookie found a cart"
+        );
+    }
+    let (_, _, body) = send(&app, get_with("/cart", &cart)).await;
+    assert!(
+        body.contains(&name) && body.contains("cart-count"),
+        "the cart and its count"
+    );
+
+    // Too many is refused back to the form, never a 5xx.
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<AddToCart>(),
+            "/products/x",
+            &format!("sku={sku}&quantity=100000"),
+            &cart,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(
+        location(&headers).contains("__err="),
+        "{}",
+        location(&headers)
+    );
+
+    let details = "email=layla%40example.com&address[name]=Layla&address[line1]=12+Al+Wasl+Road\
+                   &address[city]=Dubai&address[country]=AE";
+    let (status, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<SaveCheckoutDetails>(),
+            "/checkout",
+            details,
+            &cart,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::FOUND, "/checkout")
+    );
+    let (status, _, page) = send(&app, get_with("/checkout", &cart)).await;
+    assert_eq!(status, StatusCode::OK);
+    let key = input_value(&page, "checkout_key");
+    let total = input_value(&page, "expected_total");
+    let body = format!("checkout_key={key}&payment_method=cash_on_delivery&expected_total={total}");
+
+    // From another site: refused, nothing written.
+    let mut foreign = form_post(path_of::<PlaceOrder>(), "/checkout", &body, &cart);
+    foreign.headers_mut().insert(
+        header::ORIGIN,
+        HeaderValue::from_static("https://evil.example"),
+    );
+    assert_eq!(send(&app, foreign).await.0, StatusCode::FORBIDDEN);
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(orders, 0);
+
+    let (status, headers, _) = send(
+        &app,
+        form_post(path_of::<PlaceOrder>(), "/checkout", &body, &cart),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    let confirmation = location(&headers).to_owned();
+    assert!(
+        confirmation.starts_with("/orders/1001?key="),
+        "{confirmation}"
+    );
+    // The same form again (a double click, a retry): the same order.
+    let (status, headers, _) = send(
+        &app,
+        form_post(path_of::<PlaceOrder>(), "/checkout", &body, &cart),
+    )
+    .await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::FOUND, confirmation.as_str())
+    );
+    let (status, _, page) = send(&app, get_with(&confirmation, "")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Order 1001") && page.contains("Confirmed") && page.contains(&name));
+
+    // Without the key, or as another customer: not found.
+    assert_eq!(
+        send(&app, get_with("/orders/1001", "")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let stranger = sign_up(&app, &pool, "stranger@example.com").await;
+    assert_eq!(
+        send(&app, get_with("/orders/1001", &stranger)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, _, list) = send(&app, get_with("/account/orders", &stranger)).await;
+    assert!(list.contains("No orders yet"));
 }

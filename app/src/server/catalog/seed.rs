@@ -643,6 +643,7 @@ pub async fn seed(
             all.clear();
         }
     }
+    crate::server::checkout::seed_demo_delivery(&mut tx, currency).await?;
     tx.commit().await?;
     Ok(report)
 }
