@@ -118,6 +118,24 @@ say "fixed rate $search_rate req/s: search latency, engine (no cache)"
 read -r efloor_p50 efloor_p99 eplain_p50 eplain_p99 emissp_p50 emissp_p99 efilt_p50 efilt_p99 esugg_p50 esugg_p99 <<<"$(search_runs)"
 stop_server
 
+# Checkout: orders/s through the production checkout (app/benches/checkout.rs: 200 buyers,
+# 1,000 products, one hot) against pgbench's simple-update on the same server, both with the
+# server's own fsync setting, in a database of their own. The bench checks stock accounting.
+say "checkout throughput against pgbench simple-update"
+checkout_url="$(pg_url_with_db "$bench_url" duka_bench_checkout)"
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench_checkout WITH (FORCE)" >/dev/null
+psql_url "$admin_url" -XqAc "CREATE DATABASE duka_bench_checkout" >/dev/null
+fsync=$(psql_url "$checkout_url" -XtAc "SHOW fsync")
+checkout_out=$(DATABASE_URL="$checkout_url" BENCH_SECONDS="$seconds" cargo bench --quiet -p app --features ssr --bench checkout 2>&1) \
+  || { echo "$checkout_out" >&2; die "the checkout benchmark failed"; }
+echo "$checkout_out" >&2
+orders_ps=$(echo "$checkout_out" | grep -oE '= [0-9]+ orders/s' | grep -oE '[0-9]+')
+accounting=$(echo "$checkout_out" | grep -c 'stock accounting holds' || true)
+pgbench="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}pgbench"
+"$pgbench" -i -q "$checkout_url" >/dev/null 2>&1
+pgbench_tps=$("$pgbench" -b simple-update -c 32 -j 2 -T "$seconds" "$checkout_url" 2>/dev/null | awk '/^tps/ {print int($3); exit}')
+psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench_checkout WITH (FORCE)" >/dev/null || true
+
 script_kb=$(awk -v a="$js_br" -v b="$wasm_br" 'BEGIN { printf "%.1f", (a + b) / 1024 }')
 cat <<REPORT
 
@@ -150,5 +168,9 @@ of bytes from memory, measured in this run)
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
+
+  checkout (fsync $fsync)            per s    ratio
+  orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)
+  pgbench simple-update          $(printf '%7s' "$pgbench_tps")    1.00
 REPORT
 psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench WITH (FORCE)" >/dev/null || true

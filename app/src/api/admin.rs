@@ -281,3 +281,61 @@ pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
     })
     .await
 }
+
+/// The newest orders (staff who manage or view orders), optionally one status only.
+#[server]
+pub async fn get_admin_orders(
+    status: Option<String>,
+) -> Result<Vec<crate::model::StaffOrderRow>, AppError> {
+    use glue::*;
+    in_span("get_admin_orders", async move {
+        let state = state()?;
+        if require(&state, Permission::ManageOrders).await.is_err() {
+            require(&state, Permission::ViewCustomers).await?;
+        }
+        let status = status
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                crate::model::OrderStatus::parse(s)
+                    .ok_or_else(|| AppError::validation("status", "choose a status from the list"))
+            })
+            .transpose()?;
+        Ok(crate::server::orders::recent(&state.db, status, 100).await?)
+    })
+    .await
+}
+
+/// Moves an order on (packed, shipped with a tracking number, delivered, cancelled). A move
+/// the order's status does not allow is refused.
+#[server]
+pub async fn update_order_status(
+    number: i64,
+    status: String,
+    tracking_number: Option<String>,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("update_order_status", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageOrders).await?;
+        let to = crate::model::OrderStatus::parse(&status)
+            .ok_or_else(|| AppError::validation("status", "choose a status from the list"))?;
+        if to == crate::model::OrderStatus::Refunded {
+            return Err(AppError::validation(
+                "status",
+                "refunds are not available yet",
+            ));
+        }
+        crate::server::orders::change_status(
+            &state.db,
+            number,
+            to,
+            &format!("staff:{}", me.account_id),
+            tracking_number.as_deref(),
+        )
+        .await?;
+        redirect("/admin/orders?done=status");
+        Ok(())
+    })
+    .await
+}

@@ -24,7 +24,7 @@ pub use listing::{
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     CartLineView, CartView, CheckoutView, OrderEventView, OrderLineView, OrderStatus, OrderSummary,
-    OrderView, PaymentMethod, Quote, ShippingOption,
+    OrderView, PaymentMethod, Quote, ShippingOption, StaffOrderRow,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

@@ -232,6 +232,19 @@ pub struct OrderSummary {
     pub placed_at: String,
 }
 
+/// An order in the staff list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOrderRow {
+    pub number: i64,
+    pub status: OrderStatus,
+    pub email: String,
+    pub total: Money,
+    pub payment_method: PaymentMethod,
+    pub tracking_number: Option<String>,
+    pub placed_at: String,
+    pub item_count: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::OrderStatus;

@@ -9,7 +9,7 @@ use super::mail::Email;
 use super::Error;
 use crate::model::{
     AddressInput, AppError, Currency, Money, OrderEventView, OrderLineView, OrderStatus,
-    OrderSummary, OrderView, PaymentMethod, Quote,
+    OrderSummary, OrderView, PaymentMethod, Quote, StaffOrderRow,
 };
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
@@ -125,10 +125,25 @@ pub async fn change_status(
         .into());
     }
     let mut tx = db.begin().await?;
-    let id = sqlx::query_scalar!("SELECT id FROM orders WHERE number = $1", number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let order = sqlx::query!(
+        "SELECT id, status, payment_method FROM orders WHERE number = $1",
+        number
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let id = order.id;
+    if to == OrderStatus::Cancelled
+        && order.status == OrderStatus::Paid.as_str()
+        && order.payment_method == PaymentMethod::Card.as_str()
+    {
+        // The money has to go back first: that is a refund, which cancels the order.
+        return Err(AppError::validation(
+            "status",
+            "refund a paid card order instead of cancelling it",
+        )
+        .into());
+    }
     let note = match tracking {
         Some(t) => format!("Tracking number {t}"),
         None => String::new(),
@@ -145,6 +160,46 @@ pub async fn change_status(
     }
     tx.commit().await?;
     Ok(from)
+}
+
+/// The newest orders for staff, optionally only those in `status`.
+pub async fn recent(
+    db: &PgPool,
+    status: Option<OrderStatus>,
+    limit: i64,
+) -> Result<Vec<StaffOrderRow>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT o.number, o.status, o.email, o.currency, o.total_minor, o.payment_method,
+                  o.tracking_number,
+                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "placed_at!",
+                  (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
+           FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
+           ORDER BY o.id DESC LIMIT $2"#,
+        status.map(OrderStatus::as_str),
+        limit.clamp(1, 500)
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let currency: Currency = r
+                .currency
+                .parse()
+                .map_err(|_| Error::other("order in an unknown currency"))?;
+            Ok(StaffOrderRow {
+                number: r.number,
+                status: OrderStatus::parse(&r.status)
+                    .ok_or_else(|| Error::other("unknown order status"))?,
+                email: r.email,
+                total: Money::new(r.total_minor, currency),
+                payment_method: PaymentMethod::parse(&r.payment_method)
+                    .ok_or_else(|| Error::other("unknown payment method"))?,
+                tracking_number: r.tracking_number,
+                placed_at: r.placed_at,
+                item_count: r.items,
+            })
+        })
+        .collect()
 }
 
 /// Cancels card orders not paid in time, giving their stock back; returns how many. Each

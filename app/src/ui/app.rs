@@ -1,9 +1,10 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage,
-    AdminHomePage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
-    HomePage, NotFound, OrderLookupPage, OrderPage, PrivacyPage, ProductPage, RegisterPage,
-    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, VerifyPage,
+    AdminHomePage, AdminOrdersPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage,
+    ForgotPasswordPage, HomePage, NotFound, OrderLookupPage, OrderPage, PrivacyPage, ProductPage,
+    RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage,
+    VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async />
                     <Route path=path!("/account/privacy") view=PrivacyPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/two-factor") view=AdminCodePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/enrol") view=AdminEnrolPage ssr=SsrMode::Async />

@@ -1,11 +1,11 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
-//! and the admin home. Server-rendered forms, no island: no admin code reaches shoppers.
+//! the admin home and the orders list. Server-rendered forms, no island: no admin code reaches shoppers.
 
 use super::account::{send_to, FormError, Private};
 use super::ErrorPage;
 use crate::api::admin::{
     get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
-    StaffSignOut,
+    StaffSignOut, UpdateOrderStatus,
 };
 use crate::model::AppError;
 use leptos::prelude::*;
@@ -95,6 +95,7 @@ pub fn AdminHomePage() -> impl IntoView {
                             <form method="post" action=StaffSignOut::PATH class="inline">
                                 <button type="submit">"Sign out"</button>
                             </form>
+                            <p><a href="/admin/orders">"Orders"</a></p>
                             {d.staff.map(|staff| view! {
                                 <h2>"Staff"</h2>
                                 <table>
@@ -130,6 +131,75 @@ pub fn AdminHomePage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             })}
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/admin/orders`: the newest orders, each with the moves its status allows.
+#[component]
+pub fn AdminOrdersPage() -> impl IntoView {
+    let status = super::account::query("status");
+    view! {
+        <Private title="Orders" />
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match crate::api::admin::get_admin_orders(status.clone()).await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(orders) => view! {
+                        <section class="account admin">
+                            <h1>"Orders"</h1>
+                            <p><a href="/admin">"Admin home"</a></p>
+                            <FormError />
+                            <form method="get" class="inline">
+                                <label>"Status "
+                                    <select name="status">
+                                        <option value="">"All"</option>
+                                        {crate::model::OrderStatus::ALL.iter().map(|s| {
+                                            let selected = status.as_deref() == Some(s.as_str());
+                                            view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <button type="submit">"Show"</button>
+                            </form>
+                            <table class="orders">
+                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed (UTC)"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
+                                <tbody>
+                                    {orders.into_iter().map(|o| {
+                                        let next: Vec<_> = o.status.next().iter().copied()
+                                            .filter(|s| *s != crate::model::OrderStatus::Refunded)
+                                            .collect();
+                                        view! {
+                                            <tr>
+                                                <td>{o.number}</td>
+                                                <td>{o.placed_at}</td>
+                                                <td>{o.email}</td>
+                                                <td>{o.item_count}</td>
+                                                <td>{o.total.to_string()}</td>
+                                                <td>{o.payment_method.label()}</td>
+                                                <td>{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
+                                                <td>
+                                                    {(!next.is_empty()).then(|| view! {
+                                                        <form method="post" action=UpdateOrderStatus::PATH class="inline">
+                                                            <input type="hidden" name="number" value=o.number />
+                                                            <select name="status" aria-label="New status">
+                                                                {next.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                                                            </select>
+                                                            <input type="text" name="tracking_number" placeholder="Tracking number" maxlength="100" aria-label="Tracking number" />
+                                                            <button type="submit">"Save"</button>
+                                                        </form>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
                         </section>
                     }.into_any(),
                 }
