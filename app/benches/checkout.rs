@@ -190,7 +190,7 @@ async fn setup(db: &sqlx::PgPool) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
          SELECT id, 'BENCH-' || substr(slug, 7), 1000 + (id % 50) * 100, 'AED',
-                CASE WHEN slug = 'bench-0' THEN 2000 ELSE 100000 END
+                CASE WHEN slug = 'bench-0' THEN 1000 ELSE 100000 END
          FROM products WHERE slug LIKE 'bench-%'",
     )
     .execute(&mut *tx)
