@@ -14,30 +14,10 @@ fn rules(currency: Currency) -> Rules {
     }
 }
 use app::server::Error;
+use common::variant;
 use sqlx::PgPool;
 
-/// A product with one variant: (variant id). `status` is the product's.
-async fn variant(pool: &PgPool, slug: &str, price: i64, stock: i32, status: &str) -> i64 {
-    let product: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, status) VALUES ($1, $1, $2) RETURNING id",
-    )
-    .bind(slug)
-    .bind(status)
-    .fetch_one(pool)
-    .await
-    .expect("product");
-    sqlx::query_scalar(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         VALUES ($1, upper($2), $3, 'AED', $4) RETURNING id",
-    )
-    .bind(product)
-    .bind(slug)
-    .bind(price)
-    .bind(stock)
-    .fetch_one(pool)
-    .await
-    .expect("variant")
-}
+mod common;
 
 fn field_of(r: Result<(), Error>) -> String {
     match r {

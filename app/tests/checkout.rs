@@ -13,6 +13,8 @@ use app::server::Error;
 use sqlx::PgPool;
 use std::time::Duration;
 
+mod common;
+
 fn rules(card: bool) -> CheckoutRules {
     CheckoutRules {
         cart: Rules {
@@ -65,24 +67,7 @@ async fn shop(pool: &PgPool) -> i64 {
 }
 
 async fn variant(pool: &PgPool, slug: &str, price: i64, stock: i32) -> i64 {
-    let product: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, status) VALUES ($1, $1, 'active') RETURNING id",
-    )
-    .bind(slug)
-    .fetch_one(pool)
-    .await
-    .expect("product");
-    sqlx::query_scalar(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         VALUES ($1, upper($2), $3, 'AED', $4) RETURNING id",
-    )
-    .bind(product)
-    .bind(slug)
-    .bind(price)
-    .bind(stock)
-    .fetch_one(pool)
-    .await
-    .expect("variant")
+    common::variant(pool, slug, price, stock, "active").await
 }
 
 fn address() -> app::model::AddressInput {
@@ -130,6 +115,31 @@ async fn place(
     rules: &CheckoutRules,
 ) -> Result<Placed, Error> {
     checkout::place_order(pool, keys, &site(), owner, None, input, rules).await
+}
+
+/// Every buyer places a cash-on-delivery order at the same time; the answers in order.
+async fn race(pool: &PgPool, keys: &TokenKeys, buyers: Vec<Owner>) -> Vec<Result<Placed, Error>> {
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .map(|owner| {
+            let (pool, keys) = (pool.clone(), keys.clone());
+            tokio::spawn(async move {
+                place(
+                    &pool,
+                    &keys,
+                    &owner,
+                    &order(&new_key(), "cash_on_delivery"),
+                    &rules(false),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    answers
 }
 
 /// Stock accounting for `variant` in SQL: initial = stock + reserved (unpaid orders) + sold
@@ -257,25 +267,10 @@ async fn two_hundred_buyers_of_ten_units_make_ten_orders(pool: PgPool) {
     for i in 0..200 {
         buyers.push(buyer(&pool, &format!("buyer{i}@example.com"), &[(oud, 1)]).await);
     }
-    let tasks: Vec<_> = buyers
-        .into_iter()
-        .map(|owner| {
-            let (pool, keys) = (pool.clone(), keys.clone());
-            tokio::spawn(async move {
-                place(
-                    &pool,
-                    &keys,
-                    &owner,
-                    &order(&new_key(), "cash_on_delivery"),
-                    &rules(false),
-                )
-                .await
-            })
-        })
-        .collect();
+    let answers = race(&pool, &keys, buyers).await;
     let (mut placed, mut sold_out) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task") {
+    for answer in answers {
+        match answer {
             Ok(_) => placed += 1,
             Err(Error::App(AppError::OutOfStock { available, .. })) => {
                 assert_eq!(available, 0);
@@ -309,25 +304,10 @@ async fn carts_sharing_items_in_opposite_orders_neither_deadlock_nor_oversell(po
         };
         buyers.push(buyer(&pool, &format!("b{i}@example.com"), &lines).await);
     }
-    let tasks: Vec<_> = buyers
-        .into_iter()
-        .map(|owner| {
-            let (pool, keys) = (pool.clone(), keys.clone());
-            tokio::spawn(async move {
-                place(
-                    &pool,
-                    &keys,
-                    &owner,
-                    &order(&new_key(), "cash_on_delivery"),
-                    &rules(false),
-                )
-                .await
-            })
-        })
-        .collect();
+    let answers = race(&pool, &keys, buyers).await;
     let mut placed = 0;
-    for task in tasks {
-        match task.await.expect("task") {
+    for answer in answers {
+        match answer {
             Ok(_) => placed += 1,
             Err(Error::App(AppError::OutOfStock { .. })) => {}
             Err(other) => panic!("a buyer got {other:?}"),
@@ -427,25 +407,10 @@ async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
             .expect("applies while unused");
         buyers.push(owner);
     }
-    let tasks: Vec<_> = buyers
-        .into_iter()
-        .map(|owner| {
-            let (pool, keys) = (pool.clone(), keys.clone());
-            tokio::spawn(async move {
-                place(
-                    &pool,
-                    &keys,
-                    &owner,
-                    &order(&new_key(), "cash_on_delivery"),
-                    &rules(false),
-                )
-                .await
-            })
-        })
-        .collect();
+    let answers = race(&pool, &keys, buyers).await;
     let (mut ok, mut refused) = (0, 0);
-    for task in tasks {
-        match task.await.expect("task") {
+    for answer in answers {
+        match answer {
             Ok(_) => ok += 1,
             Err(Error::App(AppError::Validation { field, .. })) if field == "coupon" => {
                 refused += 1

@@ -47,7 +47,7 @@ pub async fn get_cart() -> Result<CartView, AppError> {
             Some(owner) => cart::lines(&state.db, &owner, rules.currency).await?,
             None => Vec::new(),
         };
-        Ok(checkout::cart_view(&lines, &rules))
+        Ok(cart::view(&lines, &rules))
     })
     .await
 }

@@ -8,7 +8,7 @@
 use super::accounts::tokens::{opaque_token, token_hash, TokenKeys};
 use super::auth::CookieNames;
 use super::Error;
-use crate::model::{AppError, Currency, Money};
+use crate::model::{AppError, CartLineView, CartView, Currency, Money};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::time::Duration;
 
@@ -321,6 +321,49 @@ pub async fn item_count(db: &PgPool, owner: &Owner) -> Result<i64, Error> {
     )
     .fetch_one(db)
     .await?)
+}
+
+/// What the lines cost now, as shown (minor units).
+pub fn subtotal(lines: &[Line]) -> i64 {
+    lines
+        .iter()
+        .map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity)))
+        .fold(0i64, i64::saturating_add)
+}
+
+fn line_problem(line: &Line) -> Option<String> {
+    match line.stock {
+        s if s <= 0 => Some("Sold out".to_owned()),
+        s if s < line.quantity => Some(format!("Only {s} left")),
+        _ => None,
+    }
+}
+
+/// The cart as its page shows it.
+pub fn view(lines: &[Line], rules: &Rules) -> CartView {
+    let currency = rules.currency;
+    CartView {
+        lines: lines
+            .iter()
+            .map(|l| CartLineView {
+                variant_id: l.variant_id,
+                sku: l.sku.clone(),
+                product_name: l.product_name.clone(),
+                product_slug: l.product_slug.clone(),
+                variant_title: l.variant_title.clone(),
+                unit_price: l.unit_price,
+                quantity: l.quantity,
+                line_total: Money::new(
+                    l.unit_price.minor.saturating_mul(i64::from(l.quantity)),
+                    currency,
+                ),
+                problem: line_problem(l),
+            })
+            .collect(),
+        subtotal: Money::new(subtotal(lines), currency),
+        item_count: lines.iter().map(|l| i64::from(l.quantity)).sum(),
+        max_line_quantity: rules.max_quantity,
+    }
 }
 
 /// At sign-in: the guest's lines move into the account's cart (quantities added, capped at

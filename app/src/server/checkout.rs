@@ -23,8 +23,8 @@ use super::{mail, Error};
 use crate::model::country::country_name;
 use crate::model::totals::{self, Discount, LineInput, TaxMode, Totals, TotalsInput};
 use crate::model::{
-    Address, AddressInput, AppError, CartLineView, CartView, CheckoutView, Currency, Money,
-    OrderStatus, PaymentMethod, Quote, ShippingOption,
+    Address, AddressInput, AppError, CheckoutView, Currency, Money, OrderStatus, PaymentMethod,
+    Quote, ShippingOption,
 };
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -65,6 +65,14 @@ pub struct Draft {
 
 fn empty_cart() -> Error {
     AppError::validation("cart", "your cart is empty").into()
+}
+
+/// `Ok` if an update of the owner's cart found it.
+fn found_cart(updated: sqlx::postgres::PgQueryResult) -> Result<(), Error> {
+    if updated.rows_affected() == 0 {
+        return Err(empty_cart());
+    }
+    Ok(())
 }
 
 async fn draft(db: &mut PgConnection, owner: &Owner) -> Result<Option<Draft>, Error> {
@@ -128,10 +136,7 @@ pub async fn set_details(
     )
     .execute(db)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(empty_cart());
-    }
-    Ok(())
+    found_cart(updated)
 }
 
 /// Chooses a shipping rate; it must serve the address's country.
@@ -182,7 +187,7 @@ pub async fn set_coupon(
     if let Some(code) = &code {
         let mut conn = db.acquire().await?;
         let lines = cart::lines(&mut *conn, owner, rules.currency()).await?;
-        let subtotal = subtotal(&lines);
+        let subtotal = cart::subtotal(&lines);
         let email = draft(&mut conn, owner)
             .await?
             .and_then(|d| d.email)
@@ -199,17 +204,7 @@ pub async fn set_coupon(
     )
     .execute(db)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(empty_cart());
-    }
-    Ok(())
-}
-
-fn subtotal(lines: &[Line]) -> i64 {
-    lines
-        .iter()
-        .map(|l| l.unit_price.minor.saturating_mul(i64::from(l.quantity)))
-        .fold(0i64, i64::saturating_add)
+    found_cart(updated)
 }
 
 struct CouponRow {
@@ -400,7 +395,7 @@ async fn price(
     if let Some(email) = account_email {
         draft.email = Some(email.to_owned());
     }
-    let subtotal = subtotal(&lines);
+    let subtotal = cart::subtotal(&lines);
     let customer = draft.email.clone().unwrap_or_default();
     let (mut discount, mut coupon_used, mut coupon_problem) = (Discount::None, None, None);
     if let Some(code) = &draft.coupon_code {
@@ -444,41 +439,6 @@ async fn price(
     })
 }
 
-fn line_problem(line: &Line) -> Option<String> {
-    match line.stock {
-        s if s <= 0 => Some("Sold out".to_owned()),
-        s if s < line.quantity => Some(format!("Only {s} left")),
-        _ => None,
-    }
-}
-
-/// The cart as its page shows it.
-pub fn cart_view(lines: &[Line], rules: &Rules) -> CartView {
-    let currency = rules.currency;
-    CartView {
-        lines: lines
-            .iter()
-            .map(|l| CartLineView {
-                variant_id: l.variant_id,
-                sku: l.sku.clone(),
-                product_name: l.product_name.clone(),
-                product_slug: l.product_slug.clone(),
-                variant_title: l.variant_title.clone(),
-                unit_price: l.unit_price,
-                quantity: l.quantity,
-                line_total: Money::new(
-                    l.unit_price.minor.saturating_mul(i64::from(l.quantity)),
-                    currency,
-                ),
-                problem: line_problem(l),
-            })
-            .collect(),
-        subtotal: Money::new(subtotal(lines), currency),
-        item_count: lines.iter().map(|l| i64::from(l.quantity)).sum(),
-        max_line_quantity: rules.max_quantity,
-    }
-}
-
 fn payment_methods(chosen: Option<&ShippingOption>, rules: &CheckoutRules) -> Vec<PaymentMethod> {
     let mut methods = Vec::new();
     if rules.card_enabled {
@@ -501,7 +461,7 @@ pub async fn view(
 ) -> Result<CheckoutView, Error> {
     let mut conn = db.acquire().await?;
     let p = price(&mut conn, owner, account_email, rules, false).await?;
-    let cart = cart_view(&p.lines, &rules.cart);
+    let cart = cart::view(&p.lines, &rules.cart);
     let blocker = if p.lines.is_empty() {
         Some("Your cart is empty.".to_owned())
     } else if cart.lines.iter().any(|l| l.problem.is_some()) {
@@ -646,10 +606,8 @@ async fn place_once(
         return Ok(Placed {
             order_id: found.id,
             number: found.number,
-            status: OrderStatus::parse(&found.status)
-                .ok_or_else(|| Error::other("unknown order status"))?,
-            payment_method: PaymentMethod::parse(&found.payment_method)
-                .ok_or_else(|| Error::other("unknown payment method"))?,
+            status: orders::status_of(&found.status)?,
+            payment_method: orders::method_of(&found.payment_method)?,
             access_key,
             created: false,
         });

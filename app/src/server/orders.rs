@@ -13,6 +13,23 @@ use crate::model::{
 };
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
+/// A stored currency code, status or payment method: the database's checks keep them known,
+/// so anything else is an internal error.
+pub(crate) fn currency_of(code: &str) -> Result<Currency, Error> {
+    code.parse()
+        .map_err(|_| Error::other(format!("order in an unknown currency {code:?}")))
+}
+
+pub(crate) fn status_of(status: &str) -> Result<OrderStatus, Error> {
+    OrderStatus::parse(status)
+        .ok_or_else(|| Error::other(format!("unknown order status {status:?}")))
+}
+
+pub(crate) fn method_of(method: &str) -> Result<PaymentMethod, Error> {
+    PaymentMethod::parse(method)
+        .ok_or_else(|| Error::other(format!("unknown payment method {method:?}")))
+}
+
 /// Adds a timeline entry.
 pub(crate) async fn record(
     db: &mut PgConnection,
@@ -53,7 +70,7 @@ pub(crate) async fn transition(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(AppError::NotFound)?;
-    let from = OrderStatus::parse(&current).ok_or_else(|| Error::other("unknown order status"))?;
+    let from = status_of(&current)?;
     if !from.can_become(to) {
         return Err(AppError::Conflict.into());
     }
@@ -182,18 +199,13 @@ pub async fn recent(
     .await?;
     rows.into_iter()
         .map(|r| {
-            let currency: Currency = r
-                .currency
-                .parse()
-                .map_err(|_| Error::other("order in an unknown currency"))?;
+            let currency = currency_of(&r.currency)?;
             Ok(StaffOrderRow {
                 number: r.number,
-                status: OrderStatus::parse(&r.status)
-                    .ok_or_else(|| Error::other("unknown order status"))?,
+                status: status_of(&r.status)?,
                 email: r.email,
                 total: Money::new(r.total_minor, currency),
-                payment_method: PaymentMethod::parse(&r.payment_method)
-                    .ok_or_else(|| Error::other("unknown payment method"))?,
+                payment_method: method_of(&r.payment_method)?,
                 tracking_number: r.tracking_number,
                 placed_at: r.placed_at,
                 item_count: r.items,
@@ -280,10 +292,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)?;
-    let currency: Currency = o
-        .currency
-        .parse()
-        .map_err(|_| Error::other("order in an unknown currency"))?;
+    let currency = currency_of(&o.currency)?;
     let money = |minor: i64| Money::new(minor, currency);
     let lines = sqlx::query!(
         "SELECT sku, product_name, variant_title, unit_price_minor, quantity
@@ -320,11 +329,9 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     let address: AddressInput = serde_json::from_value(o.shipping_address)?;
     Ok(OrderView {
         number: o.number,
-        status: OrderStatus::parse(&o.status)
-            .ok_or_else(|| Error::other("unknown order status"))?,
+        status: status_of(&o.status)?,
         email: o.email,
-        payment_method: PaymentMethod::parse(&o.payment_method)
-            .ok_or_else(|| Error::other("unknown payment method"))?,
+        payment_method: method_of(&o.payment_method)?,
         lines,
         quote: Quote {
             subtotal: money(o.subtotal_minor),
@@ -362,14 +369,10 @@ pub async fn list(db: &PgPool, account_id: i64) -> Result<Vec<OrderSummary>, Err
     .await?;
     rows.into_iter()
         .map(|r| {
-            let currency: Currency = r
-                .currency
-                .parse()
-                .map_err(|_| Error::other("order in an unknown currency"))?;
+            let currency = currency_of(&r.currency)?;
             Ok(OrderSummary {
                 number: r.number,
-                status: OrderStatus::parse(&r.status)
-                    .ok_or_else(|| Error::other("unknown order status"))?,
+                status: status_of(&r.status)?,
                 total: Money::new(r.total_minor, currency),
                 item_count: r.items,
                 placed_at: r.placed_at,
@@ -429,10 +432,7 @@ pub(crate) async fn confirmation_email(
     )
     .fetch_one(&mut *db)
     .await?;
-    let currency: Currency = o
-        .currency
-        .parse()
-        .map_err(|_| Error::other("order in an unknown currency"))?;
+    let currency = currency_of(&o.currency)?;
     let lines = sqlx::query!(
         "SELECT product_name, variant_title, quantity, unit_price_minor
          FROM order_lines WHERE order_id = $1 ORDER BY line_no",

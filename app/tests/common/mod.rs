@@ -1,4 +1,5 @@
-//! The labelled catalog the search tests share: a few products whose right answers are known.
+//! What several test files share: the labelled catalog of the search tests (a few products
+//! whose right answers are known) and a one-variant product for the cart and checkout tests.
 #![allow(dead_code)]
 
 use app::model::{Currency, SearchQuery};
@@ -140,4 +141,28 @@ pub fn names(results: &app::model::SearchResults) -> Vec<String> {
         .iter()
         .map(|h| h.product.name.clone())
         .collect()
+}
+
+/// A product with one variant priced in AED; returns the variant's id. `status` is the
+/// product's.
+pub async fn variant(pool: &PgPool, slug: &str, price: i64, stock: i32, status: &str) -> i64 {
+    let product: i64 = sqlx::query_scalar(
+        "INSERT INTO products (slug, name, status) VALUES ($1, $1, $2) RETURNING id",
+    )
+    .bind(slug)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+    .expect("product");
+    sqlx::query_scalar(
+        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         VALUES ($1, upper($2), $3, 'AED', $4) RETURNING id",
+    )
+    .bind(product)
+    .bind(slug)
+    .bind(price)
+    .bind(stock)
+    .fetch_one(pool)
+    .await
+    .expect("variant")
 }
