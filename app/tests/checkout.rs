@@ -142,6 +142,21 @@ async fn race(pool: &PgPool, keys: &TokenKeys, buyers: Vec<Owner>) -> Vec<Result
     answers
 }
 
+async fn stock_of(pool: &PgPool, variant: i64) -> i32 {
+    sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
+        .bind(variant)
+        .fetch_one(pool)
+        .await
+        .expect("stock")
+}
+
+async fn order_count(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(pool)
+        .await
+        .expect("count")
+}
+
 /// Stock accounting for `variant` in SQL: initial = stock + reserved (unpaid orders) + sold
 /// (every other order that is not cancelled), and stock is never negative.
 async fn assert_stock_accounting(pool: &PgPool, variant: i64, initial: i64) {
@@ -280,10 +295,7 @@ async fn two_hundred_buyers_of_ten_units_make_ten_orders(pool: PgPool) {
         }
     }
     assert_eq!((placed, sold_out), (10, 190));
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let orders = order_count(&pool).await;
     assert_eq!(orders, 10);
     assert_stock_accounting(&pool, oud, 10).await;
 }
@@ -359,11 +371,7 @@ async fn one_checkout_submitted_twenty_times_is_one_order(pool: PgPool) {
         .expect("count");
     assert_eq!(emails, 1);
     assert_stock_accounting(&pool, dates, 10).await;
-    let stock: i32 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
-        .bind(dates)
-        .fetch_one(&pool)
-        .await
-        .expect("stock");
+    let stock = stock_of(&pool, dates).await;
     assert_eq!(stock, 7);
 
     // Another buyer replaying the key gets a conflict, not the order.
@@ -575,11 +583,7 @@ async fn unpaid_card_orders_give_their_stock_back(pool: PgPool) {
         .await
         .expect("due");
     assert_eq!(orders::release_unpaid(&pool).await.expect("sweep"), 1);
-    let stock: i32 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
-        .bind(dates)
-        .fetch_one(&pool)
-        .await
-        .expect("stock");
+    let stock = stock_of(&pool, dates).await;
     assert_eq!(stock, 10);
     assert_stock_accounting(&pool, dates, 10).await;
     assert_eq!(
@@ -684,10 +688,7 @@ async fn bad_checkouts_get_clear_errors_and_change_nothing(pool: PgPool) {
         checkout::set_details(&pool, &guest, Some("layla@example.com"), &abroad).await,
         Err(Error::App(AppError::Validation { field, .. })) if field == "country"
     ));
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let orders = order_count(&pool).await;
     assert_eq!(orders, 0);
     assert_stock_accounting(&pool, dates, 10).await;
 }
