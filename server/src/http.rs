@@ -93,6 +93,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::search::suggest),
         )
         .route("/account/export.json", get(crate::auth::export))
+        .route(
+            crate::payments::WEBHOOK_PATH,
+            axum::routing::post(crate::payments::stripe_webhook),
+        )
         .route("/robots.txt", get(crate::seo::robots))
         .route("/sitemap.xml", get(crate::seo::sitemap_index))
         .route("/sitemaps/{file}", get(crate::seo::sitemap_file))

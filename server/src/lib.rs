@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod http;
 pub mod page_cache;
+pub mod payments;
 pub mod search;
 pub mod security;
 pub mod seo;

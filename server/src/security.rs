@@ -84,6 +84,9 @@ pub struct Policy {
     pub development: bool,
     /// Served over HTTPS: browsers are told to insist on it (HSTS).
     pub https: bool,
+    /// Card payments are on: pages may load Stripe.js, frame its card fields and let it call
+    /// Stripe's API. Without Stripe no third party is allowed at all.
+    pub stripe: bool,
 }
 
 impl Policy {
@@ -92,6 +95,7 @@ impl Policy {
             development: state.settings.environment
                 == app::server::config::Environment::Development,
             https: state.settings.site.public_url.starts_with("https://"),
+            stripe: state.payments.card_enabled(),
         }
     }
 
@@ -104,9 +108,20 @@ impl Policy {
         } else {
             "'self'"
         };
+        // What Stripe documents for the Payment Element.
+        let (stripe_script, stripe_connect, stripe_frame) = if self.stripe {
+            (
+                " https://js.stripe.com",
+                " https://api.stripe.com",
+                "https://js.stripe.com https://hooks.stripe.com",
+            )
+        } else {
+            ("", "", "'none'")
+        };
         format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src {connect}; \
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{stripe_script}; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src {connect}{stripe_connect}; frame-src {stripe_frame}; \
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         )
     }
@@ -220,15 +235,36 @@ mod tests {
 
     #[test]
     fn page_policy_has_no_unsafe_inline() {
-        let p = Policy {
+        let mut p = Policy {
             development: false,
             https: true,
+            stripe: false,
         };
         let csp = p.page_csp("abcdefghijklmnop");
         assert!(csp.contains("'nonce-abcdefghijklmnop'"));
         assert!(!csp.contains("unsafe-inline"));
         assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("frame-src 'none'"));
         assert!(!csp.contains("ws:"));
+        assert!(
+            !csp.contains("stripe"),
+            "no third party without Stripe: {csp}"
+        );
+        p.stripe = true;
+        let csp = p.page_csp("abcdefghijklmnop");
+        assert!(
+            csp.contains("'wasm-unsafe-eval' https://js.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://api.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
         assert!(is_nonce(&new_nonce()));
         assert!(!is_nonce("abc\"; script-src *"));
     }

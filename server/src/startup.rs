@@ -90,6 +90,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     );
     Ok(AppState {
         leptos_options: settings.leptos_options(),
+        payments: app::server::payments::Payments::new(
+            pool.clone(),
+            &settings,
+            accounts.site.clone(),
+            accounts.keys.clone(),
+        ),
         db: pool,
         cache,
         media: app::server::media::MediaStore::new(settings.media_dir.clone()),
@@ -123,8 +129,8 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::catalog::follow_changes(&state.db, state.cache.clone())
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
-    // Unpaid orders give their stock back; expired carts go.
-    tokio::spawn(app::server::orders::run_sweepers(state.db.clone()));
+    // Unpaid orders give their stock back, the reconciler settles payments, expired carts go.
+    tokio::spawn(app::server::orders::run_sweepers(state.payments.clone()));
     // Email leaves through the outbox.
     tokio::spawn(app::server::mail::run(
         state.db.clone(),

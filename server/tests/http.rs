@@ -39,8 +39,25 @@ impl Drop for Site {
 }
 
 fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
+    state_with(pool, site_root, hash_files, &[])
+}
+
+/// The test state with `extra` settings from the environment.
+fn state_with(
+    pool: PgPool,
+    site_root: &Path,
+    hash_files: bool,
+    extra: &[(&str, &str)],
+) -> AppState {
     let root = site_root.display().to_string();
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let env = move |key: &str| match key {
+        _ if extra.iter().any(|(k, _)| k == key) => {
+            extra.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        }
         "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
         "DUKA_SITE_ROOT" => Some(root.clone()),
         "DUKA_MAIL_OUTBOX_DIR" => Some(format!("{root}/mail")),
@@ -50,13 +67,20 @@ fn state(pool: PgPool, site_root: &Path, hash_files: bool) -> AppState {
         _ => None,
     };
     let settings = Settings::load_from("test", None, &env).expect("settings");
+    let accounts = app::server::AccountServices::new(&settings, None).expect("accounts");
     AppState {
         leptos_options: settings.leptos_options(),
+        payments: app::server::payments::Payments::new(
+            pool.clone(),
+            &settings,
+            accounts.site.clone(),
+            accounts.keys.clone(),
+        ),
         db: pool,
         cache: Cache::memory(64),
         media: app::server::media::MediaStore::new(site_root.join("media")),
         search: app::server::search::Engine::Postgres,
-        accounts: app::server::AccountServices::new(&settings, None).expect("accounts"),
+        accounts,
         settings: Arc::new(settings),
     }
 }
@@ -1555,4 +1579,56 @@ async fn a_guest_checks_out_through_plain_forms_and_nobody_else_sees_the_order(p
     );
     let (_, _, list) = send(&app, get_with("/account/orders", &stranger)).await;
     assert!(list.contains("No orders yet"));
+}
+
+/// Stripe's webhook endpoint: reachable without a browser's origin (no CSRF refusal), 404
+/// while Stripe is not configured; once it is, a forged event is a 400 and writes nothing, and
+/// a signed one for no order of ours is acknowledged.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
+    let site = Site::new();
+    let plain = duka_server::router(state(pool.clone(), &site.0, false));
+    let body = br#"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_x","status":"succeeded","amount":100,"amount_received":100,"currency":"aed","metadata":{}}}}"#;
+    let post = |signature: String| {
+        Request::post("/webhooks/stripe")
+            .header("content-type", "application/json")
+            .header("stripe-signature", signature)
+            .body(Body::from(&body[..]))
+            .expect("request")
+    };
+    let now = app::server::auth::now();
+    let secret = "whsec_http_test";
+    let signed = app::server::payments::webhook::sign(secret, now, body);
+    assert_eq!(
+        send(&plain, post(signed.clone())).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let stripe = duka_server::router(state_with(
+        pool.clone(),
+        &site.0,
+        false,
+        &[
+            ("DUKA_STRIPE_SECRET_KEY", "sk_test_x"),
+            ("DUKA_STRIPE_PUBLISHABLE_KEY", "pk_test_x"),
+            ("DUKA_STRIPE_WEBHOOK_SECRET", secret),
+            // Nothing listens here: the webhook path never calls Stripe.
+            ("DUKA_STRIPE_API_BASE", "http://127.0.0.1:9/"),
+        ],
+    ));
+    let forged = app::server::payments::webhook::sign("whsec_someone_else", now, body);
+    assert_eq!(send(&stripe, post(forged)).await.0, StatusCode::BAD_REQUEST);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(events, 0);
+    assert_eq!(send(&stripe, post(signed)).await.0, StatusCode::OK);
+    // With Stripe on, pages may load Stripe.js and nothing else from outside.
+    let (_, headers, _) = get(&stripe, "/").await;
+    let csp = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(csp.contains("https://js.stripe.com"), "{csp}");
 }

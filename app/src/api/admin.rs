@@ -323,8 +323,12 @@ pub async fn update_order_status(
         if to == crate::model::OrderStatus::Refunded {
             return Err(AppError::validation(
                 "status",
-                "refunds are not available yet",
+                "use the refund form: an order is refunded by refunding its money",
             ));
+        }
+        if to == crate::model::OrderStatus::Cancelled {
+            // An unpaid card order's PaymentIntent is cancelled at Stripe first.
+            state.payments.before_cancel(number).await?;
         }
         crate::server::orders::change_status(
             &state.db,
@@ -335,6 +339,32 @@ pub async fn update_order_status(
         )
         .await?;
         redirect("/admin/orders?done=status");
+        Ok(())
+    })
+    .await
+}
+
+/// Refunds an order: `amount` in the store's currency (empty: all that is left). A card
+/// order's money goes back through Stripe; a cash order's refund records cash handed back.
+#[server]
+pub async fn refund_order(number: i64, amount: String, reason: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("refund_order", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageOrders).await?;
+        let amount = match amount.trim() {
+            "" => None,
+            text => Some(
+                crate::model::Money::parse_decimal(text, state.settings.store.currency)
+                    .map_err(|e| AppError::validation("amount", e.to_string()))?
+                    .minor,
+            ),
+        };
+        state
+            .payments
+            .refund(number, amount, &reason, &format!("staff:{}", me.account_id))
+            .await?;
+        redirect("/admin/orders?done=refund");
         Ok(())
     })
     .await

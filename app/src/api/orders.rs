@@ -13,17 +13,30 @@ pub async fn get_order(number: i64, key: Option<String>) -> Result<OrderView, Ap
     use crate::server::{auth::viewer, in_span, state};
     in_span("get_order", async move {
         let state = state()?;
-        if let Some(key) = key.as_deref().filter(|k| !k.is_empty() && k.len() <= 128) {
-            let now = crate::server::auth::now();
-            let access = if orders::open_lookup_key(&state.accounts.keys, number, key, now) {
-                Access::LookedUp
-            } else {
-                Access::Key(key)
-            };
-            return Ok(orders::view(&state.db, number, access).await?);
+        let access = match key.as_deref().filter(|k| !k.is_empty() && k.len() <= 128) {
+            Some(key) => {
+                let now = crate::server::auth::now();
+                if orders::open_lookup_key(&state.accounts.keys, number, key, now) {
+                    Access::LookedUp
+                } else {
+                    Access::Key(key)
+                }
+            }
+            None => Access::Account(viewer().ok_or(AppError::NotFound)?.account_id),
+        };
+        let order = orders::view(&state.db, number, access.clone()).await?;
+        if !order.awaits_card_payment() {
+            return Ok(order);
         }
-        let v = viewer().ok_or(AppError::NotFound)?;
-        Ok(orders::view(&state.db, number, Access::Account(v.account_id)).await?)
+        // Only after access was checked: the payment's state (a PaymentIntent paid or
+        // cancelled meanwhile is applied here), then the order as it now is.
+        let card = state.payments.start(number).await?;
+        let mut order = match card {
+            Some(_) => order,
+            None => orders::view(&state.db, number, access).await?,
+        };
+        order.card = card;
+        Ok(order)
     })
     .await
 }

@@ -23,8 +23,8 @@ pub use listing::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    CartLineView, CartView, CheckoutView, OrderEventView, OrderLineView, OrderStatus, OrderSummary,
-    OrderView, PaymentMethod, Quote, ShippingOption, StaffOrderRow,
+    CardPayment, CartLineView, CartView, CheckoutView, OrderEventView, OrderLineView, OrderStatus,
+    OrderSummary, OrderView, PaymentMethod, Quote, ShippingOption, StaffOrderRow,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

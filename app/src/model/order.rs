@@ -221,6 +221,29 @@ pub struct OrderView {
     pub tracking_number: Option<String>,
     pub placed_at: String,
     pub events: Vec<OrderEventView>,
+    /// How the card payment stands, for a card order awaiting it.
+    pub card: Option<CardPayment>,
+}
+
+impl OrderView {
+    /// A card order still waiting for its payment.
+    pub fn awaits_card_payment(&self) -> bool {
+        self.payment_method == PaymentMethod::Card && self.status == OrderStatus::PendingPayment
+    }
+}
+
+/// A card order's payment as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardPayment {
+    /// Waiting for the shopper: the Payment Element needs these.
+    Open {
+        publishable_key: String,
+        client_secret: String,
+    },
+    /// Stripe is processing it (some methods take a while); the page says so.
+    Processing,
+    /// The payment could not be started just now (Stripe unreachable); the page offers a retry.
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +266,10 @@ pub struct StaffOrderRow {
     pub tracking_number: Option<String>,
     pub placed_at: String,
     pub item_count: i64,
+    pub refunded: Money,
+    /// What may still be refunded (a card payment received, cash once delivered), less what
+    /// is refunded or being refunded.
+    pub refundable: Money,
 }
 
 #[cfg(test)]

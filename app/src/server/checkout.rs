@@ -516,6 +516,12 @@ pub struct Placed {
 
 const ACCESS_PURPOSE: &str = "order-access";
 
+/// The key in an order's link (`/orders/{number}?key=...`): derived from its checkout key, so
+/// the email sent when a card payment arrives carries the same link as the confirmation page.
+pub(crate) fn access_key(keys: &TokenKeys, checkout_key: &str) -> String {
+    keys.tag(ACCESS_PURPOSE, checkout_key)
+}
+
 fn check_key(key: &str) -> Result<(), AppError> {
     let ok = (16..=64).contains(&key.len())
         && key
@@ -579,7 +585,7 @@ async fn place_once(
     method: PaymentMethod,
     rules: &CheckoutRules,
 ) -> Result<Placed, Error> {
-    let access_key = keys.tag(ACCESS_PURPOSE, &input.checkout_key);
+    let access_key = access_key(keys, &input.checkout_key);
     let (guest_hash, account_id) = owner.keys();
     let mut tx = db.begin().await?;
     sqlx::query!(

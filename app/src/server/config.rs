@@ -46,6 +46,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// How email leaves the store.
     pub mail: MailSettings,
+    /// Card payments through Stripe, when its keys are set; `None`: no card payment.
+    pub stripe: Option<StripeSettings>,
     /// Where product images and their renditions are stored.
     pub media_dir: PathBuf,
     pub log_format: LogFormat,
@@ -132,6 +134,22 @@ pub struct AuthSettings {
     /// Proxies whose `X-Forwarded-For` is believed (`DUKA_TRUSTED_PROXIES`, comma-separated
     /// addresses). Empty: the socket's address is the client's, whatever the headers say.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Stripe's keys (`DUKA_STRIPE_SECRET_KEY`, `DUKA_STRIPE_PUBLISHABLE_KEY`,
+/// `DUKA_STRIPE_WEBHOOK_SECRET`: all three or none) and where its API answers.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: SecretString,
+    /// Given to the browser's Payment Element.
+    pub publishable_key: String,
+    /// Signs the webhooks Stripe sends (`whsec_...`).
+    pub webhook_secret: SecretString,
+    /// `https://api.stripe.com/`, or a local server in tests (`DUKA_STRIPE_API_BASE`; must be
+    /// https in production).
+    pub api_base: String,
+    /// Every call to Stripe is bounded by this (`DUKA_STRIPE_TIMEOUT_MS`, default 10 s).
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -551,6 +569,7 @@ impl Settings {
 
         let auth = auth_settings(env, environment, &public_url)?;
         let mail = mail_settings(env, environment, &store.name, &public_url)?;
+        let stripe = stripe_settings(env, environment)?;
 
         let log_format =
             match pick::<String>(env, &["DUKA_LOG_FORMAT"], file.log.format, "log.format")?
@@ -602,6 +621,7 @@ impl Settings {
             search,
             auth,
             mail,
+            stripe,
             database,
             redis,
             media_dir: PathBuf::from(media_dir),
@@ -735,6 +755,76 @@ fn mail_settings(
         ));
     }
     Ok(MailSettings { from, transport })
+}
+
+fn stripe_settings(
+    env: EnvLookup<'_>,
+    environment: Environment,
+) -> Result<Option<StripeSettings>, ConfigError> {
+    const KEYS: [(&str, &[&str]); 3] = [
+        ("DUKA_STRIPE_SECRET_KEY", &["sk_", "rk_"]),
+        ("DUKA_STRIPE_PUBLISHABLE_KEY", &["pk_"]),
+        ("DUKA_STRIPE_WEBHOOK_SECRET", &["whsec_"]),
+    ];
+    let values: Vec<Option<String>> = KEYS
+        .iter()
+        .map(|(key, _)| {
+            env(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
+        .collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let mut found = Vec::with_capacity(3);
+    for ((key, prefixes), value) in KEYS.iter().zip(values) {
+        let Some(value) = value else {
+            return Err(ConfigError::Missing {
+                key,
+                hint: "card payments need all three Stripe keys: DUKA_STRIPE_SECRET_KEY, DUKA_STRIPE_PUBLISHABLE_KEY and DUKA_STRIPE_WEBHOOK_SECRET (or none of them, for no card payment)",
+            });
+        };
+        if !prefixes.iter().any(|p| value.starts_with(p)) || value.chars().any(char::is_whitespace)
+        {
+            return Err(invalid(
+                key,
+                &format!("must start with {}", prefixes.join(" or ")),
+            ));
+        }
+        found.push(value);
+    }
+    let webhook_secret = found.pop().unwrap_or_default();
+    let publishable_key = found.pop().unwrap_or_default();
+    let secret_key = found.pop().unwrap_or_default();
+    let api_base = env("DUKA_STRIPE_API_BASE")
+        .map(|u| u.trim().to_owned())
+        .unwrap_or_else(|| "https://api.stripe.com/".to_owned());
+    let secure = api_base.starts_with("https://");
+    let allowed =
+        secure || (environment != Environment::Production && api_base.starts_with("http://"));
+    if !allowed {
+        return Err(invalid(
+            "DUKA_STRIPE_API_BASE",
+            "must be an https:// URL (http:// only outside production)",
+        ));
+    }
+    let timeout_ms = match env("DUKA_STRIPE_TIMEOUT_MS") {
+        None => 10_000,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| (100..=60_000).contains(ms))
+            .ok_or_else(|| invalid("DUKA_STRIPE_TIMEOUT_MS", "must be 100 to 60000"))?,
+    };
+    Ok(Some(StripeSettings {
+        secret_key: SecretString::from(secret_key),
+        publishable_key,
+        webhook_secret: SecretString::from(webhook_secret),
+        api_base,
+        timeout_ms,
+    }))
 }
 
 fn invalid(key: &str, message: &str) -> ConfigError {
@@ -882,6 +972,54 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://u:p@127.0.0.1:5432/duka");
+
+    #[test]
+    fn card_payment_needs_all_three_stripe_keys() {
+        let s = Settings::load_from("Leptos.toml", None, &env(&[DB])).expect("loads");
+        assert!(s.stripe.is_none(), "no card payment without keys");
+
+        let keys = [
+            ("DUKA_STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("DUKA_STRIPE_PUBLISHABLE_KEY", "pk_test_abc"),
+            ("DUKA_STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+        ];
+        let s = Settings::load_from("Leptos.toml", None, &env(&[DB, keys[0], keys[1], keys[2]]))
+            .expect("loads");
+        let stripe = s.stripe.expect("stripe");
+        assert_eq!(stripe.publishable_key, "pk_test_abc");
+        assert_eq!(stripe.webhook_secret.expose_secret(), "whsec_abc");
+        assert_eq!(stripe.api_base, "https://api.stripe.com/");
+
+        for left_out in 0..3 {
+            let mut pairs = vec![DB];
+            pairs.extend(
+                keys.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != left_out)
+                    .map(|(_, k)| *k),
+            );
+            let error = Settings::load_from("Leptos.toml", None, &env(&pairs))
+                .expect_err("two keys of three")
+                .to_string();
+            assert!(error.starts_with(keys[left_out].0), "{error}");
+        }
+        let swapped = [keys[1].0, keys[0].1];
+        let error = Settings::load_from(
+            "Leptos.toml",
+            None,
+            &env(&[DB, (swapped[0], swapped[1]), keys[0], keys[2]]),
+        )
+        .expect_err("a secret key where the publishable key goes")
+        .to_string();
+        assert!(error.contains("pk_"), "{error}");
+        let mut pairs = PROD.to_vec();
+        pairs.extend([("DUKA_STRIPE_API_BASE", "http://127.0.0.1:12111/")]);
+        pairs.extend(keys);
+        let error = Settings::load_from("x", Some("environment = \"production\""), &env(&pairs))
+            .expect_err("plain http to Stripe in production")
+            .to_string();
+        assert!(error.starts_with("DUKA_STRIPE_API_BASE"), "{error}");
+    }
 
     #[test]
     fn meilisearch_is_chosen_by_its_url() {

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mail;
 pub mod media;
 pub mod orders;
+pub mod payments;
 pub mod search;
 pub mod state;
 

@@ -187,7 +187,12 @@ pub async fn recent(
 ) -> Result<Vec<StaffOrderRow>, Error> {
     let rows = sqlx::query!(
         r#"SELECT o.number, o.status, o.email, o.currency, o.total_minor, o.payment_method,
-                  o.tracking_number,
+                  o.tracking_number, o.refunded_minor,
+                  greatest(0, CASE WHEN o.payment_method = 'card' THEN o.paid_minor
+                                   WHEN o.status = 'delivered' THEN o.total_minor ELSE 0 END
+                      - o.refunded_minor
+                      - (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
+                         WHERE r.order_id = o.id AND r.status = 'pending'))::BIGINT AS "refundable!",
                   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "placed_at!",
                   (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
            FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
@@ -209,51 +214,29 @@ pub async fn recent(
                 tracking_number: r.tracking_number,
                 placed_at: r.placed_at,
                 item_count: r.items,
+                refunded: Money::new(r.refunded_minor, currency),
+                refundable: Money::new(r.refundable, currency),
             })
         })
         .collect()
 }
 
-/// Cancels card orders not paid in time, giving their stock back; returns how many. Each
-/// order is its own transaction, and rows another worker holds are skipped.
-pub async fn release_unpaid(db: &PgPool) -> Result<u64, Error> {
-    let mut released = 0;
-    loop {
-        let mut tx = db.begin().await?;
-        let Some(id) = sqlx::query_scalar!(
-            "SELECT id FROM orders WHERE status = 'pending_payment' AND pay_by <= now()
-             ORDER BY pay_by LIMIT 1 FOR UPDATE SKIP LOCKED"
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
-            return Ok(released);
-        };
-        transition(
-            &mut tx,
-            id,
-            OrderStatus::Cancelled,
-            "system",
-            "Not paid in time",
-        )
-        .await?;
-        tx.commit().await?;
-        released += 1;
-    }
-}
-
-/// Runs the sweepers every minute: unpaid orders, expired carts.
-pub async fn run_sweepers(db: PgPool) {
+/// Runs the sweepers every minute: unpaid orders, the payment reconciler, expired carts.
+pub async fn run_sweepers(payments: super::payments::Payments) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match release_unpaid(&db).await {
+        match payments.release_unpaid().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(orders = n, "unpaid orders cancelled, stock released"),
             Err(e) => tracing::warn!(error = %e, "unpaid-order sweep failed"),
         }
-        if let Err(e) = super::cart::sweep_expired(&db).await {
+        // Orders and refunds quiet for two minutes: webhooks normally settle them first.
+        if let Err(e) = payments.reconcile(120.0).await {
+            tracing::warn!(error = %e, "payment reconciler failed");
+        }
+        if let Err(e) = super::cart::sweep_expired(&payments.db).await {
             tracing::warn!(error = %e, "cart sweep failed");
         }
     }
@@ -353,6 +336,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
         tracking_number: o.tracking_number,
         placed_at: o.placed_at,
         events,
+        card: None,
     })
 }
 

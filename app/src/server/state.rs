@@ -24,6 +24,8 @@ pub struct AppState {
     pub media: MediaStore,
     pub search: super::search::Engine,
     pub accounts: AccountServices,
+    /// Card payments (Stripe, when configured) and refunds.
+    pub payments: super::payments::Payments,
     pub settings: Arc<Settings>,
 }
 
@@ -85,7 +87,7 @@ impl AppState {
             cart: self.cart_rules(),
             prices_include_tax: self.settings.store.prices_include_tax,
             unpaid_order_ttl: self.settings.store.unpaid_order_ttl,
-            card_enabled: false,
+            card_enabled: self.payments.card_enabled(),
         }
     }
 }

@@ -2,6 +2,9 @@
 //! whose right answers are known) and a one-variant product for the cart and checkout tests.
 #![allow(dead_code)]
 
+pub mod shop;
+pub mod stripe;
+
 use app::model::{Currency, SearchQuery};
 use sqlx::PgPool;
 

@@ -2,7 +2,8 @@
 //! property lookups, so the WASM carries no JSON parser or float formatting. Missing or
 //! mistyped fields read as empty.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub(crate) fn field(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -37,4 +38,36 @@ pub(crate) fn list<T>(object: &JsValue, key: &str, item: impl Fn(&JsValue) -> T)
 
 pub(crate) fn strings(object: &JsValue, key: &str) -> Vec<String> {
     list(object, key, |v| v.as_string().unwrap_or_default())
+}
+
+/// `promise.then(next, next)`: `next` runs exactly once, with the value or the error, and
+/// frees itself. Returns the chained promise.
+pub(crate) fn settle(
+    promise: &JsValue,
+    next: impl FnOnce(JsValue) -> JsValue + 'static,
+) -> JsValue {
+    let next = Closure::once_into_js(next);
+    js_sys::Reflect::get(promise, &JsValue::from_str("then"))
+        .ok()
+        .and_then(|then| then.dyn_into::<js_sys::Function>().ok())
+        .and_then(|then| then.call2(promise, &next, &next).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// Calls `object.method(args...)`; `undefined` when there is no such method or it throws.
+pub(crate) fn call(object: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    let Ok(function) = field(object, method).dyn_into::<js_sys::Function>() else {
+        return JsValue::UNDEFINED;
+    };
+    let args: js_sys::Array = args.iter().collect();
+    function.apply(object, &args).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A plain object from string pairs and values.
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
 }

@@ -1,3 +1,4 @@
+pub mod card_payment;
 #[cfg(feature = "hydrate")]
 mod js;
 pub mod layout;

@@ -166,11 +166,10 @@ pub fn SearchBox() -> impl IntoView {
 /// into the WASM.
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::super::js::{field, items, string};
+    use super::super::js::{field, items, settle, string};
     use super::{Suggestion, DEBOUNCE_MS, MIN_CHARS, SUGGEST_PATH};
     use leptos::prelude::*;
     use std::time::Duration;
-    use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast, JsValue};
 
     #[derive(Clone, Copy)]
@@ -259,17 +258,6 @@ mod browser {
                 JsValue::UNDEFINED
             });
         }
-    }
-
-    /// `promise.then(next, next)`: `next` runs exactly once, with the value or the error,
-    /// and frees itself. Returns the chained promise.
-    fn settle(promise: &JsValue, next: impl FnOnce(JsValue) -> JsValue + 'static) -> JsValue {
-        let next = Closure::once_into_js(next);
-        js_sys::Reflect::get(promise, &JsValue::from_str("then"))
-            .ok()
-            .and_then(|then| then.dyn_into::<js_sys::Function>().ok())
-            .and_then(|then| then.call2(promise, &next, &next).ok())
-            .unwrap_or(JsValue::NULL)
     }
 
     pub(super) fn go(href: &str) {

@@ -4,8 +4,8 @@
 use super::account::{send_to, FormError, Private};
 use super::ErrorPage;
 use crate::api::admin::{
-    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
-    StaffSignOut, UpdateOrderStatus,
+    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, RefundOrder, StaffCode,
+    StaffSignIn, StaffSignOut, UpdateOrderStatus,
 };
 use crate::model::AppError;
 use leptos::prelude::*;
@@ -168,7 +168,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 <button type="submit">"Show"</button>
                             </form>
                             <table class="orders">
-                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed (UTC)"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
+                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed (UTC)"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| {
                                         let next: Vec<_> = o.status.next().iter().copied()
@@ -180,7 +180,10 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                                 <td>{o.placed_at}</td>
                                                 <td>{o.email}</td>
                                                 <td>{o.item_count}</td>
-                                                <td>{o.total.to_string()}</td>
+                                                <td>
+                                                    {o.total.to_string()}
+                                                    {(o.refunded.minor > 0).then(|| format!(" (refunded {})", o.refunded))}
+                                                </td>
                                                 <td>{o.payment_method.label()}</td>
                                                 <td>{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
                                                 <td>
@@ -192,6 +195,16 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                                             </select>
                                                             <input type="text" name="tracking_number" placeholder="Tracking number" maxlength="100" aria-label="Tracking number" />
                                                             <button type="submit">"Save"</button>
+                                                        </form>
+                                                    })}
+                                                </td>
+                                                <td>
+                                                    {(o.refundable.minor > 0).then(|| view! {
+                                                        <form method="post" action=RefundOrder::PATH class="inline">
+                                                            <input type="hidden" name="number" value=o.number />
+                                                            <input type="text" name="amount" inputmode="decimal" maxlength="20" placeholder=o.refundable.decimal() aria-label="Amount to refund (empty: all)" />
+                                                            <input type="text" name="reason" maxlength="500" placeholder="Reason" aria-label="Reason" />
+                                                            <button type="submit">{format!("Refund (up to {})", o.refundable)}</button>
                                                         </form>
                                                     })}
                                                 </td>

@@ -319,9 +319,10 @@ pub fn OrderPage() -> impl IntoView {
                     Ok(order) => view! {
                         <section class="order">
                             <h1>{format!("Order {}", order.number)}</h1>
-                            {placed.then(|| view! {
+                            {(placed && !order.awaits_card_payment()).then(|| view! {
                                 <p class="form-notice" role="status">"Thank you! Your order is placed. We have emailed a confirmation to " {order.email.clone()} "."</p>
                             })}
+                            <CardPaymentPart order=order.clone() key=key.clone() />
                             <OrderDetail order />
                         </section>
                     }.into_any(),
@@ -329,6 +330,50 @@ pub fn OrderPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A card order waiting for its payment: the Payment Element, or why it cannot be shown.
+#[component]
+fn CardPaymentPart(order: OrderView, key: Option<String>) -> impl IntoView {
+    use crate::model::CardPayment;
+    use crate::ui::components::card_payment::CardPaymentForm;
+    if !order.awaits_card_payment() {
+        return ().into_any();
+    }
+    let return_url = match &key {
+        Some(key) => format!(
+            "/orders/{}?key={}",
+            order.number,
+            crate::model::encode_component(key)
+        ),
+        None => format!("/orders/{}", order.number),
+    };
+    let pay_label = format!("Pay {}", order.quote.total);
+    match order.card {
+        Some(CardPayment::Open {
+            publishable_key,
+            client_secret,
+        }) => view! {
+            <section class="pay" aria-labelledby="pay-heading">
+                <h2 id="pay-heading">"Pay by card"</h2>
+                <p>"Your order is placed and its items are held for you. Pay now to confirm it."</p>
+                <CardPaymentForm publishable_key client_secret return_url pay_label />
+            </section>
+        }
+        .into_any(),
+        Some(CardPayment::Processing) => view! {
+            <p class="form-notice" role="status">"Your payment is being processed. This page shows the order confirmed once it is done; we also email you."</p>
+        }
+        .into_any(),
+        Some(CardPayment::Unavailable) => view! {
+            <p class="form-error" role="alert">"We could not reach our payment provider just now. Reload this page in a moment to pay; your items stay held."</p>
+        }
+        .into_any(),
+        None => view! {
+            <p class="form-notice" role="status">"This order is waiting for its card payment."</p>
+        }
+        .into_any(),
     }
 }
 
