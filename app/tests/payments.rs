@@ -39,6 +39,28 @@ async fn payments(pool: &PgPool, keys: &TokenKeys) -> (MockStripe, Payments) {
     (stripe, payments)
 }
 
+struct Setup {
+    /// A product with 10 in stock at AED 45.
+    dates: i64,
+    keys: TokenKeys,
+    stripe: MockStripe,
+    payments: Payments,
+}
+
+/// The shop, one product, and payments through a fresh local Stripe.
+async fn setup(pool: &PgPool) -> Setup {
+    shop(pool).await;
+    let dates = variant(pool, "medjool-dates", 4_500, 10).await;
+    let keys = keys();
+    let (stripe, payments) = payments(pool, &keys).await;
+    Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    }
+}
+
 /// A card order for `quantity` of `variant`; its number.
 async fn card_order(
     pool: &PgPool,
@@ -113,10 +135,12 @@ async fn moves_and_emails(pool: &PgPool, number: i64, to: &str, email: &str) -> 
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 2).await;
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -156,10 +180,12 @@ async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn one_webhook_delivered_many_times_is_one_payment(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
 
     // Five times in sequence.
     let first = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
@@ -220,10 +246,12 @@ async fn one_webhook_delivered_many_times_is_one_payment(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn events_out_of_order_end_in_the_same_place(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
 
     // A failed attempt, then success: the failure is noted, the order stays open, then paid.
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
@@ -271,10 +299,12 @@ async fn events_out_of_order_end_in_the_same_place(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn forged_altered_and_stale_webhooks_write_nothing(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
     let intent = open_payment(&payments, number).await;
     let paid = stripe.succeed(&intent);
@@ -319,10 +349,12 @@ async fn forged_altered_and_stale_webhooks_write_nothing(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn the_sweeper_cancels_the_payment_intent_or_finds_it_paid(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let abandoned = card_order(&pool, &keys, "layla@example.com", dates, 3).await;
     let abandoned_intent = open_payment(&payments, abandoned).await;
     // Paid at Stripe, and its webhook lost.
@@ -344,10 +376,12 @@ async fn the_sweeper_cancels_the_payment_intent_or_finds_it_paid(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn the_reconciler_settles_a_lost_answer_and_a_lost_webhook(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
 
     // Stripe creates the PaymentIntent but its answer never arrives.
@@ -392,10 +426,12 @@ async fn the_reconciler_settles_a_lost_answer_and_a_lost_webhook(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
     let intent = open_payment(&payments, number).await;
     let paid = stripe.succeed(&intent);
@@ -458,10 +494,12 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn a_payment_after_cancellation_is_refunded(pool: PgPool) {
-    shop(&pool).await;
-    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
-    let keys = keys();
-    let (stripe, payments) = payments(&pool, &keys).await;
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
     let intent = open_payment(&payments, number).await;
     // Cancelled behind Stripe's back (by hand), then the shopper's payment arrives.
