@@ -54,17 +54,19 @@ fn state_with(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let env = move |key: &str| match key {
-        _ if extra.iter().any(|(k, _)| k == key) => {
-            extra.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    let env = move |key: &str| {
+        if let Some((_, value)) = extra.iter().find(|(k, _)| k == key) {
+            return Some(value.clone());
         }
-        "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
-        "DUKA_SITE_ROOT" => Some(root.clone()),
-        "DUKA_MAIL_OUTBOX_DIR" => Some(format!("{root}/mail")),
-        "DUKA_STORE_NAME" => Some("Test Souq".to_owned()),
-        "DUKA_STORE_CURRENCY" => Some("AED".to_owned()),
-        "LEPTOS_HASH_FILES" => Some(hash_files.to_string()),
-        _ => None,
+        match key {
+            "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
+            "DUKA_SITE_ROOT" => Some(root.clone()),
+            "DUKA_MAIL_OUTBOX_DIR" => Some(format!("{root}/mail")),
+            "DUKA_STORE_NAME" => Some("Test Souq".to_owned()),
+            "DUKA_STORE_CURRENCY" => Some("AED".to_owned()),
+            "LEPTOS_HASH_FILES" => Some(hash_files.to_string()),
+            _ => None,
+        }
     };
     let settings = Settings::load_from("test", None, &env).expect("settings");
     let accounts = app::server::AccountServices::new(&settings, None).expect("accounts");

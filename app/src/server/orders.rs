@@ -187,12 +187,9 @@ pub async fn recent(
 ) -> Result<Vec<StaffOrderRow>, Error> {
     let rows = sqlx::query!(
         r#"SELECT o.number, o.status, o.email, o.currency, o.total_minor, o.payment_method,
-                  o.tracking_number, o.refunded_minor,
-                  greatest(0, CASE WHEN o.payment_method = 'card' THEN o.paid_minor
-                                   WHEN o.status = 'delivered' THEN o.total_minor ELSE 0 END
-                      - o.refunded_minor
-                      - (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
-                         WHERE r.order_id = o.id AND r.status = 'pending'))::BIGINT AS "refundable!",
+                  o.tracking_number, o.refunded_minor, o.paid_minor,
+                  (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
+                   WHERE r.order_id = o.id AND r.status = 'pending')::BIGINT AS "pending_refunds!",
                   to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "placed_at!",
                   (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
            FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
@@ -205,17 +202,22 @@ pub async fn recent(
     rows.into_iter()
         .map(|r| {
             let currency = currency_of(&r.currency)?;
+            let (status, payment_method) = (status_of(&r.status)?, method_of(&r.payment_method)?);
+            let basis =
+                super::payments::refund_basis(payment_method, status, r.total_minor, r.paid_minor);
+            // Less what is refunded or being refunded (the same rule `Payments::refund` keeps).
+            let refundable = (basis - r.refunded_minor - r.pending_refunds).max(0);
             Ok(StaffOrderRow {
                 number: r.number,
-                status: status_of(&r.status)?,
+                status,
                 email: r.email,
                 total: Money::new(r.total_minor, currency),
-                payment_method: method_of(&r.payment_method)?,
+                payment_method,
                 tracking_number: r.tracking_number,
                 placed_at: r.placed_at,
                 item_count: r.items,
                 refunded: Money::new(r.refunded_minor, currency),
-                refundable: Money::new(r.refundable, currency),
+                refundable: Money::new(refundable, currency),
             })
         })
         .collect()

@@ -370,15 +370,7 @@ impl Payments {
         )
         .fetch_one(&mut *tx)
         .await?;
-        let basis = match order.payment_method {
-            PaymentMethod::Card => order.paid_minor,
-            // Cash changes hands on delivery.
-            PaymentMethod::CashOnDelivery if order.status == OrderStatus::Delivered => {
-                order.total_minor
-            }
-            PaymentMethod::CashOnDelivery => 0,
-        };
-        let left = basis - order.refunded_minor - pending;
+        let left = order.basis() - order.refunded_minor - pending;
         if left <= 0 {
             return Err(
                 AppError::validation("amount", "nothing is left to refund on this order").into(),
@@ -694,6 +686,25 @@ pub enum WebhookFailure {
     Internal(Error),
 }
 
+/// What an order's refunds may add up to: a card payment as received, cash once it changed
+/// hands on delivery (a refunded cash order counts as delivered), else nothing.
+pub(crate) fn refund_basis(
+    method: PaymentMethod,
+    status: OrderStatus,
+    total_minor: i64,
+    paid_minor: i64,
+) -> i64 {
+    match method {
+        PaymentMethod::Card => paid_minor,
+        PaymentMethod::CashOnDelivery
+            if matches!(status, OrderStatus::Delivered | OrderStatus::Refunded) =>
+        {
+            total_minor
+        }
+        PaymentMethod::CashOnDelivery => 0,
+    }
+}
+
 /// An order as the payment paths see it, its row locked.
 struct Locked {
     id: i64,
@@ -706,6 +717,17 @@ struct Locked {
     refunded_minor: i64,
     checkout_key: String,
     account_id: Option<i64>,
+}
+
+impl Locked {
+    fn basis(&self) -> i64 {
+        refund_basis(
+            self.payment_method,
+            self.status,
+            self.total_minor,
+            self.paid_minor,
+        )
+    }
 }
 
 async fn lock_by_id(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<Locked, Error> {
@@ -813,10 +835,7 @@ async fn raise_refunded(
     refunded_in_all: i64,
     actor: &str,
 ) -> Result<(), Error> {
-    let basis = match order.payment_method {
-        PaymentMethod::Card => order.paid_minor,
-        PaymentMethod::CashOnDelivery => order.total_minor,
-    };
+    let basis = order.basis();
     let refunded = refunded_in_all.clamp(0, basis);
     if refunded <= order.refunded_minor {
         return Ok(());

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 use stripe::{
     CancelPaymentIntent, Client, CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
-    CreateRefund, PaymentIntent, PaymentIntentId, PaymentIntentStatus, Refund, RequestStrategy,
+    CreateRefund, PaymentIntent, PaymentIntentId, Refund, RequestStrategy,
 };
 
 /// Why a call to Stripe did not give an answer we can use.
@@ -47,6 +47,18 @@ pub enum IntentStatus {
     Processing,
     Succeeded,
     Canceled,
+}
+
+impl IntentStatus {
+    /// From Stripe's name for a PaymentIntent's status (the API's and the webhooks').
+    pub fn from_stripe(status: &str) -> Self {
+        match status {
+            "succeeded" => IntentStatus::Succeeded,
+            "canceled" => IntentStatus::Canceled,
+            "processing" => IntentStatus::Processing,
+            _ => IntentStatus::Open,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,12 +208,7 @@ impl From<PaymentIntent> for Intent {
     fn from(pi: PaymentIntent) -> Self {
         Intent {
             id: pi.id.to_string(),
-            status: match pi.status {
-                PaymentIntentStatus::Succeeded => IntentStatus::Succeeded,
-                PaymentIntentStatus::Canceled => IntentStatus::Canceled,
-                PaymentIntentStatus::Processing => IntentStatus::Processing,
-                _ => IntentStatus::Open,
-            },
+            status: IntentStatus::from_stripe(pi.status.as_str()),
             amount: pi.amount,
             amount_received: pi.amount_received,
             currency: pi.currency.to_string(),

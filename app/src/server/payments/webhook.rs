@@ -46,7 +46,7 @@ pub enum EventBody {
 /// it).
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let digest = mac(secret, timestamp, body).finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::server::media::hex_prefix(&digest, digest.len());
     format!("t={timestamp},v1={hex}")
 }
 
@@ -109,12 +109,7 @@ fn parse(body: &[u8]) -> Option<Event> {
         | "payment_intent.payment_failed"
         | "payment_intent.canceled" => EventBody::Intent(Intent {
             id: text("id")?,
-            status: match text("status")?.as_str() {
-                "succeeded" => IntentStatus::Succeeded,
-                "canceled" => IntentStatus::Canceled,
-                "processing" => IntentStatus::Processing,
-                _ => IntentStatus::Open,
-            },
+            status: IntentStatus::from_stripe(&text("status")?),
             amount: number("amount")?,
             amount_received: number("amount_received").unwrap_or(0),
             currency: text("currency")?,
