@@ -130,7 +130,10 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
         .await
         .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
     // Unpaid orders give their stock back, the reconciler settles payments, expired carts go.
-    tokio::spawn(app::server::orders::run_sweepers(state.payments.clone()));
+    tokio::spawn(app::server::orders::run_sweepers(
+        state.payments.clone(),
+        state.settings.store.sweep_interval,
+    ));
     // Email leaves through the outbox.
     tokio::spawn(app::server::mail::run(
         state.db.clone(),

@@ -85,6 +85,9 @@ pub struct StoreSettings {
     pub cart_ttl: std::time::Duration,
     /// How long a card order waits for its payment before its stock is released.
     pub unpaid_order_ttl: std::time::Duration,
+    /// How often the sweepers run: unpaid orders released, payments reconciled (those quiet
+    /// for two sweeps), expired carts deleted.
+    pub sweep_interval: std::time::Duration,
     /// The most of one variant a cart may hold.
     pub max_line_quantity: u32,
 }
@@ -236,6 +239,7 @@ struct FileStore {
     prices_include_tax: Option<bool>,
     cart_ttl_days: Option<u32>,
     unpaid_order_minutes: Option<u32>,
+    sweep_seconds: Option<u32>,
     max_line_quantity: Option<u32>,
 }
 
@@ -428,6 +432,15 @@ impl Settings {
                 )?
                 .unwrap_or(60),
             ),
+            sweep_interval: std::time::Duration::from_secs(u64::from(
+                pick::<u32>(
+                    env,
+                    &["DUKA_SWEEP_SECONDS"],
+                    file.store.sweep_seconds,
+                    "store.sweep_seconds",
+                )?
+                .unwrap_or(60),
+            )),
             max_line_quantity: pick(
                 env,
                 &["DUKA_MAX_LINE_QUANTITY"],
@@ -447,6 +460,9 @@ impl Settings {
                 "store.unpaid_order_minutes",
                 "must be 5 to 10080 (a week)",
             ));
+        }
+        if store.sweep_interval.is_zero() || store.sweep_interval > minutes(60) {
+            return Err(invalid("store.sweep_seconds", "must be 1 to 3600"));
         }
         if !(1..=999).contains(&store.max_line_quantity) {
             return Err(invalid("store.max_line_quantity", "must be 1 to 999"));

@@ -223,10 +223,13 @@ pub async fn recent(
         .collect()
 }
 
-/// Runs the sweepers every minute: unpaid orders, the payment reconciler, expired carts.
-pub async fn run_sweepers(payments: super::payments::Payments) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Runs the sweepers every `every` (`store.sweep_seconds`): unpaid orders, the payment
+/// reconciler, expired carts.
+pub async fn run_sweepers(payments: super::payments::Payments, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Orders and refunds quiet for two sweeps: webhooks normally settle them first.
+    let quiet = 2.0 * every.as_secs_f64();
     loop {
         tick.tick().await;
         match payments.release_unpaid().await {
@@ -234,8 +237,7 @@ pub async fn run_sweepers(payments: super::payments::Payments) {
             Ok(n) => tracing::info!(orders = n, "unpaid orders cancelled, stock released"),
             Err(e) => tracing::warn!(error = %e, "unpaid-order sweep failed"),
         }
-        // Orders and refunds quiet for two minutes: webhooks normally settle them first.
-        if let Err(e) = payments.reconcile(120.0).await {
+        if let Err(e) = payments.reconcile(quiet).await {
             tracing::warn!(error = %e, "payment reconciler failed");
         }
         if let Err(e) = super::cart::sweep_expired(&payments.db).await {

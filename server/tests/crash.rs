@@ -1,0 +1,691 @@
+//! The `duka` process killed (SIGKILL, no shutdown) at the worst moments of a card checkout,
+//! then started again over the same database and the same Stripe (the local test server):
+//! the order is whole or absent, nothing is charged or moved twice, and the restarted process
+//! settles what the dead one left open.
+//!
+//! Each test spawns the real binary (`CARGO_BIN_EXE_duka`) against its own `sqlx::test`
+//! database and drives it over HTTP like a browser without JavaScript. A kill at an exact
+//! moment is arranged by holding a row lock from the test, so the server is caught waiting
+//! inside its own transaction, or by the Stripe test server taking a request and never
+//! answering.
+
+#[path = "../../app/tests/common/stripe.rs"]
+mod stripe;
+
+use app::model::Currency;
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use stripe::MockStripe;
+
+/// Stable across restarts, as in production: the cart cookie and the order links survive.
+const JWT_SECRET: &str = "crash-test-key-crash-test-key-crash-test-key";
+
+/// A scratch directory for the server's files and logs.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "duka-crash-{}-{}",
+            std::process::id(),
+            app::server::error::new_reference()
+        ));
+        std::fs::create_dir_all(dir.join("site/pkg")).expect("scratch dir");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One run of the server binary.
+struct Duka {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Duka {
+    /// Starts `duka serve` on `port` and waits until it is ready.
+    async fn start(db_url: &str, stripe: &MockStripe, dir: &Path, port: u16, run: u32) -> Duka {
+        let log = dir.join(format!("server-{run}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_duka"));
+        command
+            .arg("serve")
+            .current_dir(dir)
+            .env_clear()
+            .env("DATABASE_URL", db_url)
+            .env("DUKA_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("DUKA_PUBLIC_URL", &base)
+            .env("DUKA_SITE_ROOT", dir.join("site"))
+            .env("DUKA_MEDIA_DIR", dir.join("media"))
+            .env("DUKA_MAIL_OUTBOX_DIR", dir.join("mail"))
+            .env("DUKA_JWT_SECRET", JWT_SECRET)
+            .env("DUKA_STORE_NAME", "Crash Souq")
+            .env("DUKA_STORE_CURRENCY", "AED")
+            .env("LEPTOS_HASH_FILES", "false")
+            // The restarted process reconciles within seconds (payments quiet for 2 s).
+            .env("DUKA_SWEEP_SECONDS", "1")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out);
+        for (key, value) in stripe.env() {
+            command.env(key, value);
+        }
+        // Long enough that only the kill ends a stalled call.
+        command.env("DUKA_STRIPE_TIMEOUT_MS", "20000");
+        let mut child = command.spawn().expect("spawns duka");
+        let client = client();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                panic!(
+                    "duka exited with {status} before it was ready:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
+                if res.status() == StatusCode::OK {
+                    return Duka { child, log };
+                }
+            }
+            assert!(Instant::now() < deadline, "duka not ready in 60 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no graceful shutdown, no destructors, open transactions die with the process.
+    fn kill(mut self) {
+        self.child.kill().expect("kills duka");
+        self.child.wait().expect("reaps duka");
+    }
+}
+
+impl Drop for Duka {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            if std::thread::panicking() {
+                eprintln!(
+                    "server log:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+/// A free port on 127.0.0.1, kept for every run of the server in one test.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The URL of the test's own database (same server and credentials as `DATABASE_URL`).
+async fn database_url(pool: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .expect("database name");
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let authority = base.find("://").expect("a URL") + 3;
+    let path = authority
+        + base[authority..]
+            .find('/')
+            .unwrap_or(base.len() - authority);
+    let query = base[path..]
+        .find('?')
+        .map(|q| &base[path + q..])
+        .unwrap_or("");
+    format!("{}/{name}{query}", &base[..path])
+}
+
+/// A shopper's browser without JavaScript: cookies kept, redirects not followed.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new(port: u16) -> Browser {
+        Browser {
+            client: client(),
+            base: format!("http://127.0.0.1:{port}"),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(SET_COOKIE) {
+            let pair = value.to_str().unwrap_or("").split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.keep_cookies(res.headers());
+        (res.status(), res.text().await.expect("body"))
+    }
+
+    /// A form post as the browser sends it; the request, to be sent now or from a task.
+    fn form(&self, path: &str, from: &str, body: String) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header(ORIGIN, &self.base)
+            .header(REFERER, format!("{}{from}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .body(body)
+    }
+
+    /// Posts a form and returns where it redirects.
+    async fn submit(&mut self, path: &str, from: &str, body: String) -> String {
+        let res = self.form(path, from, body).send().await.expect("POST");
+        self.keep_cookies(res.headers());
+        assert_eq!(res.status(), StatusCode::FOUND, "{path}");
+        location(res.headers())
+    }
+
+    /// Fills a cart with `quantity` of `sku` and the checkout details; the checkout form's
+    /// fields for a card payment.
+    async fn ready_to_pay(&mut self, sku: &str, quantity: u32, email: &str) -> String {
+        use app::api::cart::{AddToCart, SaveCheckoutDetails};
+        let to = self
+            .submit(
+                AddToCart::PATH,
+                "/products/x",
+                format!("sku={sku}&quantity={quantity}"),
+            )
+            .await;
+        assert_eq!(to, "/cart?done=added");
+        let details = format!(
+            "email={}&address[name]=Layla&address[line1]=12+Al+Wasl+Road\
+             &address[city]=Dubai&address[country]=AE",
+            email.replace('@', "%40")
+        );
+        let to = self
+            .submit(SaveCheckoutDetails::PATH, "/checkout", details)
+            .await;
+        assert_eq!(to, "/checkout");
+        let (status, page) = self.get("/checkout").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("value=\"card\""), "card payment is offered");
+        format!(
+            "checkout_key={}&payment_method=card&expected_total={}",
+            input_value(&page, "checkout_key"),
+            input_value(&page, "expected_total")
+        )
+    }
+}
+
+use leptos::server_fn::ServerFn;
+
+fn location(headers: &HeaderMap) -> String {
+    headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The `value` attribute of the input named `name` in a page.
+fn input_value(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let tag_start = body[..at].rfind('<').expect("tag");
+    let tag_end = at + body[at..].find('>').expect("tag end");
+    let tag = &body[tag_start..tag_end];
+    let v = tag.find("value=\"").expect("value") + 7;
+    tag[v..v + tag[v..].find('"').expect("quote")].to_owned()
+}
+
+/// A catalog, and one variant of it with exactly `stock` on hand: its id and SKU.
+async fn shop(pool: &PgPool, dir: &Path, stock: i32) -> (i64, String) {
+    app::server::catalog::seed(
+        pool,
+        &app::server::media::MediaStore::new(dir.join("media")),
+        Currency::Aed,
+        4,
+    )
+    .await
+    .expect("seeds");
+    sqlx::query_as(
+        "UPDATE variants SET stock = $1 WHERE id = (
+             SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id
+             WHERE p.status = 'active' ORDER BY v.id LIMIT 1)
+         RETURNING id, sku",
+    )
+    .bind(stock)
+    .fetch_one(pool)
+    .await
+    .expect("a variant")
+}
+
+/// Waits until a backend of this database other than the test's is blocked on a lock: the
+/// server, inside its transaction, behind the row the test holds.
+async fn wait_for_lock_wait(pool: &PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("activity");
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the dead server's backends have noticed and gone: none of them is working or
+/// holding a transaction open (the test's own connections are idle).
+async fn wait_for_orphans(pool: &PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("activity");
+        if busy == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the killed server's transaction is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls `check` (a query returning true when done) for up to 30 s.
+async fn eventually(pool: &PgPool, what: &str, check: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done: bool = sqlx::query_scalar(check)
+            .fetch_one(pool)
+            .await
+            .expect("check");
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not within 30 s: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Stock accounting for the variant: on hand + reserved (awaiting payment) + sold = initial,
+/// and every order is whole (its lines add up to its subtotal, its total to its parts).
+async fn assert_books_balance(pool: &PgPool, variant: i64, initial: i64) {
+    let (stock, reserved, sold): (i64, i64, i64) = sqlx::query_as(
+        "SELECT v.stock::BIGINT,
+                coalesce(sum(l.quantity) FILTER (WHERE o.status = 'pending_payment'), 0)::BIGINT,
+                coalesce(sum(l.quantity) FILTER (WHERE o.status NOT IN ('pending_payment', 'cancelled')), 0)::BIGINT
+         FROM variants v
+         LEFT JOIN order_lines l ON l.variant_id = v.id
+         LEFT JOIN orders o ON o.id = l.order_id
+         WHERE v.id = $1 GROUP BY v.stock",
+    )
+    .bind(variant)
+    .fetch_one(pool)
+    .await
+    .expect("accounting");
+    assert!(stock >= 0, "negative stock {stock}");
+    assert_eq!(
+        stock + reserved + sold,
+        initial,
+        "stock {stock} + reserved {reserved} + sold {sold} != initial {initial}"
+    );
+    let broken: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders o
+         WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
+            OR o.subtotal_minor <> (SELECT sum(l.unit_price_minor * l.quantity) FROM order_lines l
+                                    WHERE l.order_id = o.id)",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("whole orders");
+    assert_eq!(
+        broken, 0,
+        "an order without its lines or with lines not adding up"
+    );
+}
+
+/// Killed while placing the order (stock being reserved inside the checkout transaction):
+/// no order, no stock taken, the cart still full; the shopper's retry with the same form
+/// places the order once.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPool) {
+    let dir = Scratch::new();
+    let (variant, sku) = shop(&pool, &dir.0, 5).await;
+    let stripe = MockStripe::start().await;
+    let db_url = database_url(&pool).await;
+    let port = free_port();
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let mut browser = Browser::new(port);
+    let form = browser.ready_to_pay(&sku, 2, "layla@example.com").await;
+
+    // The test holds the variant's row: the checkout waits behind it, mid-transaction.
+    let mut hold = pool.begin().await.expect("begin");
+    sqlx::query("SELECT stock FROM variants WHERE id = $1 FOR UPDATE")
+        .bind(variant)
+        .execute(&mut *hold)
+        .await
+        .expect("locks the variant");
+    let place = browser.form(app::api::cart::PlaceOrder::PATH, "/checkout", form.clone());
+    let placing = tokio::spawn(place.send());
+    wait_for_lock_wait(&pool).await;
+    duka.kill();
+    hold.rollback().await.expect("rollback");
+    let answer = placing.await.expect("task");
+    assert!(answer.is_err(), "the shopper got no answer: {answer:?}");
+    wait_for_orphans(&pool).await;
+
+    let (orders, lines): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM order_lines)")
+            .fetch_one(&pool)
+            .await
+            .expect("counts");
+    assert_eq!((orders, lines), (0, 0), "absent: no order, no lines");
+    assert_books_balance(&pool, variant, 5).await;
+    let stock: i32 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
+        .bind(variant)
+        .fetch_one(&pool)
+        .await
+        .expect("stock");
+    assert_eq!(stock, 5, "no stock taken");
+
+    // Restarted: the cart survived, and the same form (a retry, a reload) places it once.
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    let confirmation = browser
+        .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form.clone())
+        .await;
+    assert!(
+        confirmation.starts_with("/orders/1001?key="),
+        "{confirmation}"
+    );
+    let again = browser
+        .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form)
+        .await;
+    assert_eq!(again, confirmation, "the same order");
+    let (status, page) = browser.get(&confirmation).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Order 1001"));
+    assert_eq!(stripe.creates(), 1, "one PaymentIntent");
+    let (orders, intent): (i64, Option<String>) =
+        sqlx::query_as("SELECT count(*), max(payment_intent_id) FROM orders")
+            .fetch_one(&pool)
+            .await
+            .expect("orders");
+    assert_eq!(orders, 1);
+    let intent = intent.expect("the PaymentIntent is saved on the order");
+    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders")
+        .fetch_one(&pool)
+        .await
+        .expect("total");
+    assert_eq!(stripe.intent(&intent)["amount"], total);
+    assert_books_balance(&pool, variant, 5).await;
+    duka.kill();
+}
+
+/// Killed after the order committed, while Stripe was creating its PaymentIntent (Stripe
+/// made it; the answer never came back): the order is whole with its stock reserved, and the
+/// restarted process's reconciler asks again with the same key, so Stripe holds one
+/// PaymentIntent, now saved on the order.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool: PgPool) {
+    let dir = Scratch::new();
+    let (variant, sku) = shop(&pool, &dir.0, 5).await;
+    let stripe = MockStripe::start().await;
+    let db_url = database_url(&pool).await;
+    let port = free_port();
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let mut browser = Browser::new(port);
+    let form = browser.ready_to_pay(&sku, 3, "omar@example.com").await;
+
+    stripe.stall_creates(true);
+    let confirmation = browser
+        .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form)
+        .await;
+    let page = browser
+        .client
+        .get(format!("{}{confirmation}", browser.base))
+        .header(COOKIE, browser.cookie_header())
+        .send();
+    let opening = tokio::spawn(page);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stripe.creates() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the PaymentIntent was never asked for"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    duka.kill();
+    stripe.stall_creates(false);
+    assert!(opening.await.expect("task").is_err(), "no answer");
+
+    let (status, intent): (String, Option<String>) =
+        sqlx::query_as("SELECT status, payment_intent_id FROM orders")
+            .fetch_one(&pool)
+            .await
+            .expect("the order");
+    assert_eq!(
+        (status.as_str(), intent),
+        ("pending_payment", None),
+        "whole, awaiting payment, its PaymentIntent unknown to us"
+    );
+    assert_books_balance(&pool, variant, 5).await;
+
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    eventually(
+        &pool,
+        "the reconciler saves the PaymentIntent",
+        "SELECT payment_intent_id IS NOT NULL FROM orders",
+    )
+    .await;
+    assert_eq!(stripe.creates(), 1, "Stripe made one PaymentIntent");
+    let intents = stripe.intents();
+    let saved: String = sqlx::query_scalar("SELECT payment_intent_id FROM orders")
+        .fetch_one(&pool)
+        .await
+        .expect("intent");
+    assert_eq!(intents.len(), 1);
+    assert_eq!(intents[0]["id"], saved.as_str());
+    // The shopper's page now offers the payment form.
+    let (status, page) = browser.get(&confirmation).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(stripe::PUBLISHABLE_KEY),
+        "the Payment Element's key"
+    );
+    assert_books_balance(&pool, variant, 5).await;
+    duka.kill();
+}
+
+/// Killed between the payment succeeding and the order being marked paid: the webhook is
+/// caught mid-transaction (its event recorded, the order row awaited) when the process dies,
+/// and a second order's payment succeeds while the server is down. After the restart, Stripe's
+/// retry applies the first once and the reconciler settles the second: each paid once, one
+/// email each, nothing applied twice when the webhook comes again.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn killed_between_payment_and_marking_paid_each_order_is_paid_once(pool: PgPool) {
+    let dir = Scratch::new();
+    let (variant, sku) = shop(&pool, &dir.0, 5).await;
+    let stripe = MockStripe::start().await;
+    let db_url = database_url(&pool).await;
+    let port = free_port();
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let mut numbers = Vec::new();
+    for (quantity, email) in [(2, "layla@example.com"), (1, "omar@example.com")] {
+        let mut browser = Browser::new(port);
+        let form = browser.ready_to_pay(&sku, quantity, email).await;
+        let confirmation = browser
+            .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form)
+            .await;
+        let (status, _) = browser.get(&confirmation).await;
+        assert_eq!(status, StatusCode::OK);
+        let number: i64 = confirmation["/orders/".len()..]
+            .split('?')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("an order number");
+        numbers.push(number);
+    }
+    let intent_of = |number: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT payment_intent_id FROM orders WHERE number = $1",
+            )
+            .bind(number)
+            .fetch_one(&pool)
+            .await
+            .expect("a PaymentIntent")
+        }
+    };
+    let (first, second) = (intent_of(numbers[0]).await, intent_of(numbers[1]).await);
+
+    // The first payment succeeds; its webhook reaches the server, which records the event and
+    // then waits for the order row the test holds.
+    let paid = stripe.succeed(&first);
+    let now = app::server::auth::now();
+    let (body, signature) = stripe.event("evt_crash_1", "payment_intent.succeeded", paid, now);
+    let mut hold = pool.begin().await.expect("begin");
+    sqlx::query("SELECT id FROM orders WHERE number = $1 FOR UPDATE")
+        .bind(numbers[0])
+        .execute(&mut *hold)
+        .await
+        .expect("locks the order");
+    let deliver = |body: Vec<u8>, signature: String| {
+        client()
+            .post(format!("http://127.0.0.1:{port}/webhooks/stripe"))
+            .header("content-type", "application/json")
+            .header("stripe-signature", signature)
+            .body(body)
+            .send()
+    };
+    let delivering = tokio::spawn(deliver(body.clone(), signature.clone()));
+    wait_for_lock_wait(&pool).await;
+    duka.kill();
+    hold.rollback().await.expect("rollback");
+    assert!(
+        delivering.await.expect("task").is_err(),
+        "Stripe got no answer"
+    );
+    // While the server is down, the second shopper pays; that webhook is lost for good.
+    stripe.succeed(&second);
+    wait_for_orphans(&pool).await;
+
+    let (pending, events, emails): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM orders WHERE status = 'pending_payment'),
+                (SELECT count(*) FROM stripe_events),
+                (SELECT count(*) FROM email_outbox)",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!(
+        (pending, events, emails),
+        (2, 0, 0),
+        "nothing of the interrupted webhook was kept"
+    );
+    assert_books_balance(&pool, variant, 5).await;
+
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    // Stripe retries the first webhook.
+    let res = deliver(body.clone(), signature.clone())
+        .await
+        .expect("delivered");
+    assert_eq!(res.status(), StatusCode::OK);
+    eventually(
+        &pool,
+        "the reconciler marks the second order paid",
+        "SELECT count(*) = 2 FROM orders WHERE status = 'paid'",
+    )
+    .await;
+    // Another retry, and a few more sweeps: nothing moves again.
+    let res = deliver(body, signature).await.expect("delivered");
+    assert_eq!(res.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (number, email) in numbers
+        .iter()
+        .zip(["layla@example.com", "omar@example.com"])
+    {
+        let (moves, emails, paid, total): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM order_events e WHERE e.order_id = o.id
+                     AND e.to_status = 'paid'),
+                    (SELECT count(*) FROM email_outbox WHERE to_address = $2),
+                    o.paid_minor, o.total_minor
+             FROM orders o WHERE o.number = $1",
+        )
+        .bind(number)
+        .bind(email)
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+        assert_eq!(
+            (moves, emails),
+            (1, 1),
+            "order {number}: one move to paid, one email"
+        );
+        assert_eq!(paid, total, "order {number} paid in full");
+    }
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events")
+        .fetch_one(&pool)
+        .await
+        .expect("events");
+    assert_eq!(events, 1, "the retried event recorded once");
+    assert_books_balance(&pool, variant, 5).await;
+    duka.kill();
+}
