@@ -142,6 +142,9 @@ async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
         payments,
     } = setup(&pool).await;
     let number = card_order(&pool, &keys, "layla@example.com", dates, 2).await;
+    // As at Stripe, a create takes a while and the same key meanwhile gets a 409: the
+    // callers wait for the first and get its answer.
+    stripe.set_create_latency(std::time::Duration::from_millis(300));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let payments = payments.clone();
@@ -163,6 +166,7 @@ async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
     }
     assert_eq!(secrets.len(), 1, "one PaymentIntent: {secrets:?}");
     assert_eq!(stripe.creates(), 1, "Stripe created one PaymentIntent");
+    assert!(stripe.conflicts() > 0, "the callers overlapped at Stripe");
     let intent = &stripe.intents()[0];
     // AED 90 + AED 15 delivery (under the AED 200 threshold), VAT included.
     assert_eq!(intent["amount"], 10_500);

@@ -32,6 +32,12 @@ struct Ledger {
     stall_creates: bool,
     /// While set, every request gets a 503.
     down: bool,
+    /// How long a create takes; meanwhile another request with its key gets Stripe's 409.
+    create_latency: std::time::Duration,
+    /// Idempotency keys of creates still being worked on.
+    in_flight: std::collections::HashSet<String>,
+    /// 409s answered for a key in flight.
+    conflicts: usize,
 }
 
 #[derive(Clone)]
@@ -91,6 +97,15 @@ impl MockStripe {
 
     pub fn stall_creates(&self, stall: bool) {
         self.ledger.lock().unwrap().stall_creates = stall;
+    }
+
+    /// Creates take this long, as Stripe's do; see `Ledger::create_latency`.
+    pub fn set_create_latency(&self, latency: std::time::Duration) {
+        self.ledger.lock().unwrap().create_latency = latency;
+    }
+
+    pub fn conflicts(&self) -> usize {
+        self.ledger.lock().unwrap().conflicts
     }
 
     pub fn set_down(&self, down: bool) {
@@ -203,59 +218,82 @@ fn remember(ledger: &mut Ledger, headers: &HeaderMap, path: &str, response: &Val
 }
 
 async fn create_intent(State(ledger): Shared, headers: HeaderMap, body: String) -> Response {
-    let answer = {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (intent, latency, stall) = {
         let mut l = ledger.lock().unwrap();
         if let Some(answer) = refuse(&l, &headers) {
             return answer;
         }
-        let answer = match replay(&l, &headers, "/v1/payment_intents") {
-            Some(Ok(response)) => Json(response).into_response(),
+        if key.as_ref().is_some_and(|k| l.in_flight.contains(k)) {
+            l.conflicts += 1;
+            return (
+                StatusCode::CONFLICT,
+                Json(json!({"error": {"type": "idempotency_error", "code": "idempotency_key_in_use",
+                    "message": "There is currently another in-progress request using this Idempotent Key. Please try again later."}})),
+            )
+                .into_response();
+        }
+        match replay(&l, &headers, "/v1/payment_intents") {
+            Some(Ok(response)) => return Json(response).into_response(),
             Some(Err(answer)) => return answer,
-            None => {
-                let f = form(&body);
-                let Some(amount) = f.get("amount").and_then(|a| a.parse::<i64>().ok()) else {
-                    return error(StatusCode::BAD_REQUEST, "parameter_missing", "amount");
-                };
-                l.next += 1;
-                l.creates += 1;
-                let id = format!("pi_{:06}", l.next);
-                let metadata: serde_json::Map<String, Value> = f
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        let key = k.strip_prefix("metadata[")?.strip_suffix(']')?;
-                        Some((key.to_owned(), json!(v)))
-                    })
-                    .collect();
-                let intent = json!({
-                    "id": id,
-                    "object": "payment_intent",
-                    "amount": amount,
-                    "amount_capturable": 0,
-                    "amount_received": 0,
-                    "capture_method": "automatic",
-                    "confirmation_method": "automatic",
-                    "client_secret": format!("{id}_secret_local"),
-                    "created": 1_700_000_000,
-                    "currency": f.get("currency").cloned().unwrap_or_default(),
-                    "description": f.get("description"),
-                    "livemode": false,
-                    "metadata": metadata,
-                    "payment_method_types": ["card"],
-                    "receipt_email": f.get("receipt_email"),
-                    "status": "requires_payment_method",
-                });
-                l.intents.insert(id, intent.clone());
-                remember(&mut l, &headers, "/v1/payment_intents", &intent);
-                Json(intent).into_response()
-            }
+            None => {}
+        }
+        let f = form(&body);
+        let Some(amount) = f.get("amount").and_then(|a| a.parse::<i64>().ok()) else {
+            return error(StatusCode::BAD_REQUEST, "parameter_missing", "amount");
         };
-        (!l.stall_creates).then_some(answer)
+        l.next += 1;
+        l.creates += 1;
+        let id = format!("pi_{:06}", l.next);
+        let metadata: serde_json::Map<String, Value> = f
+            .iter()
+            .filter_map(|(k, v)| {
+                let key = k.strip_prefix("metadata[")?.strip_suffix(']')?;
+                Some((key.to_owned(), json!(v)))
+            })
+            .collect();
+        let intent = json!({
+            "id": id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
+            "client_secret": format!("{id}_secret_local"),
+            "created": 1_700_000_000,
+            "currency": f.get("currency").cloned().unwrap_or_default(),
+            "description": f.get("description"),
+            "livemode": false,
+            "metadata": metadata,
+            "payment_method_types": ["card"],
+            "receipt_email": f.get("receipt_email"),
+            "status": "requires_payment_method",
+        });
+        l.intents.insert(id, intent.clone());
+        if l.stall_creates || l.create_latency.is_zero() {
+            remember(&mut l, &headers, "/v1/payment_intents", &intent);
+        } else if let Some(k) = &key {
+            l.in_flight.insert(k.clone());
+        }
+        (intent, l.create_latency, l.stall_creates)
     };
-    match answer {
-        Some(answer) => answer,
+    if stall {
         // Done at Stripe, and the answer never comes: the caller is killed meanwhile.
-        None => std::future::pending::<Response>().await,
+        return std::future::pending::<Response>().await;
     }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+        let mut l = ledger.lock().unwrap();
+        remember(&mut l, &headers, "/v1/payment_intents", &intent);
+        if let Some(k) = &key {
+            l.in_flight.remove(k);
+        }
+    }
+    Json(intent).into_response()
 }
 
 async fn retrieve_intent(

@@ -146,8 +146,24 @@ impl Gateway {
             .client
             .clone()
             .with_strategy(RequestStrategy::Idempotent(idempotency_key.to_owned()));
-        let intent = self.call(PaymentIntent::create(&client, params)).await?;
-        Ok(Intent::from(intent))
+        // Stripe answers 409 while another request with the same key is still in flight (the
+        // order page opened twice at once): wait for that one and ask again, which replays it.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self
+                .call(PaymentIntent::create(&client, params.clone()))
+                .await
+            {
+                Err(GatewayError::Refused { status: 409, .. })
+                    if tokio::time::Instant::now() + pause < deadline =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                answer => return answer.map(Intent::from),
+            }
+        }
     }
 
     pub async fn retrieve(&self, id: &str) -> Result<Intent, GatewayError> {
