@@ -527,3 +527,149 @@ async fn bad_checkouts_get_clear_errors_and_change_nothing(pool: PgPool) {
     assert_eq!(orders, 0);
     assert_stock_accounting(&pool, dates, 10).await;
 }
+
+/// Staff pack an order line by line: partly packed, then packed once every line is; never
+/// more than a line holds (also when five packers race for the last unit), never an order
+/// that is not paid or confirmed. Packing all at once through the status marks every line.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn orders_are_packed_line_by_line(pool: PgPool) {
+    shop(&pool).await;
+    let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
+    let coffee = variant(&pool, "arabic-coffee", 3_000, 5).await;
+    let keys = keys();
+    let guest = buyer(&pool, "layla@example.com", &[(dates, 3), (coffee, 1)]).await;
+    let placed = place(
+        &pool,
+        &keys,
+        &guest,
+        &order(&new_key(), "cash_on_delivery"),
+        &rules(false),
+    )
+    .await
+    .expect("placed");
+    let number = placed.number;
+    let view = orders::view(&pool, number, Access::Staff)
+        .await
+        .expect("view");
+    let line_of = |variant_sku: &str| {
+        view.lines
+            .iter()
+            .find(|l| l.sku == variant_sku)
+            .map(|l| l.line_no)
+            .expect("a line")
+    };
+    let (dates_line, coffee_line) = (line_of("MEDJOOL-DATES"), line_of("ARABIC-COFFEE"));
+
+    assert_eq!(
+        orders::pack(&pool, number, dates_line, 2, "staff:1")
+            .await
+            .expect("packs"),
+        OrderStatus::PartiallyFulfilled
+    );
+    // Too many, none, a line or an order that is not there: refused, nothing changes.
+    for (line, quantity) in [(dates_line, 2), (dates_line, 0), (dates_line, -1)] {
+        assert!(
+            matches!(
+                orders::pack(&pool, number, line, quantity, "staff:1").await,
+                Err(Error::App(AppError::Validation { .. }))
+            ),
+            "{quantity} of line {line}"
+        );
+    }
+    assert!(matches!(
+        orders::pack(&pool, number, 99, 1, "staff:1").await,
+        Err(Error::App(AppError::NotFound))
+    ));
+    assert!(matches!(
+        orders::pack(&pool, 999_999, dates_line, 1, "staff:1").await,
+        Err(Error::App(AppError::NotFound))
+    ));
+    // "Partly packed" is what packing some does, not a status to pick.
+    assert!(matches!(
+        orders::change_status(
+            &pool,
+            number,
+            OrderStatus::PartiallyFulfilled,
+            "staff:1",
+            None
+        )
+        .await,
+        Err(Error::App(AppError::Validation { .. }))
+    ));
+
+    // One unit of dates is left; five packers try for it at once.
+    let racers: Vec<_> = (0..5)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { orders::pack(&pool, number, dates_line, 1, "staff:2").await })
+        })
+        .collect();
+    let mut packed = 0;
+    for racer in racers {
+        if racer.await.expect("task").is_ok() {
+            packed += 1;
+        }
+    }
+    assert_eq!(packed, 1, "the last unit is packed once");
+
+    assert_eq!(
+        orders::pack(&pool, number, coffee_line, 1, "staff:1")
+            .await
+            .expect("packs"),
+        OrderStatus::Fulfilled
+    );
+    assert!(
+        matches!(
+            orders::pack(&pool, number, coffee_line, 1, "staff:1").await,
+            Err(Error::App(AppError::Validation { .. }))
+        ),
+        "a packed order is not packed again"
+    );
+    let view = orders::view(&pool, number, Access::Staff)
+        .await
+        .expect("view");
+    assert!(view.lines.iter().all(|l| l.packed == l.quantity));
+    let moves: Vec<Option<OrderStatus>> = view.events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        moves
+            .iter()
+            .filter(|m| **m == Some(OrderStatus::PartiallyFulfilled))
+            .count(),
+        1,
+        "one move to partly packed: {moves:?}"
+    );
+    assert_eq!(view.status, OrderStatus::Fulfilled);
+    let notes = view
+        .events
+        .iter()
+        .filter(|e| e.note.starts_with("Packed "))
+        .count();
+    assert_eq!(notes, 3, "each packing on the timeline");
+
+    // A second order packed in one go: every line counts as packed.
+    let again = buyer(&pool, "omar@example.com", &[(dates, 1), (coffee, 2)]).await;
+    let second = place(
+        &pool,
+        &keys,
+        &again,
+        &order(&new_key(), "cash_on_delivery"),
+        &rules(false),
+    )
+    .await
+    .expect("placed");
+    orders::change_status(
+        &pool,
+        second.number,
+        OrderStatus::Fulfilled,
+        "staff:1",
+        None,
+    )
+    .await
+    .expect("packed");
+    let view = orders::view(&pool, second.number, Access::Staff)
+        .await
+        .expect("view");
+    assert!(view.lines.iter().all(|l| l.packed == l.quantity));
+    assert_stock_accounting(&pool, dates, 10).await;
+    assert_stock_accounting(&pool, coffee, 5).await;
+}

@@ -1366,6 +1366,56 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
     let (status, _, _) = send(&app, get_with("/account", &staff_cookies)).await;
     assert_eq!(status, StatusCode::FOUND);
 
+    // An order's page for staff: each line with what is packed and a form to pack more.
+    catalog::seed(&pool, &media(&site), Currency::Aed, 4)
+        .await
+        .expect("seeds");
+    let number = cash_order(&app, &pool).await;
+    let page_of = format!("/admin/orders/{number}");
+    let (status, _, page) = send(&app, get_with(&page_of, &staff_cookies)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("0 of 2") && page.contains(">Pack</button>"),
+        "{page}"
+    );
+    let pack = |cookies: &str, quantity: i32| {
+        form_post(
+            path_of::<app::api::admin::PackOrderLine>(),
+            &page_of,
+            &format!("number={number}&line_no=1&quantity={quantity}"),
+            cookies,
+        )
+    };
+    // A customer can neither see nor pack it.
+    let (status, headers, _) = send(&app, get_with(&page_of, &amina)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::FOUND, "/admin/sign-in")
+    );
+    let (status, headers, _) = send(&app, pack(&amina, 1)).await;
+    assert!(location(&headers).contains("__err="), "{status}");
+    let (status, headers, _) = send(&app, pack(&staff_cookies, 1)).await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::FOUND, format!("{page_of}?done=packed").as_str())
+    );
+    let (_, _, page) = send(
+        &app,
+        get_with(&format!("{page_of}?done=packed"), &staff_cookies),
+    )
+    .await;
+    assert!(
+        page.contains("1 of 2") && page.contains("Partly packed") && page.contains("Packed."),
+        "{page}"
+    );
+    // More than is left goes back to the form with the reason.
+    let (_, headers, _) = send(&app, pack(&staff_cookies, 5)).await;
+    assert!(
+        location(&headers).contains("__err="),
+        "{}",
+        location(&headers)
+    );
+
     // Guessing codes is throttled per account.
     let (_, headers, _) = send(
         &app,
@@ -1400,6 +1450,59 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
 }
 
 // ---- Cart and checkout over HTTP: plain forms, the sealed cart cookie, ownership ----------
+
+/// A guest's cash-on-delivery order of two units of the first product in stock, placed through
+/// the plain forms; its number.
+async fn cash_order(app: &Router, pool: &PgPool) -> i64 {
+    use app::api::cart::{AddToCart, PlaceOrder, SaveCheckoutDetails};
+    let sku: String = sqlx::query_scalar(
+        "SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE p.status = 'active' AND v.stock >= 2 ORDER BY v.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("a variant in stock");
+    let (_, headers, _) = send(
+        app,
+        form_post(
+            path_of::<AddToCart>(),
+            "/products/x",
+            &format!("sku={sku}&quantity=2"),
+            "",
+        ),
+    )
+    .await;
+    let cart = cookies_set(&headers);
+    let details = "email=layla%40example.com&address[name]=Layla&address[line1]=12+Al+Wasl+Road\
+                   &address[city]=Dubai&address[country]=AE";
+    send(
+        app,
+        form_post(
+            path_of::<SaveCheckoutDetails>(),
+            "/checkout",
+            details,
+            &cart,
+        ),
+    )
+    .await;
+    let (_, _, page) = send(app, get_with("/checkout", &cart)).await;
+    let body = format!(
+        "checkout_key={}&payment_method=cash_on_delivery&expected_total={}",
+        input_value(&page, "checkout_key"),
+        input_value(&page, "expected_total")
+    );
+    let (status, headers, _) = send(
+        app,
+        form_post(path_of::<PlaceOrder>(), "/checkout", &body, &cart),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    location(&headers)["/orders/".len()..]
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("an order number")
+}
 
 /// The value of `name=` in a `Cookie`-style string.
 fn cookie_value<'a>(cookies: &'a str, name: &str) -> &'a str {

@@ -306,6 +306,46 @@ pub async fn get_admin_orders(
     .await
 }
 
+/// One order with its lines, what is packed of each, and its timeline (staff who manage or
+/// view orders).
+#[server]
+pub async fn get_admin_order(number: i64) -> Result<crate::model::OrderView, AppError> {
+    use glue::*;
+    in_span("get_admin_order", async move {
+        let state = state()?;
+        if require(&state, Permission::ManageOrders).await.is_err() {
+            require(&state, Permission::ViewCustomers).await?;
+        }
+        Ok(
+            crate::server::orders::view(&state.db, number, crate::server::orders::Access::Staff)
+                .await?,
+        )
+    })
+    .await
+}
+
+/// Packs `quantity` more of one line of an order (its `line_no`); the order becomes partly
+/// packed, or packed once every line is.
+#[server]
+pub async fn pack_order_line(number: i64, line_no: i32, quantity: i32) -> Result<(), AppError> {
+    use glue::*;
+    in_span("pack_order_line", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageOrders).await?;
+        crate::server::orders::pack(
+            &state.db,
+            number,
+            line_no,
+            quantity,
+            &format!("staff:{}", me.account_id),
+        )
+        .await?;
+        redirect(&format!("/admin/orders/{number}?done=packed"));
+        Ok(())
+    })
+    .await
+}
+
 /// Moves an order on (packed, shipped with a tracking number, delivered, cancelled). A move
 /// the order's status does not allow is refused.
 #[server]

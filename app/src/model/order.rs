@@ -191,11 +191,15 @@ pub struct CheckoutView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLineView {
+    /// The line's place in its order (1, 2, ...): how staff name it when packing.
+    pub line_no: i32,
     pub sku: String,
     pub product_name: String,
     pub variant_title: String,
     pub unit_price: Money,
     pub quantity: i32,
+    /// How many of `quantity` are packed.
+    pub packed: i32,
     pub line_total: Money,
 }
 

@@ -165,7 +165,23 @@ pub async fn change_status(
         Some(t) => format!("Tracking number {t}"),
         None => String::new(),
     };
+    if to == OrderStatus::PartiallyFulfilled {
+        return Err(AppError::validation(
+            "status",
+            "pack the order's lines on its page: an order is partly packed by packing some",
+        )
+        .into());
+    }
     let from = transition(&mut tx, id, to, actor, &note).await?;
+    if to == OrderStatus::Fulfilled {
+        // Packed in one go: every line, all of it.
+        sqlx::query!(
+            "UPDATE order_lines SET fulfilled_quantity = quantity WHERE order_id = $1",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     if let Some(t) = tracking {
         sqlx::query!(
             "UPDATE orders SET tracking_number = $2 WHERE id = $1",
@@ -223,6 +239,90 @@ pub async fn recent(
         .collect()
 }
 
+/// Staff pack `quantity` more of line `line_no` of order `number`. The order is then partly
+/// packed, or packed once every line is; a paid or confirmed order only, never more than the
+/// line's quantity (checked under the order's row lock and by the line's own constraint).
+/// Returns the order's status after.
+pub async fn pack(
+    db: &PgPool,
+    number: i64,
+    line_no: i32,
+    quantity: i32,
+    actor: &str,
+) -> Result<OrderStatus, Error> {
+    if !(1..=10_000).contains(&quantity) {
+        return Err(AppError::validation("quantity", "pack at least one item").into());
+    }
+    let mut tx = db.begin().await?;
+    let order = sqlx::query!(
+        "SELECT id, status FROM orders WHERE number = $1 FOR UPDATE",
+        number
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let status = status_of(&order.status)?;
+    if !matches!(
+        status,
+        OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled
+    ) {
+        return Err(AppError::validation(
+            "status",
+            format!(
+                "an order is packed once paid or confirmed; this one is {}",
+                status.label().to_lowercase()
+            ),
+        )
+        .into());
+    }
+    let line = sqlx::query!(
+        "SELECT sku, quantity, fulfilled_quantity FROM order_lines
+         WHERE order_id = $1 AND line_no = $2",
+        order.id,
+        line_no
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let left = line.quantity - line.fulfilled_quantity;
+    if quantity > left {
+        return Err(AppError::validation(
+            "quantity",
+            format!("only {left} of {} left to pack", line.sku),
+        )
+        .into());
+    }
+    sqlx::query!(
+        "UPDATE order_lines SET fulfilled_quantity = fulfilled_quantity + $3
+         WHERE order_id = $1 AND line_no = $2",
+        order.id,
+        line_no,
+        quantity
+    )
+    .execute(&mut *tx)
+    .await?;
+    let unpacked = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM order_lines
+           WHERE order_id = $1 AND fulfilled_quantity < quantity"#,
+        order.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let note = format!("Packed {quantity} × {}", line.sku);
+    let after = if unpacked == 0 {
+        OrderStatus::Fulfilled
+    } else {
+        OrderStatus::PartiallyFulfilled
+    };
+    if after == status {
+        record(&mut tx, order.id, None, None, &note, actor).await?;
+    } else {
+        transition(&mut tx, order.id, after, actor, &note).await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// Runs the sweepers every `every` (`store.sweep_seconds`): unpaid orders, the payment
 /// reconciler, expired carts.
 pub async fn run_sweepers(payments: super::payments::Payments, every: std::time::Duration) {
@@ -255,6 +355,8 @@ pub enum Access<'a> {
     Key(&'a str),
     /// The caller checked a key from the lookup form ([`open_lookup_key`]) for this number.
     LookedUp,
+    /// Staff whose role lets them see orders (the caller checked).
+    Staff,
 }
 
 /// One order as its page shows it; `NotFound` unless `access` may see it.
@@ -262,7 +364,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     let (account, key_hash, looked_up) = match access {
         Access::Account(id) => (Some(id), None, false),
         Access::Key(key) => (None, Some(token_hash(key)), false),
-        Access::LookedUp => (None, None, true),
+        Access::LookedUp | Access::Staff => (None, None, true),
     };
     let o = sqlx::query!(
         r#"SELECT id, number, status, email, payment_method, currency, prices_include_tax,
@@ -282,7 +384,8 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     let currency = currency_of(&o.currency)?;
     let money = |minor: i64| Money::new(minor, currency);
     let lines = sqlx::query!(
-        "SELECT sku, product_name, variant_title, unit_price_minor, quantity
+        "SELECT line_no, sku, product_name, variant_title, unit_price_minor, quantity,
+                fulfilled_quantity
          FROM order_lines WHERE order_id = $1 ORDER BY line_no",
         o.id
     )
@@ -290,11 +393,13 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     .await?
     .into_iter()
     .map(|l| OrderLineView {
+        line_no: l.line_no,
         sku: l.sku,
         product_name: l.product_name,
         variant_title: l.variant_title,
         unit_price: money(l.unit_price_minor),
         quantity: l.quantity,
+        packed: l.fulfilled_quantity,
         line_total: money(l.unit_price_minor.saturating_mul(i64::from(l.quantity))),
     })
     .collect();

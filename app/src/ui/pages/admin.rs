@@ -1,7 +1,7 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
-//! the admin home and the orders list. Server-rendered forms, no island: no admin code reaches shoppers.
+//! the admin home, the orders list and an order's page. Server-rendered forms, no island: no admin code reaches shoppers.
 
-use super::account::{send_to, FormError, Private};
+use super::account::{send_to, FormError, Notice, Private};
 use super::ErrorPage;
 use crate::api::admin::{
     get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, RefundOrder, StaffCode,
@@ -139,6 +139,39 @@ pub fn AdminHomePage() -> impl IntoView {
     }
 }
 
+/// `/admin/orders/{number}`: one order for staff: its lines with what is packed of each (and a
+/// form per line to pack more), its delivery, payment and timeline.
+#[component]
+pub fn AdminOrderPage() -> impl IntoView {
+    let number = leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get("number")
+        .and_then(|n| n.parse::<i64>().ok());
+    view! {
+        <Private title="Order" />
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                let Some(number) = number else {
+                    return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
+                };
+                match crate::api::admin::get_admin_order(number).await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(order) => view! {
+                        <section class="order admin">
+                            <h1>{format!("Order {}", order.number)}</h1>
+                            <p><a href="/admin/orders">"All orders"</a></p>
+                            <Notice messages=vec![("packed", "Packed.")] />
+                            <FormError />
+                            <super::shop::OrderDetail order staff=true />
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// `/admin/orders`: the newest orders, each with the moves its status allows.
 #[component]
 pub fn AdminOrdersPage() -> impl IntoView {
@@ -171,12 +204,14 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed (UTC)"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| {
+                                        // Refunds have their own form; packing part of an
+                                        // order is done line by line on its page.
                                         let next: Vec<_> = o.status.next().iter().copied()
-                                            .filter(|s| *s != crate::model::OrderStatus::Refunded)
+                                            .filter(|s| !matches!(s, crate::model::OrderStatus::Refunded | crate::model::OrderStatus::PartiallyFulfilled))
                                             .collect();
                                         view! {
                                             <tr>
-                                                <td>{o.number}</td>
+                                                <td><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
                                                 <td>{o.placed_at}</td>
                                                 <td>{o.email}</td>
                                                 <td>{o.item_count}</td>

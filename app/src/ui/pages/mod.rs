@@ -12,7 +12,9 @@ pub use account::{
     AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage, PrivacyPage, RegisterPage,
     RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage, VerifyPage,
 };
-pub use admin::{AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrdersPage, AdminSignInPage};
+pub use admin::{
+    AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
+};
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;

@@ -255,13 +255,20 @@ fn Delivery(c: CheckoutView) -> impl IntoView {
     }
 }
 
+/// An order's details and timeline; for `staff`, what is packed of each line and, while the
+/// order may be packed, a form per line to pack more.
 #[component]
-fn OrderDetail(order: OrderView) -> impl IntoView {
+pub(crate) fn OrderDetail(order: OrderView, #[prop(optional)] staff: bool) -> impl IntoView {
+    let packing = staff
+        && matches!(
+            order.status,
+            OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled
+        );
     view! {
         <p class="order-status">"Status: " <strong>{order.status.label()}</strong>
             {order.tracking_number.clone().map(|t| view! { " · tracking number " <code>{t}</code> })}</p>
         <p>"Placed " {order.placed_at.clone()} " · " {order.payment_method.label()} " · " {order.email.clone()}</p>
-        <OrderLines lines=order.lines.clone() />
+        <OrderLines lines=order.lines.clone() number=order.number staff packing />
         <Totals quote=order.quote.clone() />
         {(order.refunded.minor > 0).then(|| view! { <p>"Refunded: " {order.refunded.to_string()}</p> })}
         {order.coupon_code.clone().map(|c| view! { <p>"Coupon " <code>{c}</code></p> })}
@@ -278,20 +285,37 @@ fn OrderDetail(order: OrderView) -> impl IntoView {
     }
 }
 
-/// The lines of a placed order, as they were sold.
+/// The lines of a placed order, as they were sold; for staff, with what is packed.
 #[component]
-fn OrderLines(lines: Vec<OrderLineView>) -> impl IntoView {
+fn OrderLines(lines: Vec<OrderLineView>, number: i64, staff: bool, packing: bool) -> impl IntoView {
     view! {
         <table class="cart-lines">
-            <thead><tr><th scope="col">"Item"</th><th scope="col">"Price"</th><th scope="col">"Quantity"</th><th scope="col">"Total"</th></tr></thead>
+            <thead><tr><th scope="col">"Item"</th><th scope="col">"Price"</th><th scope="col">"Quantity"</th><th scope="col">"Total"</th>
+                {staff.then(|| view! { <th scope="col">"Packed"</th> })}</tr></thead>
             <tbody>
-                {lines.into_iter().map(|l| view! {
-                    <tr>
-                        <td>{item_title(&l.product_name, &l.variant_title)} <small class="sku">{l.sku}</small></td>
-                        <td>{l.unit_price.to_string()}</td>
-                        <td>{l.quantity}</td>
-                        <td>{l.line_total.to_string()}</td>
-                    </tr>
+                {lines.into_iter().map(|l| {
+                    let left = l.quantity - l.packed;
+                    view! {
+                        <tr>
+                            <td>{item_title(&l.product_name, &l.variant_title)} <small class="sku">{l.sku.clone()}</small></td>
+                            <td>{l.unit_price.to_string()}</td>
+                            <td>{l.quantity}</td>
+                            <td>{l.line_total.to_string()}</td>
+                            {staff.then(|| view! {
+                                <td>
+                                    {format!("{} of {}", l.packed, l.quantity)}
+                                    {(packing && left > 0).then(|| view! {
+                                        <form method="post" action=crate::api::admin::PackOrderLine::PATH class="inline">
+                                            <input type="hidden" name="number" value=number />
+                                            <input type="hidden" name="line_no" value=l.line_no />
+                                            <input type="number" name="quantity" min="1" max=left value=left required aria-label=format!("How many of {} to pack", l.sku) />
+                                            <button type="submit">"Pack"</button>
+                                        </form>
+                                    })}
+                                </td>
+                            })}
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
