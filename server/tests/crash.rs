@@ -9,6 +9,8 @@
 //! inside its own transaction, or by the Stripe test server taking a request and never
 //! answering.
 
+#[path = "../../app/tests/common/stock.rs"]
+mod stock;
 #[path = "../../app/tests/common/stripe.rs"]
 mod stripe;
 
@@ -364,28 +366,10 @@ async fn eventually(pool: &PgPool, what: &str, check: &str) {
     }
 }
 
-/// Stock accounting for the variant: on hand + reserved (awaiting payment) + sold = initial,
-/// and every order is whole (its lines add up to its subtotal, its total to its parts).
+/// Stock accounting for the variant (on hand + reserved + sold = initial, never negative),
+/// and every order whole: it has lines, and they add up to its subtotal.
 async fn assert_books_balance(pool: &PgPool, variant: i64, initial: i64) {
-    let (stock, reserved, sold): (i64, i64, i64) = sqlx::query_as(
-        "SELECT v.stock::BIGINT,
-                coalesce(sum(l.quantity) FILTER (WHERE o.status = 'pending_payment'), 0)::BIGINT,
-                coalesce(sum(l.quantity) FILTER (WHERE o.status NOT IN ('pending_payment', 'cancelled')), 0)::BIGINT
-         FROM variants v
-         LEFT JOIN order_lines l ON l.variant_id = v.id
-         LEFT JOIN orders o ON o.id = l.order_id
-         WHERE v.id = $1 GROUP BY v.stock",
-    )
-    .bind(variant)
-    .fetch_one(pool)
-    .await
-    .expect("accounting");
-    assert!(stock >= 0, "negative stock {stock}");
-    assert_eq!(
-        stock + reserved + sold,
-        initial,
-        "stock {stock} + reserved {reserved} + sold {sold} != initial {initial}"
-    );
+    stock::assert_stock_accounting(pool, variant, initial).await;
     let broken: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM orders o
          WHERE NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)

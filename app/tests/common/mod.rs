@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod shop;
+pub mod stock;
 pub mod stripe;
 
 use app::model::{Currency, SearchQuery};
