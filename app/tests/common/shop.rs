@@ -157,4 +157,6 @@ pub async fn order_count(pool: &PgPool) -> i64 {
         .expect("count")
 }
 
+// Not every test crate that declares `common` uses it.
+#[allow(unused_imports)]
 pub use super::stock::assert_stock_accounting;
