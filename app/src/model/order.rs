@@ -80,6 +80,14 @@ impl OrderStatus {
         }
     }
 
+    /// Whether staff may pack (some of) the order's lines: paid or confirmed, or partly packed.
+    pub fn packable(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled
+        )
+    }
+
     pub fn can_become(self, next: OrderStatus) -> bool {
         self.next().contains(&next)
     }

@@ -251,7 +251,11 @@ pub async fn pack(
     actor: &str,
 ) -> Result<OrderStatus, Error> {
     if !(1..=10_000).contains(&quantity) {
-        return Err(AppError::validation("quantity", "pack at least one item").into());
+        return Err(AppError::validation(
+            "quantity",
+            "pack at least one item, at most what is left",
+        )
+        .into());
     }
     let mut tx = db.begin().await?;
     let order = sqlx::query!(
@@ -262,10 +266,7 @@ pub async fn pack(
     .await?
     .ok_or(AppError::NotFound)?;
     let status = status_of(&order.status)?;
-    if !matches!(
-        status,
-        OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled
-    ) {
+    if !status.packable() {
         return Err(AppError::validation(
             "status",
             format!(

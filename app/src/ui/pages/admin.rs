@@ -143,10 +143,7 @@ pub fn AdminHomePage() -> impl IntoView {
 /// form per line to pack more), its delivery, payment and timeline.
 #[component]
 pub fn AdminOrderPage() -> impl IntoView {
-    let number = leptos_router::hooks::use_params_map()
-        .read_untracked()
-        .get("number")
-        .and_then(|n| n.parse::<i64>().ok());
+    let number = super::shop::number_param();
     view! {
         <Private title="Order" />
         <Suspense fallback=|| ()>

@@ -259,11 +259,7 @@ fn Delivery(c: CheckoutView) -> impl IntoView {
 /// order may be packed, a form per line to pack more.
 #[component]
 pub(crate) fn OrderDetail(order: OrderView, #[prop(optional)] staff: bool) -> impl IntoView {
-    let packing = staff
-        && matches!(
-            order.status,
-            OrderStatus::Paid | OrderStatus::Confirmed | OrderStatus::PartiallyFulfilled
-        );
+    let packing = staff && order.status.packable();
     view! {
         <p class="order-status">"Status: " <strong>{order.status.label()}</strong>
             {order.tracking_number.clone().map(|t| view! { " · tracking number " <code>{t}</code> })}</p>
@@ -322,14 +318,19 @@ fn OrderLines(lines: Vec<OrderLineView>, number: i64, staff: bool, packing: bool
     }
 }
 
+/// The order number in the page's path (`/orders/{number}`, `/admin/orders/{number}`).
+pub(crate) fn number_param() -> Option<i64> {
+    use_params_map()
+        .read_untracked()
+        .get("number")
+        .and_then(|n| n.parse::<i64>().ok())
+}
+
 /// `/orders/{number}`: the confirmation page (with `?key=`) and the order's page for its
 /// signed-in owner.
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let number = use_params_map()
-        .read_untracked()
-        .get("number")
-        .and_then(|n| n.parse::<i64>().ok());
+    let number = number_param();
     let key = query("key");
     let placed = query("placed").is_some();
     view! {
