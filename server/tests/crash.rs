@@ -385,17 +385,50 @@ async fn assert_books_balance(pool: &PgPool, variant: i64, initial: i64) {
     );
 }
 
+/// What every crash test starts from: a catalog with one variant of stock 5, the local
+/// Stripe, and the first run of the server.
+struct Setup {
+    dir: Scratch,
+    variant: i64,
+    sku: String,
+    stripe: MockStripe,
+    db_url: String,
+    port: u16,
+    duka: Duka,
+}
+
+async fn setup(pool: &PgPool) -> Setup {
+    let dir = Scratch::new();
+    let (variant, sku) = shop(pool, &dir.0, 5).await;
+    let stripe = MockStripe::start().await;
+    let db_url = database_url(pool).await;
+    let port = free_port();
+    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    Setup {
+        dir,
+        variant,
+        sku,
+        stripe,
+        db_url,
+        port,
+        duka,
+    }
+}
+
 /// Killed while placing the order (stock being reserved inside the checkout transaction):
 /// no order, no stock taken, the cart still full; the shopper's retry with the same form
 /// places the order once.
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPool) {
-    let dir = Scratch::new();
-    let (variant, sku) = shop(&pool, &dir.0, 5).await;
-    let stripe = MockStripe::start().await;
-    let db_url = database_url(&pool).await;
-    let port = free_port();
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let Setup {
+        dir,
+        variant,
+        sku,
+        stripe,
+        db_url,
+        port,
+        duka,
+    } = setup(&pool).await;
     let mut browser = Browser::new(port);
     let form = browser.ready_to_pay(&sku, 2, "layla@example.com").await;
 
@@ -468,12 +501,15 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
 /// PaymentIntent, now saved on the order.
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool: PgPool) {
-    let dir = Scratch::new();
-    let (variant, sku) = shop(&pool, &dir.0, 5).await;
-    let stripe = MockStripe::start().await;
-    let db_url = database_url(&pool).await;
-    let port = free_port();
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let Setup {
+        dir,
+        variant,
+        sku,
+        stripe,
+        db_url,
+        port,
+        duka,
+    } = setup(&pool).await;
     let mut browser = Browser::new(port);
     let form = browser.ready_to_pay(&sku, 3, "omar@example.com").await;
 
@@ -544,12 +580,15 @@ async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool
 /// email each, nothing applied twice when the webhook comes again.
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn killed_between_payment_and_marking_paid_each_order_is_paid_once(pool: PgPool) {
-    let dir = Scratch::new();
-    let (variant, sku) = shop(&pool, &dir.0, 5).await;
-    let stripe = MockStripe::start().await;
-    let db_url = database_url(&pool).await;
-    let port = free_port();
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let Setup {
+        dir,
+        variant,
+        sku,
+        stripe,
+        db_url,
+        port,
+        duka,
+    } = setup(&pool).await;
     let mut numbers = Vec::new();
     for (quantity, email) in [(2, "layla@example.com"), (1, "omar@example.com")] {
         let mut browser = Browser::new(port);
