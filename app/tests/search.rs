@@ -321,3 +321,93 @@ async fn answers_are_cached_until_the_catalog_changes(pool: PgPool) {
     assert_eq!(after.0, ["Table Lamp Deluxe"]);
     assert_eq!(after.1, ["Table Lamp Deluxe"]);
 }
+
+/// A search reads at most `MAX_HITS + 1` matches however broad its words: 1,500 products
+/// match "tote" here. The exact name, the cheapest product and an attribute filter must all
+/// still be right, though the rows that decide them sit past the first `MAX_HITS` matches.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn broad_searches_read_a_bounded_set_and_stay_right(pool: PgPool) {
+    use app::server::search::MAX_HITS;
+    sqlx::raw_sql(
+        "INSERT INTO products (slug, name, attributes, description, status)
+         SELECT 'tote-' || i, 'Canvas Tote Bag',
+                jsonb_build_object('colour', CASE WHEN i % 3 = 0 THEN 'red' ELSE 'blue' END),
+                'A roomy bag.', 'active'
+         FROM generate_series(1, 1200) i;
+         INSERT INTO products (slug, name, description, status)
+         SELECT 'basket-' || i, 'Market Basket', 'Carry it like a tote.', 'active'
+         FROM generate_series(1, 300) i;
+         -- Inserted last, so past the first MAX_HITS matches in the table.
+         INSERT INTO products (slug, name, description, status) VALUES
+           ('tote', 'Tote', 'Plain.', 'active'),
+           ('tote-cheapest', 'Canvas Tote Bag', 'The cheapest.', 'active');
+         INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'SKU-' || slug,
+                CASE slug WHEN 'tote-cheapest' THEN 100 ELSE 5000 + id END, 'AED', 5
+         FROM products;",
+    )
+    .execute(&pool)
+    .await
+    .expect("catalog");
+
+    let broad = search(&pool, &[("q", "tote")]).await;
+    assert!(broad.capped, "1,502 matches are more than {MAX_HITS}");
+    assert_eq!(broad.total, MAX_HITS);
+    assert_eq!(
+        broad.hits[0].product.name, "Tote",
+        "the exact name comes first"
+    );
+    assert_eq!(broad.hits.len(), 24);
+    assert!(
+        broad.hits[1..]
+            .iter()
+            .all(|h| h.product.name == "Canvas Tote Bag"),
+        "name matches before description matches: {:?}",
+        names(&broad)
+    );
+
+    // Sorted by price, the page walks every match: the cheapest is found.
+    let cheap = search(&pool, &[("q", "tote"), ("sort", "price-asc")]).await;
+    assert!(cheap.capped);
+    assert_eq!(cheap.hits[0].product.slug, "tote-cheapest");
+    let prices: Vec<i64> = cheap.hits.iter().map(|h| h.product.price.minor).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    let dear = search(
+        &pool,
+        &[("q", "tote"), ("sort", "price-desc"), ("page", "2")],
+    )
+    .await;
+    let prices: Vec<i64> = dear.hits.iter().map(|h| h.product.price.minor).collect();
+    assert!(prices.windows(2).all(|w| w[0] >= w[1]), "{prices:?}");
+    assert_eq!(dear.hits.len(), 24);
+
+    // An attribute filter narrows every match, not just the ones read: all 400 red totes,
+    // counted exactly; the colour facet (read without the filter) still offers blue.
+    let red = search(&pool, &[("q", "tote"), ("f.colour", "red")]).await;
+    assert!(!red.capped);
+    assert_eq!(red.total, 400);
+    let colours: Vec<&str> = red
+        .facets
+        .iter()
+        .find(|f| f.key == "colour")
+        .expect("colour facet")
+        .values
+        .iter()
+        .map(|v| v.value.as_str())
+        .collect();
+    assert!(
+        colours.contains(&"blue") && colours.contains(&"red"),
+        "{colours:?}"
+    );
+
+    // Pages stop at MAX_HITS: past the end is the last page.
+    let past = search(&pool, &[("q", "tote"), ("page", "999")]).await;
+    let last = u32::try_from(MAX_HITS.div_ceil(24)).expect("pages");
+    assert_eq!(past.query.listing.page, last);
+    assert_eq!(past.hits.len() as u64, MAX_HITS - u64::from(last - 1) * 24);
+
+    // Under the bound nothing changes: 300 baskets, counted exactly.
+    let narrow = search(&pool, &[("q", "basket")]).await;
+    assert!(!narrow.capped);
+    assert_eq!(narrow.total, 300);
+}

@@ -192,8 +192,13 @@ pub struct CategoryCount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// Matching products across all pages.
+    /// Matching products across all pages; when `capped`, the ones the engine ranked.
     pub total: u64,
+    /// More products match than an engine ranks (`search::MAX_HITS`, like Meilisearch's
+    /// `maxTotalHits`): `total` is a lower bound and facet counts cover the best matches only,
+    /// so the page shows "1000+" and no counts.
+    #[serde(default)]
+    pub capped: bool,
     /// The query applied (page clamped to the last page; text corrected when `corrected`).
     pub query: SearchQuery,
     /// Set when nothing matched what was typed and a spelling correction did: the text searched.
@@ -240,6 +245,7 @@ impl SearchResults {
         Self {
             hits: Vec::new(),
             total: 0,
+            capped: false,
             query,
             corrected: None,
             facets: Vec::new(),

@@ -16,7 +16,7 @@ use crate::server::config::{MeilisearchSettings, SearchSettings};
 use crate::server::Error;
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::search::Selectors;
-use meilisearch_sdk::settings::{Settings, TypoToleranceSettings};
+use meilisearch_sdk::settings::{PaginationSetting, Settings, TypoToleranceSettings};
 use meilisearch_sdk::task_info::TaskInfo;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -267,6 +267,9 @@ impl Meili {
                 disable_on_numbers: Some(true),
             })
             .with_synonyms(synonyms)
+            .with_pagination(PaginationSetting {
+                max_total_hits: super::MAX_HITS as usize,
+            })
     }
 
     pub(super) async fn search(
@@ -319,7 +322,9 @@ impl Meili {
             hits_query.execute::<Document>(),
             facets_query.execute::<Document>()
         )?;
-        let total = page.total_hits.or(page.estimated_total_hits).unwrap_or(0) as u64;
+        // Meilisearch counts at most `maxTotalHits` (set to MAX_HITS): reaching it means more.
+        let counted = page.total_hits.or(page.estimated_total_hits).unwrap_or(0) as u64;
+        let total = counted.min(super::MAX_HITS);
         if total == 0 {
             return Ok(results);
         }
@@ -332,6 +337,7 @@ impl Meili {
         } else {
             page
         };
+        results.capped = counted >= super::MAX_HITS;
         results.total = total;
         results.hits = page
             .hits

@@ -27,6 +27,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The most matches a search ranks and pages through, in either engine (Meilisearch's
+/// `maxTotalHits`, which the index settings set to this). A search that matches more says
+/// "1000+" ([`SearchResults::capped`]), and the PostgreSQL engine's work per query stays
+/// bounded however broad the words are.
+pub const MAX_HITS: u64 = 1_000;
+
 /// Suggestions offered as the shopper types.
 pub const SUGGESTIONS: i64 = 6;
 

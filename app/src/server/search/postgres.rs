@@ -6,10 +6,10 @@
 //! matches what was typed, spelling is corrected against `search_words` by trigram distance
 //! (pg_trgm) and edit distance.
 
-use super::plain_snippet;
+use super::{plain_snippet, MAX_HITS};
 use crate::model::{
     query_words, split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue,
-    ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults, HIGHLIGHT_END,
+    ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults, Sort, HIGHLIGHT_END,
     HIGHLIGHT_START,
 };
 use crate::server::catalog::{self, attributes_json, SummaryRow};
@@ -22,8 +22,9 @@ const CATEGORY_FACETS: i64 = 12;
 const CORRECTION_CANDIDATES: i64 = 8;
 
 /// `'w1' & 'w2' & 'w3':*`: words quoted (they hold only letters and digits anyway), all
-/// required, the last one also matching as a prefix (results as you type).
-fn tsquery(words: &[String]) -> String {
+/// required, the last one also matching as a prefix (results as you type). `weights` limits
+/// where they may match (`"A"`: in the name); empty, anywhere.
+fn tsquery(words: &[String], weights: &str) -> String {
     let n = words.len();
     words
         .iter()
@@ -31,9 +32,11 @@ fn tsquery(words: &[String]) -> String {
         .map(|(i, w)| {
             let quoted = format!("'{}'", w.replace('\'', "''"));
             if i + 1 == n {
-                format!("{quoted}:*")
-            } else {
+                format!("{quoted}:*{weights}")
+            } else if weights.is_empty() {
                 quoted
+            } else {
+                format!("{quoted}:{weights}")
             }
         })
         .collect::<Vec<_>>()
@@ -93,6 +96,7 @@ pub(super) async fn search(
     }
     results.hits = page.hits;
     results.total = page.total;
+    results.capped = page.capped;
     results.facets = page.facets;
     results.categories = page.categories;
     Ok(results)
@@ -149,14 +153,21 @@ struct Scope<'a> {
 struct Page {
     hits: Vec<SearchHit>,
     total: u64,
+    /// More than [`MAX_HITS`] products match: `total` is [`MAX_HITS`].
+    capped: bool,
     facets: Vec<Facet>,
     categories: Vec<CategoryCount>,
 }
 
-/// One statement: the matches (words, category subtree, price and stock filters) are read
-/// once; from them come one page of hits with the attribute filters applied, best first or in
-/// the chosen sort, how many hits there are, and (when `with_facets`) the facet counts, which
-/// leave the attribute filters out so that other values stay choosable.
+/// The best matches, at most [`MAX_HITS`], with the words' page, total and facet counts.
+/// Work is bounded: however many products match, a search reads at most `MAX_HITS + 1` of
+/// them: the product named exactly what was typed, then those whose name holds every word
+/// (the words with weight A), then the others; within that set, relevance is exact. When more match, the total is a lower bound,
+/// the facets count the best matches, and a price or newest sort walks its index over every
+/// match, so the cheapest or newest product is never missed.
+///
+/// The facets leave the attribute filters out (so that other values stay choosable): with
+/// attribute filters, they come from a second bounded read without them, run alongside.
 async fn matches(
     db: &PgPool,
     currency: Currency,
@@ -165,39 +176,134 @@ async fn matches(
     with_facets: bool,
 ) -> Result<Page, Error> {
     let listing = scope.listing;
-    // The words themselves, for the name-likeness bonus: an exact name beats a longer one.
-    let words_text = words.join(" ");
-    let per_page = i64::from(listing.per_page);
-    let offset = i64::from(listing.page.saturating_sub(1)) * per_page;
+    let attributes = attributes_json(listing);
+    let filtered = !listing.attributes.is_empty();
+    let facets_apart = with_facets && filtered;
+    let (best, apart) = tokio::try_join!(
+        best(
+            db,
+            words,
+            scope,
+            &attributes,
+            with_facets && !filtered,
+            true
+        ),
+        async {
+            if !facets_apart {
+                return Ok(None);
+            }
+            let unfiltered = serde_json::Value::Object(Default::default());
+            best(db, words, scope, &unfiltered, true, false)
+                .await
+                .map(Some)
+        },
+    )?;
+    let capped = best.total > MAX_HITS as i64;
+    let facets = apart.map_or(best.facets, |a| a.facets);
+    let ids = if capped && listing.sort != Sort::Relevance {
+        walk(db, words, scope, &attributes).await?
+    } else {
+        best.page
+    };
+    let (facets, categories) = facet_counts(facets.0);
+    Ok(Page {
+        hits: display(db, currency, words, &ids).await?,
+        total: u64::try_from(best.total.min(MAX_HITS as i64)).unwrap_or(0),
+        capped,
+        facets,
+        categories,
+    })
+}
+
+/// What [`best`] reads: how many matched (at most `MAX_HITS + 1`), the facet counts, and the
+/// page's product ids in order.
+struct Best {
+    total: i64,
+    facets: sqlx::types::Json<Vec<FacetRow>>,
+    page: Vec<i64>,
+}
+
+/// One statement over at most `MAX_HITS + 1` matches (words, category subtree, price, stock
+/// and `attributes`): name matches first, then the rest. Returns how many, the facet counts
+/// (when `with_facets`) and, when `with_page`, the ids of the page in the chosen order.
+async fn best(
+    db: &PgPool,
+    words: &[String],
+    scope: &Scope<'_>,
+    attributes: &serde_json::Value,
+    with_facets: bool,
+    with_page: bool,
+) -> Result<Best, Error> {
+    let listing = scope.listing;
+    let per_page = if with_page {
+        i64::from(listing.per_page)
+    } else {
+        0
+    };
+    let offset = i64::from(listing.page.saturating_sub(1)) * i64::from(listing.per_page);
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
-    let rows = sqlx::query!(
-        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
-           -- Narrow rows (the page's display columns are read for its rows only); relevance
-           -- is computed only when it orders the results.
+    let row = sqlx::query!(
+        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query,
+                             to_tsquery('english', $2) AS name_query),
+           -- At most $10 rows: the product named exactly so (found by its index wherever it
+           -- is), the name matches (every word in the name), then the others.
+           -- Narrow rows; relevance is computed only when it orders the results.
            matched AS (
-               SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
-                      CASE WHEN $7 = 'relevance'
-                           THEN ts_rank_cd(p.search_vector, q.query, 0) + similarity(lower(p.name), $12)
+               SELECT c.id, c.price_min_minor, c.created_at, c.attributes, c.category_ids,
+                      CASE WHEN $8 = 'relevance'
+                           THEN ts_rank_cd(c.search_vector, q.query, 0) + similarity(lower(c.name), $9)
                       END AS rank
-               FROM products p CROSS JOIN q
-               WHERE p.status = 'active' AND p.search_vector @@ q.query
-                 AND ($2::bigint[] IS NULL OR p.category_ids && $2)
-                 AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
-                 AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
-                 AND (NOT $5 OR p.in_stock)
+               FROM ((SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
+                             p.search_vector, p.name
+                      FROM products p CROSS JOIN q
+                      WHERE p.status = 'active' AND lower(p.name) = $9
+                        AND p.search_vector @@ q.query
+                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
+                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
+                        AND (NOT $6 OR p.in_stock)
+                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
+                      LIMIT $10)
+                     UNION ALL
+                     (SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
+                             p.search_vector, p.name
+                      FROM products p CROSS JOIN q
+                      WHERE p.status = 'active' AND p.search_vector @@ q.name_query
+                        AND lower(p.name) <> $9
+                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
+                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
+                        AND (NOT $6 OR p.in_stock)
+                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
+                      LIMIT $10)
+                     UNION ALL
+                     (SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
+                             p.search_vector, p.name
+                      FROM products p CROSS JOIN q
+                      WHERE p.status = 'active' AND p.search_vector @@ q.query
+                        AND NOT p.search_vector @@ q.name_query
+                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
+                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
+                        AND (NOT $6 OR p.in_stock)
+                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
+                      LIMIT $10)
+                     LIMIT $10) c
+               CROSS JOIN q
            ),
-           hits AS (SELECT id, price_min_minor, created_at, rank FROM matched WHERE attributes @> $6::jsonb),
+           -- The page, within the first MAX_HITS (the extra row only says there are more).
            page AS (
-               SELECT p.id, p.slug, p.name, p.brand, p.description, p.price_min_minor,
-                      p.price_max_minor, p.in_stock, p.created_at, hits.rank
-               FROM (SELECT * FROM hits
-                     ORDER BY
-                       CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
-                       CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
-                       CASE WHEN $7 = 'newest' THEN created_at END DESC,
-                       rank DESC, id DESC
-                     LIMIT $8 OFFSET $9) hits
-               JOIN products p ON p.id = hits.id
+               SELECT id, n
+               FROM (SELECT id, row_number() OVER (
+                             ORDER BY
+                               CASE WHEN $8 = 'price-asc' THEN price_min_minor END ASC,
+                               CASE WHEN $8 = 'price-desc' THEN price_min_minor END DESC,
+                               CASE WHEN $8 = 'newest' THEN created_at END DESC,
+                               rank DESC, id DESC) AS n
+                     FROM matched) ranked
+               WHERE n < $10
+               ORDER BY n
+               LIMIT $11 OFFSET $12
            ),
            attrs AS (
                SELECT kv.key, kv.value, count(*) AS n,
@@ -214,87 +320,133 @@ async fn matches(
                GROUP BY c.id, c.slug, c.name
                ORDER BY n DESC, c.name
                LIMIT $14
-           ),
-           summary AS (
-               SELECT (SELECT count(*) FROM hits) AS total,
-                      (SELECT coalesce(jsonb_agg(jsonb_build_array(kind, key, value, n)
-                                                 ORDER BY kind, n DESC, key, value), '[]')
-                       FROM (SELECT 'attribute' AS kind, key, value, n FROM attrs WHERE r <= 30
-                             UNION ALL
-                             SELECT 'category', slug, name, n FROM cats) f) AS facets
            )
-           -- One row even when the page is empty; headlines and pictures only for its rows.
-           SELECT s.total AS "total!", s.facets AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
-                  page.slug AS "slug?", page.name AS "name?", page.brand AS "brand?",
-                  page.price_min_minor AS "price_min_minor?",
-                  page.price_max_minor AS "price_max_minor?", page.in_stock AS "in_stock?",
-                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
-                  img.width AS "image_width?", img.height AS "image_height?",
-                  ts_headline('english', page.name, q.query, $10) AS "name_marked?",
-                  ts_headline('english', page.description, q.query, $11) AS "snippet_marked?"
-           FROM summary s CROSS JOIN q
-           LEFT JOIN page ON true
-           LEFT JOIN LATERAL (
-               SELECT storage_key, alt, width, height FROM product_images i
-               WHERE i.product_id = page.id ORDER BY i.position, i.id LIMIT 1
-           ) img ON true
-           ORDER BY
-             CASE WHEN $7 = 'price-asc' THEN page.price_min_minor END ASC,
-             CASE WHEN $7 = 'price-desc' THEN page.price_min_minor END DESC,
-             CASE WHEN $7 = 'newest' THEN page.created_at END DESC,
-             page.rank DESC NULLS LAST, page.id DESC"#,
-        tsquery(words),
+           SELECT (SELECT count(*) FROM matched) AS "total!",
+                  (SELECT coalesce(jsonb_agg(jsonb_build_array(kind, key, value, n)
+                                             ORDER BY kind, n DESC, key, value), '[]')
+                   FROM (SELECT 'attribute' AS kind, key, value, n FROM attrs WHERE r <= 30
+                         UNION ALL
+                         SELECT 'category', slug, name, n FROM cats) f)
+                      AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
+                  (SELECT coalesce(array_agg(id ORDER BY n), '{}') FROM page) AS "page!""#,
+        tsquery(words, ""),
+        tsquery(words, "A"),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
         listing.max_price.map(|m| m.minor),
         listing.in_stock,
-        attributes_json(listing),
+        attributes,
         listing.sort.param(),
+        words.join(" "),
+        MAX_HITS as i64 + 1,
         per_page,
         offset,
-        headline_options(true),
-        headline_options(false),
-        words_text,
         with_facets,
         CATEGORY_FACETS,
     )
+    .fetch_one(db)
+    .await?;
+    Ok(Best {
+        total: row.total,
+        facets: row.facets,
+        page: row.page,
+    })
+}
+
+/// The page's ids in a price or newest sort over every match, walking the sort's index
+/// (`products_active_price_idx`, `products_active_created_idx`) and stopping at the page: for
+/// searches too broad to read whole. Relevance never gets here.
+async fn walk(
+    db: &PgPool,
+    words: &[String],
+    scope: &Scope<'_>,
+    attributes: &serde_json::Value,
+) -> Result<Vec<i64>, Error> {
+    let listing = scope.listing;
+    // Fixed texts only: the order is chosen here, never taken from the request.
+    let order = match listing.sort {
+        Sort::PriceAsc => "p.price_min_minor ASC, p.id DESC",
+        Sort::PriceDesc => "p.price_min_minor DESC, p.id DESC",
+        _ => "p.created_at DESC, p.id DESC",
+    };
+    let per_page = i64::from(listing.per_page);
+    let offset = i64::from(listing.page.saturating_sub(1)) * per_page;
+    let sql = format!(
+        "SELECT p.id FROM products p
+         WHERE p.status = 'active' AND p.search_vector @@ to_tsquery('english', $1)
+           AND ($2::bigint[] IS NULL OR p.category_ids && $2)
+           AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+           AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+           AND (NOT $5 OR p.in_stock) AND ($6::jsonb = '{{}}' OR p.attributes @> $6)
+         ORDER BY {order} LIMIT $7 OFFSET $8"
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(tsquery(words, ""))
+        .bind(scope.categories)
+        .bind(listing.min_price.map(|m| m.minor))
+        .bind(listing.max_price.map(|m| m.minor))
+        .bind(listing.in_stock)
+        .bind(attributes)
+        .bind(per_page)
+        .bind(offset)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The hits for `ids`, in that order: card fields, first picture, and the name and a passage
+/// of the description with the words marked.
+async fn display(
+    db: &PgPool,
+    currency: Currency,
+    words: &[String],
+    ids: &[i64],
+) -> Result<Vec<SearchHit>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query!(
+        r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
+                  img.width AS "image_width?", img.height AS "image_height?",
+                  ts_headline('english', p.name, q.query, $3) AS "name_marked!",
+                  ts_headline('english', p.description, q.query, $4) AS "snippet_marked!"
+           FROM unnest($1::bigint[]) WITH ORDINALITY AS page (id, n)
+           JOIN products p ON p.id = page.id
+           CROSS JOIN (SELECT to_tsquery('english', $2) AS query) q
+           LEFT JOIN LATERAL (
+               SELECT storage_key, alt, width, height FROM product_images i
+               WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
+           ) img ON true
+           ORDER BY page.n"#,
+        ids,
+        tsquery(words, ""),
+        headline_options(true),
+        headline_options(false),
+    )
     .fetch_all(db)
     .await?;
-    let mut page = Page {
-        hits: Vec::with_capacity(rows.len()),
-        total: 0,
-        facets: Vec::new(),
-        categories: Vec::new(),
-    };
-    for r in rows {
-        if page.total == 0 {
-            page.total = u64::try_from(r.total).unwrap_or(0);
-            (page.facets, page.categories) = facet_counts(r.facets.0);
-        }
-        let (Some(slug), Some(name), Some(brand), Some(in_stock)) =
-            (r.slug, r.name, r.brand, r.in_stock)
-        else {
-            continue; // the one row of an empty page
-        };
-        let row = SummaryRow {
-            slug,
-            name,
-            brand,
-            price_min_minor: r.price_min_minor,
-            price_max_minor: r.price_max_minor,
-            in_stock,
-            image_key: r.image_key,
-            image_alt: r.image_alt,
-            image_width: r.image_width,
-            image_height: r.image_height,
-        };
-        page.hits.push(SearchHit {
-            product: row.into_summary(currency),
-            name: split_highlights(r.name_marked.as_deref().unwrap_or_default()),
-            snippet: plain_snippet(r.snippet_marked.as_deref().unwrap_or_default()),
-        });
-    }
-    Ok(page)
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let row = SummaryRow {
+                slug: r.slug,
+                name: r.name,
+                brand: r.brand,
+                price_min_minor: r.price_min_minor,
+                price_max_minor: r.price_max_minor,
+                in_stock: r.in_stock,
+                image_key: r.image_key,
+                image_alt: r.image_alt,
+                image_width: r.image_width,
+                image_height: r.image_height,
+            };
+            SearchHit {
+                product: row.into_summary(currency),
+                name: split_highlights(&r.name_marked),
+                snippet: plain_snippet(&r.snippet_marked),
+            }
+        })
+        .collect())
 }
 
 /// A facet count as the search query returns it: `[kind, key, value, count]`.
@@ -399,7 +551,8 @@ mod tests {
     #[test]
     fn tsquery_quotes_words_and_prefixes_the_last() {
         let words = vec!["linen".to_owned(), "sh".to_owned()];
-        assert_eq!(tsquery(&words), "'linen' & 'sh':*");
+        assert_eq!(tsquery(&words, ""), "'linen' & 'sh':*");
+        assert_eq!(tsquery(&words, "A"), "'linen':A & 'sh':*A");
     }
 
     #[test]

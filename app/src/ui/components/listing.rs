@@ -33,9 +33,24 @@ impl ListingUrl {
     }
 }
 
-/// Facet links, price range, stock and sort.
+/// A facet choice: its name, and how many products have it when `counts` (exact).
+pub fn facet_label(value: &str, count: u64, counts: bool) -> String {
+    if counts {
+        format!("{value} ({count})")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Facet links, price range, stock and sort. `counts`: show how many products each value has
+/// (off when the counts are not exact).
 #[component]
-pub fn Filters(url: ListingUrl, query: ListingQuery, facets: Vec<Facet>) -> impl IntoView {
+pub fn Filters(
+    url: ListingUrl,
+    query: ListingQuery,
+    facets: Vec<Facet>,
+    #[prop(default = true)] counts: bool,
+) -> impl IntoView {
     let href = {
         let url = url.clone();
         move |q: &ListingQuery| url.href(q)
@@ -60,7 +75,7 @@ pub fn Filters(url: ListingUrl, query: ListingQuery, facets: Vec<Facet>) -> impl
                 .map(|fv| {
                     let selected = active.as_deref() == Some(fv.value.as_str());
                     let h = href(&query.with_attribute(&facet.key, Some(&fv.value)));
-                    let label = format!("{} ({})", fv.value, fv.count);
+                    let label = facet_label(&fv.value, fv.count, counts);
                     view! {
                         <li>
                             <a href=h class:selected=selected aria-current=selected.then_some("true") rel="nofollow">

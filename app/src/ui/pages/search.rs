@@ -4,7 +4,7 @@
 use super::ErrorPage;
 use crate::api::search::search_products;
 use crate::model::{SearchQuery, SearchResults, StoreInfo};
-use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
+use crate::ui::components::listing::{facet_label, Filters, ListingUrl, Pagination};
 use crate::ui::components::product_card::{ProductCard, ProductGrid};
 use crate::ui::components::seo::PageMeta;
 use leptos::prelude::*;
@@ -51,12 +51,15 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
         default_sort: crate::model::Sort::Relevance,
         sorts: &crate::model::Sort::SEARCH,
     };
-    let summary = match (results.total, text.is_empty()) {
-        (_, true) => String::new(),
-        (0, false) => format!("No products match “{text}”."),
-        (1, false) => format!("1 product for “{text}”"),
-        (n, false) => format!("{n} products for “{text}”"),
+    let summary = match (results.total, results.capped, text.is_empty()) {
+        (_, _, true) => String::new(),
+        (0, _, false) => format!("No products match “{text}”."),
+        (n, true, false) => format!("{n}+ products for “{text}”"),
+        (1, false, false) => format!("1 product for “{text}”"),
+        (n, false, false) => format!("{n} products for “{text}”"),
     };
+    // Past MAX_HITS matches, counts cover the best matches only: show the choices, not them.
+    let counts = !results.capped;
     let corrected = results.corrected.clone().map(|fixed| {
         view! {
             <p class="corrected">
@@ -77,7 +80,7 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
                 view! {
                     <li>
                         <a href=href class:selected=selected rel="nofollow">
-                            {format!("{} ({})", c.category.name, c.count)}
+                            {facet_label(&c.category.name, c.count, counts)}
                         </a>
                     </li>
                 }
@@ -159,7 +162,7 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
                 <div class="collection">
                     <div class="search-facets">
                         {categories}
-                        <Filters url=url.clone() query=query.listing.clone() facets=results.facets />
+                        <Filters url=url.clone() query=query.listing.clone() facets=results.facets counts />
                     </div>
                     <div class="collection-products">
                         <ul class="product-grid search-results">{hits}</ul>
