@@ -213,6 +213,11 @@ impl ListingQuery {
         total.div_ceil(per).max(1).min(u64::from(u32::MAX)) as u32
     }
 
+    /// Products before this query's page (the SQL `OFFSET`).
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
+    }
+
     pub fn with_page(&self, page: u32) -> Self {
         Self {
             page: page.max(1),

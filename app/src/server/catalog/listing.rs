@@ -175,7 +175,7 @@ async fn fetch_page(
     // The SQL's CASE arms match the URL names of the sorts.
     let sort = query.sort.param();
     let per_page = i64::from(query.per_page);
-    let offset = i64::from(query.page.saturating_sub(1)) * per_page;
+    let offset = query.offset();
     let rows = sqlx::query!(
         r#"WITH RECURSIVE tree (id) AS (
                SELECT id FROM categories WHERE id = $1

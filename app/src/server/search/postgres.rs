@@ -162,9 +162,10 @@ struct Page {
 /// The best matches, at most [`MAX_HITS`], with the words' page, total and facet counts.
 /// Work is bounded: however many products match, a search reads at most `MAX_HITS + 1` of
 /// them: the product named exactly what was typed, then those whose name holds every word
-/// (the words with weight A), then the others; within that set, relevance is exact. When more match, the total is a lower bound,
-/// the facets count the best matches, and a price or newest sort walks its index over every
-/// match, so the cheapest or newest product is never missed.
+/// (the words with weight A), then the others; within that set, relevance is exact. When
+/// more match, the total is a lower bound, the facets count the best matches, and a price or
+/// newest sort walks its index over every match, so the cheapest or newest product is never
+/// missed.
 ///
 /// The facets leave the attribute filters out (so that other values stay choosable): with
 /// attribute filters, they come from a second bounded read without them, run alongside.
@@ -224,8 +225,9 @@ struct Best {
 }
 
 /// One statement over at most `MAX_HITS + 1` matches (words, category subtree, price, stock
-/// and `attributes`): name matches first, then the rest. Returns how many, the facet counts
-/// (when `with_facets`) and, when `with_page`, the ids of the page in the chosen order.
+/// and `attributes`): the exact name, then name matches, then the rest. Returns how many, the
+/// facet counts (when `with_facets`) and, when `with_page`, the ids of the page in the
+/// chosen order.
 async fn best(
     db: &PgPool,
     words: &[String],
@@ -240,7 +242,7 @@ async fn best(
     } else {
         0
     };
-    let offset = i64::from(listing.page.saturating_sub(1)) * i64::from(listing.per_page);
+    let offset = listing.offset();
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
     let row = sqlx::query!(
         r#"WITH q AS (SELECT to_tsquery('english', $1) AS query,
@@ -370,7 +372,7 @@ async fn walk(
         _ => "p.created_at DESC, p.id DESC",
     };
     let per_page = i64::from(listing.per_page);
-    let offset = i64::from(listing.page.saturating_sub(1)) * per_page;
+    let offset = listing.offset();
     let sql = format!(
         "SELECT p.id FROM products p
          WHERE p.status = 'active' AND p.search_vector @@ to_tsquery('english', $1)
