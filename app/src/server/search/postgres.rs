@@ -251,12 +251,17 @@ async fn best(
            -- is), the name matches (every word in the name), then the others.
            -- Narrow rows; relevance is computed only when it orders the results.
            matched AS (
-               SELECT c.id, c.price_min_minor, c.created_at, c.attributes, c.category_ids,
+               SELECT c.id, c.price_min_minor, c.created_at, c.facet_terms, c.category_ids,
+                      -- Cover density, plus for name matches how much of the name the words
+                      -- are (a bare "Linen Shirt" before "Linen Shirt with Pockets").
                       CASE WHEN $8 = 'relevance'
-                           THEN ts_rank_cd(c.search_vector, q.query, 0) + similarity(lower(c.name), $9)
+                           THEN ts_rank_cd(c.search_vector, q.query, 0)
+                                + CASE WHEN c.tier < 3
+                                       THEN length($9)::real / greatest(length(c.name), 1)
+                                       ELSE 0 END
                       END AS rank
-               FROM ((SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
-                             p.search_vector, p.name
+               FROM ((SELECT 1 AS tier, p.id, p.price_min_minor, p.created_at, p.facet_terms,
+                             p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
                       WHERE p.status = 'active' AND lower(p.name) = $9
                         AND p.search_vector @@ q.query
@@ -267,8 +272,8 @@ async fn best(
                         AND ($7::jsonb = '{}' OR p.attributes @> $7)
                       LIMIT $10)
                      UNION ALL
-                     (SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
-                             p.search_vector, p.name
+                     (SELECT 2, p.id, p.price_min_minor, p.created_at, p.facet_terms,
+                             p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
                       WHERE p.status = 'active' AND p.search_vector @@ q.name_query
                         AND lower(p.name) <> $9
@@ -279,8 +284,8 @@ async fn best(
                         AND ($7::jsonb = '{}' OR p.attributes @> $7)
                       LIMIT $10)
                      UNION ALL
-                     (SELECT p.id, p.price_min_minor, p.created_at, p.attributes, p.category_ids,
-                             p.search_vector, p.name
+                     (SELECT 3, p.id, p.price_min_minor, p.created_at, p.facet_terms,
+                             p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
                       WHERE p.status = 'active' AND p.search_vector @@ q.query
                         AND NOT p.search_vector @@ q.name_query
@@ -307,20 +312,26 @@ async fn best(
                ORDER BY n
                LIMIT $11 OFFSET $12
            ),
+           -- Facet terms are `key<US>value` (product_facet_terms); unnested in the select
+           -- list, they are counted without a function scan per match.
+           terms AS (
+               SELECT term, count(*) AS n
+               FROM (SELECT unnest(facet_terms) AS term FROM matched WHERE $13) t
+               GROUP BY term
+           ),
            attrs AS (
-               SELECT kv.key, kv.value, count(*) AS n,
-                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS r
-               FROM matched m, jsonb_each_text(m.attributes) kv
-               WHERE $13
-               GROUP BY kv.key, kv.value
+               SELECT key, substr(term, length(key) + 2) AS value, n,
+                      row_number() OVER (PARTITION BY key
+                                         ORDER BY n DESC, substr(term, length(key) + 2)) AS r
+               FROM (SELECT term, n, split_part(term, chr(31), 1) AS key FROM terms) t
            ),
            cats AS (
-               SELECT c.slug, c.name, count(*) AS n
-               FROM matched m CROSS JOIN unnest(m.category_ids) AS mc (id)
+               SELECT c.slug, c.name, mc.n
+               FROM (SELECT id, count(*) AS n
+                     FROM (SELECT unnest(category_ids) AS id FROM matched WHERE $13) u
+                     GROUP BY id) mc
                JOIN categories c ON c.id = mc.id
-               WHERE $13
-               GROUP BY c.id, c.slug, c.name
-               ORDER BY n DESC, c.name
+               ORDER BY mc.n DESC, c.name
                LIMIT $14
            )
            SELECT (SELECT count(*) FROM matched) AS "total!",
