@@ -116,7 +116,18 @@ cold_rps=$(rps "$product")
 cold_coll_rps=$(rps "$collection")
 say "fixed rate $search_rate req/s: search latency, engine (no cache)"
 read -r efloor_p50 efloor_p99 eplain_p50 eplain_p99 emissp_p50 emissp_p99 efilt_p50 efilt_p99 esugg_p50 esugg_p99 <<<"$(search_runs)"
+# The same rate as independent shoppers send it: Poisson arrivals of a mix of queries
+# (scripts/search-mix.txt), latency from when each request was due; /healthz the same way.
+say "Poisson arrivals at $search_rate req/s: the search mix, engine (no cache)"
+grep -v '^#' scripts/search-mix.txt | while read -r _ path; do curl -s -o /dev/null "$base$path"; done
+load() { BENCH_BASE="$base" BENCH_RATE="$search_rate" BENCH_SECONDS="$1" cargo bench --quiet -p app --features ssr --bench search_load; }
+mix_out=$(grep -v '^#' scripts/search-mix.txt | load "$((seconds * 3))")
+mix_floor=$(echo "healthz /healthz" | load "$seconds")
 stop_server
+mix_row() { # kind label
+  echo "$mix_out" | awk -v k="$1" -v l="$2" -v f="$(echo "$mix_floor" | awk '$1 == "all" {print $4}')" \
+    '$1 == k { printf "  %-29s %7d  %6.2f  %6.2f    %6.2f      %d\n", l, $2, $3, $4, (f > 0 ? $4 / f : 0), $5 }'
+}
 
 # Checkout: orders/s through the production checkout (app/benches/checkout.rs: 200 buyers,
 # 1,000 products, one hot) against pgbench's simple-update on the same server, both with the
@@ -165,6 +176,16 @@ of bytes from memory, measured in this run)
   suggestions ($search_suggest)
                                  $(printf '%6s' "$sugg_p50")  $(printf '%6s' "$sugg_p99")        $(printf '%6s' "$esugg_p50")  $(printf '%6s' "$esugg_p99")
   /healthz (the floor)           $(printf '%6s' "$floor_p50")  $(printf '%6s' "$floor_p99")        $(printf '%6s' "$efloor_p50")  $(printf '%6s' "$efloor_p99")
+  (hey: 10 workers whose ticks coincide, so the rate arrives as bursts of 10 every 200 ms)
+
+  search mix, Poisson arrivals   requests  p50 ms  p99 ms  p99 ratio  errors   (engine, no cache;
+  at $search_rate req/s, a connection each                                      goal p99 < 20)
+$(mix_row plain "plain words")
+$(mix_row misspelt "misspelt words")
+$(mix_row filtered "filtered and sorted")
+$(mix_row suggest "suggestions")
+$(mix_row all "the whole mix")
+$(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      1.00      %d\n", "/healthz (the floor)", $2, $3, $4, $5 }')
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)

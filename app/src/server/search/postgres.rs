@@ -181,14 +181,16 @@ async fn matches(
     let filtered = !listing.attributes.is_empty();
     let facets_apart = with_facets && filtered;
     let (best, apart) = tokio::try_join!(
-        best(
-            db,
-            words,
-            scope,
-            &attributes,
-            with_facets && !filtered,
-            true
-        ),
+        async {
+            let (facets, page) = (with_facets && !filtered, true);
+            if !filtered {
+                return best(db, words, scope, &attributes, facets, page).await;
+            }
+            let mut tx = planned_for_values(db).await?;
+            let read = best(&mut *tx, words, scope, &attributes, facets, page).await?;
+            tx.commit().await?;
+            Ok(read)
+        },
         async {
             if !facets_apart {
                 return Ok(None);
@@ -202,7 +204,14 @@ async fn matches(
     let capped = best.total > MAX_HITS as i64;
     let facets = apart.map_or(best.facets, |a| a.facets);
     let ids = if capped && listing.sort != Sort::Relevance {
-        walk(db, words, scope, &attributes).await?
+        if filtered {
+            let mut tx = planned_for_values(db).await?;
+            let ids = walk(&mut *tx, words, scope, &attributes).await?;
+            tx.commit().await?;
+            ids
+        } else {
+            walk(db, words, scope, &attributes).await?
+        }
     } else {
         best.page
     };
@@ -214,6 +223,22 @@ async fn matches(
         facets,
         categories,
     })
+}
+
+/// A transaction whose statements are planned for their parameters' values. The attribute
+/// filter is written `($7 = '{}' OR attributes @> $7)` so that unfiltered searches never scan
+/// the whole `attributes` index; but a generic (reused) plan cannot use that index for it
+/// either, and then reads every match of the words to find the few with the attribute
+/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Planning for the
+/// values costs about a millisecond.
+async fn planned_for_values(
+    db: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// What [`best`] reads: how many matched (at most `MAX_HITS + 1`), the facet counts, and the
@@ -229,7 +254,7 @@ struct Best {
 /// facet counts (when `with_facets`) and, when `with_page`, the ids of the page in the
 /// chosen order.
 async fn best(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     words: &[String],
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
@@ -370,7 +395,7 @@ async fn best(
 /// (`products_active_price_idx`, `products_active_created_idx`) and stopping at the page: for
 /// searches too broad to read whole. Relevance never gets here.
 async fn walk(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     words: &[String],
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
