@@ -281,16 +281,23 @@ async fn facets(db: &PgPool, category_id: i64, query: &ListingQuery) -> Result<V
                SELECT DISTINCT pc.product_id AS id
                FROM product_categories pc JOIN tree ON tree.id = pc.category_id
            ),
+           -- `key<US>value` terms (product_facet_terms), unnested in the select list: no
+           -- function scan per product.
+           terms AS (
+               SELECT term, count(*) AS n
+               FROM (SELECT unnest(p.facet_terms) AS term
+                     FROM products p JOIN scoped s ON s.id = p.id
+                     WHERE p.status = 'active'
+                       AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
+                       AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
+                       AND (NOT $4 OR p.in_stock)) t
+               GROUP BY term
+           ),
            counted AS (
-               SELECT kv.key, kv.value, count(*) AS n,
-                      row_number() OVER (PARTITION BY kv.key ORDER BY count(*) DESC, kv.value) AS rank
-               FROM products p JOIN scoped s ON s.id = p.id,
-                    jsonb_each_text(p.attributes) kv
-               WHERE p.status = 'active'
-                 AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
-                 AND ($3::bigint IS NULL OR p.price_min_minor <= $3)
-                 AND (NOT $4 OR p.in_stock)
-               GROUP BY kv.key, kv.value
+               SELECT key, substr(term, length(key) + 2) AS value, n,
+                      row_number() OVER (PARTITION BY key
+                                         ORDER BY n DESC, substr(term, length(key) + 2)) AS rank
+               FROM (SELECT term, n, split_part(term, chr(31), 1) AS key FROM terms) t
            )
            -- At most 30 values per attribute, so one long-tailed key cannot hide the others.
            SELECT key AS "key!", value AS "value!", n AS "count!"
