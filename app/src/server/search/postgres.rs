@@ -1,8 +1,9 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
 //! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
 //! as a prefix. Ranked by cover density without length normalisation (a long, rich description
-//! must not push a product below a bare one whose name matches just as well) plus the name's
-//! trigram likeness to the words (the product named exactly so comes first). When nothing
+//! must not push a product below a bare one whose name matches just as well) plus, when the
+//! name holds every word, the share of the name the words make up (the product named exactly
+//! so comes first, a bare "Linen Shirt" before "Linen Shirt with Pockets"). When nothing
 //! matches what was typed, spelling is corrected against `search_words` by trigram distance
 //! (pg_trgm) and edit distance.
 
