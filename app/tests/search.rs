@@ -265,6 +265,38 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn submitted_searches_take_whole_words_first(pool: PgPool) {
+    labelled(&pool).await;
+    sqlx::raw_sql(
+        "INSERT INTO products (slug, name, brand, description, status)
+         VALUES ('shade', 'Brass Lampshade', 'Lumen', 'A shade of brass.', 'active');
+         INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'SKU-shade', 8000, 'AED', 2 FROM products WHERE slug = 'shade';",
+    )
+    .execute(&pool)
+    .await
+    .expect("lampshade");
+
+    // "lamp" is a whole word of one name: the lampshade, which only starts with it, is left
+    // out of a submitted search...
+    assert_eq!(
+        names(&search(&pool, &[("q", "lamp")]).await),
+        ["Table Lamp"]
+    );
+    // ...but a word cut short, which no name holds whole, is a prefix.
+    let cut = search(&pool, &[("q", "lampsh")]).await;
+    assert_eq!(names(&cut), ["Brass Lampshade"]);
+    assert_eq!(cut.corrected, None, "a prefix match is no correction");
+    // As you type, the last word is always a prefix.
+    let typed = Engine::Postgres
+        .suggest(&pool, &Cache::memory(8), Currency::Aed, "lamp")
+        .await
+        .expect("suggests");
+    let typed: Vec<_> = typed.into_iter().map(|p| p.name).collect();
+    assert_eq!(typed, ["Table Lamp", "Brass Lampshade"]);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn renamed_products_and_categories_are_found_by_their_new_names(pool: PgPool) {
     labelled(&pool).await;
     assert_eq!(search(&pool, &[("q", "textiles")]).await.total, 2);

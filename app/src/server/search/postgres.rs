@@ -1,6 +1,7 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
-//! then attributes, then description) matched with `to_tsquery('english', ...)`, the last word
-//! as a prefix. Ranked by cover density without length normalisation (a long, rich description
+//! then attributes, then description) matched with `to_tsquery('english', ...)`: whole words
+//! for a submitted search, the last word as a prefix as you type or when whole words find
+//! nothing. Every word in the name is found through `products.name_vector`. Ranked by cover density without length normalisation (a long, rich description
 //! must not push a product below a bare one whose name matches just as well) plus, when the
 //! name holds every word, the share of the name the words make up (the product named exactly
 //! so comes first, a bare "Linen Shirt" before "Linen Shirt with Pockets"). When nothing
@@ -22,26 +23,33 @@ const CATEGORY_FACETS: i64 = 12;
 /// Nearest vocabulary words (by trigram distance) considered as a correction of one word.
 const CORRECTION_CANDIDATES: i64 = 8;
 
-/// `'w1' & 'w2' & 'w3':*`: words quoted (they hold only letters and digits anyway), all
-/// required, the last one also matching as a prefix (results as you type). `weights` limits
-/// where they may match (`"A"`: in the name); empty, anywhere.
-fn tsquery(words: &[String], weights: &str) -> String {
-    let n = words.len();
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let quoted = format!("'{}'", w.replace('\'', "''"));
-            if i + 1 == n {
-                format!("{quoted}:*{weights}")
-            } else if weights.is_empty() {
-                quoted
-            } else {
-                format!("{quoted}:{weights}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
+/// What a search looks for: every word required, the last one also as a prefix when
+/// `prefix` (results as you type, or a word cut short).
+#[derive(Clone, Copy)]
+struct Terms<'a> {
+    words: &'a [String],
+    prefix: bool,
+}
+
+impl Terms<'_> {
+    /// `'w1' & 'w2' & 'w3'`, or `... & 'w3':*` with `prefix`: words quoted (they hold only
+    /// letters and digits anyway).
+    fn tsquery(&self) -> String {
+        let n = self.words.len();
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let quoted = format!("'{}'", w.replace('\'', "''"));
+                if self.prefix && i + 1 == n {
+                    format!("{quoted}:*")
+                } else {
+                    quoted
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
 }
 
 fn headline_options(whole: bool) -> String {
@@ -73,13 +81,15 @@ pub(super) async fn search(
     let scope = Scope {
         categories: categories.as_deref(),
         listing: &query.listing,
+        bound: MAX_HITS as i64,
     };
 
-    let (words, mut page, corrected) = best_matches(db, currency, words, &scope, true).await?;
-    if corrected {
-        results.corrected = Some(words.join(" "));
-        results.query.text = words.join(" ");
+    let mut found = best_matches(db, currency, words, &scope, Typing::Submitted).await?;
+    if found.corrected {
+        results.corrected = Some(found.words.join(" "));
+        results.query.text = found.words.join(" ");
     }
+    let page = &mut found.page;
     if page.total == 0 {
         return Ok(results);
     }
@@ -93,15 +103,23 @@ pub(super) async fn search(
             listing: &listing,
             ..scope
         };
-        page.hits = matches(db, currency, &words, &last, false).await?.hits;
+        let terms = Terms {
+            words: &found.words,
+            prefix: found.prefix,
+        };
+        page.hits = matches(db, currency, terms, &last, false).await?.hits;
     }
-    results.hits = page.hits;
+    results.hits = std::mem::take(&mut page.hits);
     results.total = page.total;
     results.capped = page.capped;
-    results.facets = page.facets;
-    results.categories = page.categories;
+    results.facets = std::mem::take(&mut page.facets);
+    results.categories = std::mem::take(&mut page.categories);
     Ok(results)
 }
+
+/// Matches read for suggestions: enough to find the closest names (the exact name is always
+/// among them), a fifth of a search's.
+const SUGGESTION_READS: i64 = 200;
 
 pub(super) async fn suggest(
     db: &PgPool,
@@ -116,32 +134,83 @@ pub(super) async fn suggest(
     let scope = Scope {
         categories: None,
         listing: &listing,
+        bound: SUGGESTION_READS,
     };
-    let (_, page, _) = best_matches(db, currency, words.to_vec(), &scope, false).await?;
-    Ok(page.hits.into_iter().map(|h| h.product).collect())
+    let found = best_matches(db, currency, words.to_vec(), &scope, Typing::AsYouType).await?;
+    Ok(found.page.hits.into_iter().map(|h| h.product).collect())
 }
 
-/// Matches for `words`; when there are none, matches for their spelling correction if that
-/// finds any. Returns the words used and whether they are a correction.
+/// How the words were typed, which decides whether the last one is a prefix.
+#[derive(Clone, Copy, PartialEq)]
+enum Typing {
+    /// Suggestions: the last word is being typed, so it is always a prefix.
+    AsYouType,
+    /// A submitted search: whole words first ("dress" finds dresses, not every dresser), the
+    /// last word as a prefix only when whole words find nothing ("perf" finds perfume).
+    Submitted,
+}
+
+/// What [`best_matches`] found, and for which words.
+struct Found {
+    words: Vec<String>,
+    prefix: bool,
+    /// `words` are a spelling correction of what was typed.
+    corrected: bool,
+    page: Page,
+}
+
+/// Matches for `words` (see [`Typing`]); when there are none, matches for their spelling
+/// correction if that finds any.
 async fn best_matches(
     db: &PgPool,
     currency: Currency,
     words: Vec<String>,
     scope: &Scope<'_>,
-    with_facets: bool,
-) -> Result<(Vec<String>, Page, bool), Error> {
-    let page = matches(db, currency, &words, scope, with_facets).await?;
+    typing: Typing,
+) -> Result<Found, Error> {
+    let as_you_type = typing == Typing::AsYouType;
+    let with_facets = !as_you_type;
+    let mut prefix = as_you_type;
+    let terms = |prefix| Terms {
+        words: &words,
+        prefix,
+    };
+    let mut page = matches(db, currency, terms(prefix), scope, with_facets).await?;
+    if page.total == 0 && !prefix {
+        // A word cut short, "perf" for perfume.
+        prefix = true;
+        page = matches(db, currency, terms(prefix), scope, with_facets).await?;
+    }
     if page.total > 0 {
-        return Ok((words, page, false));
+        return Ok(Found {
+            words,
+            prefix,
+            corrected: false,
+            page,
+        });
     }
     let corrected = correct(db, &words).await?;
     if corrected != words {
-        let retry = matches(db, currency, &corrected, scope, with_facets).await?;
+        let terms = Terms {
+            words: &corrected,
+            prefix: as_you_type,
+        };
+        let retry = matches(db, currency, terms, scope, with_facets).await?;
         if retry.total > 0 {
-            return Ok((corrected, retry, true));
+            return Ok(Found {
+                words: corrected,
+                prefix: as_you_type,
+                corrected: true,
+                page: retry,
+            });
         }
     }
-    Ok((words, page, false))
+    Ok(Found {
+        words,
+        prefix,
+        corrected: false,
+        page,
+    })
 }
 
 /// What a search is limited to besides its words.
@@ -149,31 +218,32 @@ async fn best_matches(
 struct Scope<'a> {
     categories: Option<&'a [i64]>,
     listing: &'a ListingQuery,
+    /// The most matches read (ranked, counted and faceted): [`MAX_HITS`] for a search.
+    bound: i64,
 }
 
 struct Page {
     hits: Vec<SearchHit>,
     total: u64,
-    /// More than [`MAX_HITS`] products match: `total` is [`MAX_HITS`].
+    /// More than `bound` products match: `total` is the bound.
     capped: bool,
     facets: Vec<Facet>,
     categories: Vec<CategoryCount>,
 }
 
-/// The best matches, at most [`MAX_HITS`], with the words' page, total and facet counts.
-/// Work is bounded: however many products match, a search reads at most `MAX_HITS + 1` of
-/// them: the product named exactly what was typed, then those whose name holds every word
-/// (the words with weight A), then the others; within that set, relevance is exact. When
-/// more match, the total is a lower bound, the facets count the best matches, and a price or
-/// newest sort walks its index over every match, so the cheapest or newest product is never
-/// missed.
+/// The best matches, at most `scope.bound`, with the words' page, total and facet counts.
+/// Work is bounded: however many products match, a search reads at most `bound + 1` of
+/// them: the product named exactly what was typed, then those whose name holds every word,
+/// then the others; within that set, relevance is exact. When more match, the total is a
+/// lower bound, the facets count the best matches, and a price or newest sort walks its
+/// index over every match, so the cheapest or newest product is never missed.
 ///
 /// The facets leave the attribute filters out (so that other values stay choosable): with
 /// attribute filters, they come from a second bounded read without them, run alongside.
 async fn matches(
     db: &PgPool,
     currency: Currency,
-    words: &[String],
+    terms: Terms<'_>,
     scope: &Scope<'_>,
     with_facets: bool,
 ) -> Result<Page, Error> {
@@ -185,10 +255,10 @@ async fn matches(
         async {
             let (facets, page) = (with_facets && !filtered, true);
             if !filtered {
-                return best(db, words, scope, &attributes, facets, page).await;
+                return best(db, terms, scope, &attributes, facets, page).await;
             }
             let mut tx = planned_for_values(db).await?;
-            let read = best(&mut *tx, words, scope, &attributes, facets, page).await?;
+            let read = best(&mut *tx, terms, scope, &attributes, facets, page).await?;
             tx.commit().await?;
             Ok(read)
         },
@@ -197,29 +267,29 @@ async fn matches(
                 return Ok(None);
             }
             let unfiltered = serde_json::Value::Object(Default::default());
-            best(db, words, scope, &unfiltered, true, false)
+            best(db, terms, scope, &unfiltered, true, false)
                 .await
                 .map(Some)
         },
     )?;
-    let capped = best.total > MAX_HITS as i64;
+    let capped = best.total > scope.bound;
     let facets = apart.map_or(best.facets, |a| a.facets);
     let ids = if capped && listing.sort != Sort::Relevance {
         if filtered {
             let mut tx = planned_for_values(db).await?;
-            let ids = walk(&mut *tx, words, scope, &attributes).await?;
+            let ids = walk(&mut *tx, terms, scope, &attributes).await?;
             tx.commit().await?;
             ids
         } else {
-            walk(db, words, scope, &attributes).await?
+            walk(db, terms, scope, &attributes).await?
         }
     } else {
         best.page
     };
     let (facets, categories) = facet_counts(facets.0);
     Ok(Page {
-        hits: display(db, currency, words, &ids).await?,
-        total: u64::try_from(best.total.min(MAX_HITS as i64)).unwrap_or(0),
+        hits: display(db, currency, terms, &ids).await?,
+        total: u64::try_from(best.total.min(scope.bound)).unwrap_or(0),
         capped,
         facets,
         categories,
@@ -250,13 +320,13 @@ struct Best {
     page: Vec<i64>,
 }
 
-/// One statement over at most `MAX_HITS + 1` matches (words, category subtree, price, stock
+/// One statement over at most `bound + 1` matches (words, category subtree, price, stock
 /// and `attributes`): the exact name, then name matches, then the rest. Returns how many, the
 /// facet counts (when `with_facets`) and, when `with_page`, the ids of the page in the
 /// chosen order.
 async fn best(
     db: impl sqlx::PgExecutor<'_>,
-    words: &[String],
+    terms: Terms<'_>,
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
     with_facets: bool,
@@ -271,78 +341,77 @@ async fn best(
     let offset = listing.offset();
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
     let row = sqlx::query!(
-        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query,
-                             to_tsquery('english', $2) AS name_query),
-           -- At most $10 rows: the product named exactly so (found by its index wherever it
+        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
+           -- At most $9 rows: the product named exactly so (found by its index wherever it
            -- is), the name matches (every word in the name), then the others.
            -- Narrow rows; relevance is computed only when it orders the results.
            matched AS (
                SELECT c.id, c.price_min_minor, c.created_at, c.facet_terms, c.category_ids,
                       -- Cover density, plus for name matches how much of the name the words
                       -- are (a bare "Linen Shirt" before "Linen Shirt with Pockets").
-                      CASE WHEN $8 = 'relevance'
+                      CASE WHEN $7 = 'relevance'
                            THEN ts_rank_cd(c.search_vector, q.query, 0)
                                 + CASE WHEN c.tier < 3
-                                       THEN length($9)::real / greatest(length(c.name), 1)
+                                       THEN length($8)::real / greatest(length(c.name), 1)
                                        ELSE 0 END
                       END AS rank
                FROM ((SELECT 1 AS tier, p.id, p.price_min_minor, p.created_at, p.facet_terms,
                              p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
-                      WHERE p.status = 'active' AND lower(p.name) = $9
+                      WHERE p.status = 'active' AND lower(p.name) = $8
                         AND p.search_vector @@ q.query
-                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
-                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
-                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
-                        AND (NOT $6 OR p.in_stock)
-                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
-                      LIMIT $10)
+                        AND ($2::bigint[] IS NULL OR p.category_ids && $2)
+                        AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+                        AND (NOT $5 OR p.in_stock)
+                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                      LIMIT $9)
                      UNION ALL
                      (SELECT 2, p.id, p.price_min_minor, p.created_at, p.facet_terms,
                              p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
-                      WHERE p.status = 'active' AND p.search_vector @@ q.name_query
-                        AND lower(p.name) <> $9
-                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
-                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
-                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
-                        AND (NOT $6 OR p.in_stock)
-                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
-                      LIMIT $10)
+                      WHERE p.status = 'active' AND p.name_vector @@ q.query
+                        AND lower(p.name) <> $8
+                        AND ($2::bigint[] IS NULL OR p.category_ids && $2)
+                        AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+                        AND (NOT $5 OR p.in_stock)
+                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                      LIMIT $9)
                      UNION ALL
                      (SELECT 3, p.id, p.price_min_minor, p.created_at, p.facet_terms,
                              p.category_ids, p.search_vector, p.name
                       FROM products p CROSS JOIN q
                       WHERE p.status = 'active' AND p.search_vector @@ q.query
-                        AND NOT p.search_vector @@ q.name_query
-                        AND ($3::bigint[] IS NULL OR p.category_ids && $3)
-                        AND ($4::bigint IS NULL OR p.price_min_minor >= $4)
-                        AND ($5::bigint IS NULL OR p.price_min_minor <= $5)
-                        AND (NOT $6 OR p.in_stock)
-                        AND ($7::jsonb = '{}' OR p.attributes @> $7)
-                      LIMIT $10)
-                     LIMIT $10) c
+                        AND NOT p.name_vector @@ q.query
+                        AND ($2::bigint[] IS NULL OR p.category_ids && $2)
+                        AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
+                        AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
+                        AND (NOT $5 OR p.in_stock)
+                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                      LIMIT $9)
+                     LIMIT $9) c
                CROSS JOIN q
            ),
-           -- The page, within the first MAX_HITS (the extra row only says there are more).
+           -- The page, within the first `bound` (the extra row only says there are more).
            page AS (
                SELECT id, n
                FROM (SELECT id, row_number() OVER (
                              ORDER BY
-                               CASE WHEN $8 = 'price-asc' THEN price_min_minor END ASC,
-                               CASE WHEN $8 = 'price-desc' THEN price_min_minor END DESC,
-                               CASE WHEN $8 = 'newest' THEN created_at END DESC,
+                               CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
+                               CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
+                               CASE WHEN $7 = 'newest' THEN created_at END DESC,
                                rank DESC, id DESC) AS n
                      FROM matched) ranked
-               WHERE n < $10
+               WHERE n < $9
                ORDER BY n
-               LIMIT $11 OFFSET $12
+               LIMIT $10 OFFSET $11
            ),
            -- Facet terms are `key<US>value` (product_facet_terms); unnested in the select
            -- list, they are counted without a function scan per match.
            terms AS (
                SELECT term, count(*) AS n
-               FROM (SELECT unnest(facet_terms) AS term FROM matched WHERE $13) t
+               FROM (SELECT unnest(facet_terms) AS term FROM matched WHERE $12) t
                GROUP BY term
            ),
            attrs AS (
@@ -354,11 +423,11 @@ async fn best(
            cats AS (
                SELECT c.slug, c.name, mc.n
                FROM (SELECT id, count(*) AS n
-                     FROM (SELECT unnest(category_ids) AS id FROM matched WHERE $13) u
+                     FROM (SELECT unnest(category_ids) AS id FROM matched WHERE $12) u
                      GROUP BY id) mc
                JOIN categories c ON c.id = mc.id
                ORDER BY mc.n DESC, c.name
-               LIMIT $14
+               LIMIT $13
            )
            SELECT (SELECT count(*) FROM matched) AS "total!",
                   (SELECT coalesce(jsonb_agg(jsonb_build_array(kind, key, value, n)
@@ -368,16 +437,15 @@ async fn best(
                          SELECT 'category', slug, name, n FROM cats) f)
                       AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
                   (SELECT coalesce(array_agg(id ORDER BY n), '{}') FROM page) AS "page!""#,
-        tsquery(words, ""),
-        tsquery(words, "A"),
+        terms.tsquery(),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
         listing.max_price.map(|m| m.minor),
         listing.in_stock,
         attributes,
         listing.sort.param(),
-        words.join(" "),
-        MAX_HITS as i64 + 1,
+        terms.words.join(" "),
+        scope.bound + 1,
         per_page,
         offset,
         with_facets,
@@ -397,7 +465,7 @@ async fn best(
 /// searches too broad to read whole. Relevance never gets here.
 async fn walk(
     db: impl sqlx::PgExecutor<'_>,
-    words: &[String],
+    terms: Terms<'_>,
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
 ) -> Result<Vec<i64>, Error> {
@@ -420,7 +488,7 @@ async fn walk(
          ORDER BY {order} LIMIT $7 OFFSET $8"
     );
     Ok(sqlx::query_scalar(&sql)
-        .bind(tsquery(words, ""))
+        .bind(terms.tsquery())
         .bind(scope.categories)
         .bind(listing.min_price.map(|m| m.minor))
         .bind(listing.max_price.map(|m| m.minor))
@@ -437,7 +505,7 @@ async fn walk(
 async fn display(
     db: &PgPool,
     currency: Currency,
-    words: &[String],
+    terms: Terms<'_>,
     ids: &[i64],
 ) -> Result<Vec<SearchHit>, Error> {
     if ids.is_empty() {
@@ -458,7 +526,7 @@ async fn display(
            ) img ON true
            ORDER BY page.n"#,
         ids,
-        tsquery(words, ""),
+        terms.tsquery(),
         headline_options(true),
         headline_options(false),
     )
@@ -589,9 +657,13 @@ mod tests {
 
     #[test]
     fn tsquery_quotes_words_and_prefixes_the_last() {
-        let words = vec!["linen".to_owned(), "sh".to_owned()];
-        assert_eq!(tsquery(&words, ""), "'linen' & 'sh':*");
-        assert_eq!(tsquery(&words, "A"), "'linen':A & 'sh':*A");
+        let words = vec!["linen".to_owned(), "sh".to_owned(), "o'neill".to_owned()];
+        let terms = |prefix| Terms {
+            words: &words,
+            prefix,
+        };
+        assert_eq!(terms(false).tsquery(), "'linen' & 'sh' & 'o''neill'");
+        assert_eq!(terms(true).tsquery(), "'linen' & 'sh' & 'o''neill':*");
     }
 
     #[test]
