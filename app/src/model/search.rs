@@ -196,7 +196,7 @@ pub struct SearchResults {
     pub total: u64,
     /// More products match than an engine ranks (`search::MAX_HITS`, like Meilisearch's
     /// `maxTotalHits`): `total` is a lower bound and facet counts cover the best matches only,
-    /// so the page shows "1000+" and no counts.
+    /// so the page shows "500+" and no counts.
     #[serde(default)]
     pub capped: bool,
     /// The query applied (page clamped to the last page; text corrected when `corrected`).
