@@ -1,12 +1,13 @@
 //! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
 //! then attributes, then description) matched with `to_tsquery('english', ...)`: whole words
 //! for a submitted search, the last word as a prefix as you type or when whole words find
-//! nothing. Every word in the name is found through `products.name_vector`. Ranked by cover density without length normalisation (a long, rich description
-//! must not push a product below a bare one whose name matches just as well) plus, when the
-//! name holds every word, the share of the name the words make up (the product named exactly
-//! so comes first, a bare "Linen Shirt" before "Linen Shirt with Pockets"). When nothing
-//! matches what was typed, spelling is corrected against `search_words` by trigram distance
-//! (pg_trgm) and edit distance.
+//! nothing. Products whose name holds every word are found through `products.name_vector`.
+//! Ranked by cover density without length normalisation (a long, rich description must not
+//! push a product below a bare one whose name matches just as well) plus, when the name holds
+//! every word, the share of the name the words make up (the product named exactly so comes
+//! first, a bare "Linen Shirt" before "Linen Shirt with Pockets"). When nothing matches what
+//! was typed, spelling is corrected against `search_words` by trigram distance (pg_trgm) and
+//! edit distance.
 
 use super::{plain_snippet, MAX_HITS};
 use crate::model::{
@@ -118,7 +119,7 @@ pub(super) async fn search(
 }
 
 /// Matches read for suggestions: enough to find the closest names (the exact name is always
-/// among them), a fifth of a search's.
+/// among them), fewer than a search's.
 const SUGGESTION_READS: i64 = 200;
 
 pub(super) async fn suggest(
