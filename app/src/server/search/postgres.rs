@@ -313,7 +313,7 @@ async fn planned_for_values(
     Ok(tx)
 }
 
-/// What [`best`] reads: how many matched (at most `MAX_HITS + 1`), the facet counts, and the
+/// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, and the
 /// page's product ids in order.
 struct Best {
     total: i64,
