@@ -236,8 +236,8 @@ struct Page {
 /// Work is bounded: however many products match, a search reads at most `bound + 1` of
 /// them: the product named exactly what was typed, then those whose name holds every word,
 /// then the others; within that set, relevance is exact. When more match, the total is a
-/// lower bound, the facets count the best matches, and a price or newest sort walks its
-/// index over every match, so the cheapest or newest product is never missed.
+/// lower bound, the facets count the best matches, and a price or newest sort takes its page
+/// from every match ([`walk`]), so the cheapest or newest product is never missed.
 ///
 /// The facets leave the attribute filters out (so that other values stay choosable): with
 /// attribute filters, they come from a second bounded read without them, run alongside.
@@ -276,14 +276,10 @@ async fn matches(
     let capped = best.total > scope.bound;
     let facets = apart.map_or(best.facets, |a| a.facets);
     let ids = if capped && listing.sort != Sort::Relevance {
-        if filtered {
-            let mut tx = planned_for_values(db).await?;
-            let ids = walk(&mut *tx, terms, scope, &attributes).await?;
-            tx.commit().await?;
-            ids
-        } else {
-            walk(db, terms, scope, &attributes).await?
-        }
+        let mut tx = planned_for_values(db).await?;
+        let ids = walk(&mut tx, terms, scope, &attributes, best.edge).await?;
+        tx.commit().await?;
+        ids
     } else {
         best.page
     };
@@ -298,11 +294,12 @@ async fn matches(
 }
 
 /// A transaction whose statements are planned for their parameters' values. The attribute
-/// filter is written `($7 = '{}' OR attributes @> $7)` so that unfiltered searches never scan
+/// filter is written `($6 = '{}' OR attributes @> $6)` so that unfiltered searches never scan
 /// the whole `attributes` index; but a generic (reused) plan cannot use that index for it
 /// either, and then reads every match of the words to find the few with the attribute
-/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Planning for the
-/// values costs about a millisecond.
+/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Likewise the walk's
+/// range: how many products it holds decides the plan. Planning for the values costs about
+/// a millisecond.
 async fn planned_for_values(
     db: &PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
@@ -313,12 +310,17 @@ async fn planned_for_values(
     Ok(tx)
 }
 
-/// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, and the
-/// page's product ids in order.
+/// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, the
+/// page's product ids in order, and its edge.
 struct Best {
     total: i64,
     facets: sqlx::types::Json<Vec<FacetRow>>,
     page: Vec<i64>,
+    /// In a price sort, the price of the page's last row among the matches read; `None` when
+    /// fewer were read. Those are all matches, so at least a page's worth of matches lie on
+    /// this side of it: so does the true page over every match, and [`walk`] reads only that
+    /// range.
+    edge: Option<i64>,
 }
 
 /// One statement over at most `bound + 1` matches (words, category subtree, price, stock
@@ -394,19 +396,19 @@ async fn best(
                      LIMIT $9) c
                CROSS JOIN q
            ),
+           ranked AS (
+               SELECT id, price_min_minor, created_at,
+                      row_number() OVER (
+                          ORDER BY
+                            CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
+                            CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
+                            CASE WHEN $7 = 'newest' THEN created_at END DESC,
+                            rank DESC, id DESC) AS n
+               FROM matched
+           ),
            -- The page, within the first `bound` (the extra row only says there are more).
            page AS (
-               SELECT id, n
-               FROM (SELECT id, row_number() OVER (
-                             ORDER BY
-                               CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
-                               CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
-                               CASE WHEN $7 = 'newest' THEN created_at END DESC,
-                               rank DESC, id DESC) AS n
-                     FROM matched) ranked
-               WHERE n < $9
-               ORDER BY n
-               LIMIT $10 OFFSET $11
+               SELECT id, n FROM ranked WHERE n < $9 ORDER BY n LIMIT $10 OFFSET $11
            ),
            -- Facet terms are `key<US>value` (product_facet_terms); unnested in the select
            -- list, they are counted without a function scan per match.
@@ -437,7 +439,9 @@ async fn best(
                          UNION ALL
                          SELECT 'category', slug, name, n FROM cats) f)
                       AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
-                  (SELECT coalesce(array_agg(id ORDER BY n), '{}') FROM page) AS "page!""#,
+                  (SELECT coalesce(array_agg(id ORDER BY n), '{}') FROM page) AS "page!",
+                  -- The price of the page's last row among the matches read (`Best::edge`).
+                  (SELECT price_min_minor FROM ranked WHERE n = $10 + $11) AS edge"#,
         terms.tsquery(),
         scope.categories as Option<&[i64]>,
         listing.min_price.map(|m| m.minor),
@@ -458,25 +462,52 @@ async fn best(
         total: row.total,
         facets: row.facets,
         page: row.page,
+        edge: row.edge,
     })
 }
 
-/// The page's ids in a price or newest sort over every match, walking the sort's index
-/// (`products_active_price_idx`, `products_active_created_idx`) and stopping at the page: for
-/// searches too broad to read whole. Relevance never gets here.
+/// The page's ids in a price or newest sort over every match: for searches too broad to read
+/// whole. Relevance never gets here.
+///
+/// Newest first, it walks `products_active_created_idx` until a page of matches turns up.
+///
+/// By price, the same walk (`products_active_price_idx`) would pass every product that does
+/// not match, however many ("silk", dearest first: 8,000 dearer products that are not silk,
+/// 8 ms at 100,000 products). So with the [edge](Best::edge), the page is read instead from
+/// the range between the sort's end and the edge, by bitmap scans only: the words' index and
+/// the price index are intersected (`BitmapAnd`, which needs the words' GIN index not to share
+/// the price index's `status = 'active'` predicate, see migration `_19`), and only the matches
+/// in range are fetched and sorted (2 ms for the same "silk"). The matches read come in the
+/// table's order, which follows when products were added and says nothing of their prices,
+/// so the edge is close to the page; for the newest sort it would be far from it.
 async fn walk(
-    db: impl sqlx::PgExecutor<'_>,
+    conn: &mut sqlx::PgConnection,
     terms: Terms<'_>,
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
+    edge: Option<i64>,
 ) -> Result<Vec<i64>, Error> {
     let listing = scope.listing;
-    // Fixed texts only: the order is chosen here, never taken from the request.
-    let order = match listing.sort {
-        Sort::PriceAsc => "p.price_min_minor ASC, p.id DESC",
-        Sort::PriceDesc => "p.price_min_minor DESC, p.id DESC",
-        _ => "p.created_at DESC, p.id DESC",
+    // Fixed texts only: the order and range are chosen here, never taken from the request.
+    let (order, within) = match listing.sort {
+        Sort::PriceAsc => (
+            "p.price_min_minor ASC, p.id DESC",
+            "p.price_min_minor <= $9",
+        ),
+        Sort::PriceDesc => (
+            "p.price_min_minor DESC, p.id DESC",
+            "p.price_min_minor >= $9",
+        ),
+        _ => ("p.created_at DESC, p.id DESC", "$9::bigint IS NULL"),
     };
+    let edge = edge.filter(|_| listing.sort != Sort::Newest);
+    if edge.is_some() {
+        // An index scan in price order would be the walk again: the planner, taking matches
+        // to be spread evenly over prices, prefers it whenever a page is small.
+        sqlx::query("SET LOCAL enable_indexscan = off")
+            .execute(&mut *conn)
+            .await?;
+    }
     let per_page = i64::from(listing.per_page);
     let offset = listing.offset();
     let sql = format!(
@@ -486,6 +517,7 @@ async fn walk(
            AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
            AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
            AND (NOT $5 OR p.in_stock) AND ($6::jsonb = '{{}}' OR p.attributes @> $6)
+           AND ($9::bigint IS NULL OR {within})
          ORDER BY {order} LIMIT $7 OFFSET $8"
     );
     Ok(sqlx::query_scalar(&sql)
@@ -497,7 +529,8 @@ async fn walk(
         .bind(attributes)
         .bind(per_page)
         .bind(offset)
-        .fetch_all(db)
+        .bind(edge)
+        .fetch_all(conn)
         .await?)
 }
 
