@@ -72,6 +72,8 @@ async fn misspellings_are_corrected(pool: PgPool) {
         ("parfume", "perfume", "Desert Rose Perfume"),
         ("blankte", "blanket", "Wool Blanket"),
         ("amber candel", "amber candle", "Amber Candle"),
+        // A misspelt word before the last is corrected before any prefix is tried.
+        ("ambr candle", "amber candle", "Amber Candle"),
     ] {
         let results = search(&pool, &[("q", typed)]).await;
         assert_eq!(results.corrected.as_deref(), Some(meant), "{typed}");
@@ -287,6 +289,10 @@ async fn submitted_searches_take_whole_words_first(pool: PgPool) {
     let cut = search(&pool, &[("q", "lampsh")]).await;
     assert_eq!(names(&cut), ["Brass Lampshade"]);
     assert_eq!(cut.corrected, None, "a prefix match is no correction");
+    // So is the last of several words, when the others are spelt right.
+    let cut = search(&pool, &[("q", "brass lampsh")]).await;
+    assert_eq!(names(&cut), ["Brass Lampshade"]);
+    assert_eq!(cut.corrected, None);
     // As you type, the last word is always a prefix.
     let typed = Engine::Postgres
         .suggest(&pool, &Cache::memory(8), Currency::Aed, "lamp")
