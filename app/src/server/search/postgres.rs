@@ -288,10 +288,7 @@ async fn matches(
     let capped = best.total > scope.bound;
     let facets = apart.map_or(best.facets, |a| a.facets);
     let ids = if capped && listing.sort != Sort::Relevance {
-        let mut tx = planned_for_values(db).await?;
-        let ids = walk(&mut tx, terms, scope, &attributes, best.edge).await?;
-        tx.commit().await?;
-        ids
+        walk(db, terms, scope, &attributes, best.edge).await?
     } else {
         best.page
     };
@@ -309,17 +306,14 @@ async fn matches(
 /// filter is written `($6 = '{}' OR attributes @> $6)` so that unfiltered searches never scan
 /// the whole `attributes` index; but a generic (reused) plan cannot use that index for it
 /// either, and then reads every match of the words to find the few with the attribute
-/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Likewise the walk's
-/// range: how many products it holds decides the plan. Planning for the values costs about
-/// a millisecond.
+/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Planning for the
+/// values costs about a millisecond; the setting goes with `BEGIN`, in one round trip.
 async fn planned_for_values(
     db: &PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    Ok(db
+        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?)
 }
 
 /// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, the
@@ -479,47 +473,47 @@ async fn best(
 }
 
 /// The page's ids in a price or newest sort over every match: for searches too broad to read
-/// whole. Relevance never gets here.
+/// whole. Relevance never gets here. The statement is not kept prepared, so it is planned
+/// for its values (the attribute filter and the edge decide the plan, see
+/// [`planned_for_values`]).
 ///
 /// Newest first, it walks `products_active_created_idx` until a page of matches turns up.
 ///
 /// By price, the same walk (`products_active_price_idx`) would pass every product that does
 /// not match, however many ("silk", dearest first: 8,000 dearer products that are not silk,
 /// 8 ms at 100,000 products). So with the [edge](Best::edge), the page is read instead from
-/// the range between the sort's end and the edge, by bitmap scans only: the words' index and
-/// the price index are intersected (`BitmapAnd`, which needs the words' GIN index not to share
+/// the range between the sort's end and the edge, by bitmap scans: the words' index and the
+/// price index are intersected (`BitmapAnd`, which needs the words' GIN index not to share
 /// the price index's `status = 'active'` predicate, see migration `_19`), and only the matches
 /// in range are fetched and sorted (2 ms for the same "silk"). The matches read come in the
 /// table's order, which follows when products were added and says nothing of their prices,
 /// so the edge is close to the page; for the newest sort it would be far from it.
 async fn walk(
-    conn: &mut sqlx::PgConnection,
+    db: &PgPool,
     terms: Terms<'_>,
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
     edge: Option<i64>,
 ) -> Result<Vec<i64>, Error> {
     let listing = scope.listing;
+    let edge = edge.filter(|_| listing.sort != Sort::Newest);
     // Fixed texts only: the order and range are chosen here, never taken from the request.
-    let (order, within) = match listing.sort {
-        Sort::PriceAsc => (
-            "p.price_min_minor ASC, p.id DESC",
+    // Within an edge, the price is ordered as `price_min_minor + 0`, which no index offers:
+    // an index scan in price order would be the walk again, and the planner, taking matches
+    // to be spread evenly over prices, prefers it whenever a page is small.
+    let (order, within) = match (listing.sort, edge.is_some()) {
+        (Sort::PriceAsc, false) => ("p.price_min_minor ASC, p.id DESC", "true"),
+        (Sort::PriceAsc, true) => (
+            "p.price_min_minor + 0 ASC, p.id DESC",
             "p.price_min_minor <= $9",
         ),
-        Sort::PriceDesc => (
-            "p.price_min_minor DESC, p.id DESC",
+        (Sort::PriceDesc, false) => ("p.price_min_minor DESC, p.id DESC", "true"),
+        (Sort::PriceDesc, true) => (
+            "p.price_min_minor + 0 DESC, p.id DESC",
             "p.price_min_minor >= $9",
         ),
-        _ => ("p.created_at DESC, p.id DESC", "$9::bigint IS NULL"),
+        _ => ("p.created_at DESC, p.id DESC", "true"),
     };
-    let edge = edge.filter(|_| listing.sort != Sort::Newest);
-    if edge.is_some() {
-        // An index scan in price order would be the walk again: the planner, taking matches
-        // to be spread evenly over prices, prefers it whenever a page is small.
-        sqlx::query("SET LOCAL enable_indexscan = off")
-            .execute(&mut *conn)
-            .await?;
-    }
     let per_page = i64::from(listing.per_page);
     let offset = listing.offset();
     let sql = format!(
@@ -533,6 +527,7 @@ async fn walk(
          ORDER BY {order} LIMIT $7 OFFSET $8"
     );
     Ok(sqlx::query_scalar(&sql)
+        .persistent(false)
         .bind(terms.tsquery())
         .bind(scope.categories)
         .bind(listing.min_price.map(|m| m.minor))
@@ -542,7 +537,7 @@ async fn walk(
         .bind(per_page)
         .bind(offset)
         .bind(edge)
-        .fetch_all(conn)
+        .fetch_all(db)
         .await?)
 }
 
