@@ -81,29 +81,45 @@ fn main() {
         std::process::exit(2);
     }
 
-    // One thread: the generator should take as little of the machine as it can.
+    // The arrivals, drawn up front and timed by a thread of their own: `std::thread::sleep`
+    // wakes within tens of microseconds of the due time, where tokio's timer counts whole
+    // milliseconds and would add up to one to every latency measured from it.
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let end = Duration::from_secs_f64(seconds);
+    let mut due = Duration::ZERO;
+    let mut arrivals = Vec::new();
+    loop {
+        due += Duration::from_secs_f64(-rng.unit().ln() / rate);
+        if due >= end {
+            break;
+        }
+        arrivals.push((due, mix[(rng.next() % mix.len() as u64) as usize].clone()));
+    }
+    let (sender, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+    let start = Instant::now() + Duration::from_millis(50);
+    let clock = std::thread::spawn(move || {
+        for (due, request) in arrivals {
+            let at = start + due;
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            if sender.send((at, request)).is_err() {
+                return;
+            }
+        }
+    });
+
+    // One thread for the requests: the generator should take as little of the machine as it
+    // can.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     let results = runtime.block_on(async {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let start = tokio::time::Instant::now() + Duration::from_millis(50);
-        let end = Duration::from_secs_f64(seconds);
-        let mut due = Duration::ZERO;
         let mut requests = Vec::new();
-        loop {
-            due += Duration::from_secs_f64(-rng.unit().ln() / rate);
-            if due >= end {
-                break;
-            }
-            let (kind, path) = mix[(rng.next() % mix.len() as u64) as usize].clone();
-            let at = start + due;
-            tokio::time::sleep_until(at).await;
+        while let Some((at, (kind, path))) = arrived.recv().await {
             let (host, addr) = (host.clone(), host.clone());
             requests.push(tokio::spawn(async move {
                 let ok = get(&addr, &host, &path).await;
-                let elapsed = Instant::now().saturating_duration_since(at.into_std());
+                let elapsed = Instant::now().saturating_duration_since(at);
                 (kind, elapsed.as_secs_f64() * 1000.0, ok)
             }));
         }
@@ -113,6 +129,7 @@ fn main() {
         }
         results
     });
+    clock.join().expect("the arrival clock");
 
     let mut by_kind: BTreeMap<String, (Vec<f64>, usize)> = BTreeMap::new();
     for (kind, ms, ok) in results {
