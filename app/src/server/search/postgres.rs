@@ -264,16 +264,25 @@ async fn matches(
     let attributes = attributes_json(listing);
     let filtered = !listing.attributes.is_empty();
     let facets_apart = with_facets && filtered;
-    let (best, apart) = tokio::try_join!(
+    // The page (read, walked, rendered) goes on while the facets apart are still counted.
+    let ((best, hits), apart) = tokio::try_join!(
         async {
             let (facets, page) = (with_facets && !filtered, true);
-            if !filtered {
-                return best(db, terms, scope, &attributes, facets, page).await;
-            }
-            let mut tx = planned_for_values(db).await?;
-            let read = best(&mut *tx, terms, scope, &attributes, facets, page).await?;
-            tx.commit().await?;
-            Ok(read)
+            let mut read = if filtered {
+                let mut tx = planned_for_values(db).await?;
+                let read = best(&mut *tx, terms, scope, &attributes, facets, page).await?;
+                tx.commit().await?;
+                read
+            } else {
+                best(db, terms, scope, &attributes, facets, page).await?
+            };
+            let ids = if read.total > scope.bound && listing.sort != Sort::Relevance {
+                walk(db, terms, scope, &attributes, read.edge).await?
+            } else {
+                std::mem::take(&mut read.page)
+            };
+            let hits = display(db, currency, terms, &ids).await?;
+            Ok::<_, Error>((read, hits))
         },
         async {
             if !facets_apart {
@@ -285,18 +294,12 @@ async fn matches(
                 .map(Some)
         },
     )?;
-    let capped = best.total > scope.bound;
     let facets = apart.map_or(best.facets, |a| a.facets);
-    let ids = if capped && listing.sort != Sort::Relevance {
-        walk(db, terms, scope, &attributes, best.edge).await?
-    } else {
-        best.page
-    };
     let (facets, categories) = facet_counts(facets.0);
     Ok(Page {
-        hits: display(db, currency, terms, &ids).await?,
+        hits,
         total: u64::try_from(best.total.min(scope.bound)).unwrap_or(0),
-        capped,
+        capped: best.total > scope.bound,
         facets,
         categories,
     })
