@@ -192,35 +192,36 @@ async fn best_matches(
     if page.total > 0 {
         return Ok(found(words, as_you_type, false, page));
     }
-    // The correction, once computed; `Some(None)` when it was already searched for.
-    let mut correction: Option<Option<Vec<String>>> = None;
+    // The correction, computed once, and whether it was already searched for.
+    let (mut fixed, mut fixed_tried) = (None, false);
     if !as_you_type {
         if words.len() > 1 {
-            let fixed = correct(db, &words).await?;
+            let correction = correct(db, &words).await?;
             let before_last = words.len() - 1;
-            if fixed[..before_last] == words[..before_last] {
-                correction = Some(Some(fixed));
-            } else {
-                let retry = attempt(&fixed, false).await?;
+            if correction[..before_last] != words[..before_last] {
+                let retry = attempt(&correction, false).await?;
                 if retry.total > 0 {
-                    return Ok(found(fixed, false, true, retry));
+                    return Ok(found(correction, false, true, retry));
                 }
-                correction = Some(None);
+                fixed_tried = true;
             }
+            fixed = Some(correction);
         }
         let retry = attempt(&words, true).await?;
         if retry.total > 0 {
             return Ok(found(words, true, false, retry));
         }
     }
-    let fixed = match correction {
-        Some(fixed) => fixed,
-        None => Some(correct(db, &words).await?),
-    };
-    if let Some(fixed) = fixed.filter(|fixed| *fixed != words) {
-        let retry = attempt(&fixed, as_you_type).await?;
-        if retry.total > 0 {
-            return Ok(found(fixed, as_you_type, true, retry));
+    if !fixed_tried {
+        let fixed = match fixed {
+            Some(fixed) => fixed,
+            None => correct(db, &words).await?,
+        };
+        if fixed != words {
+            let retry = attempt(&fixed, as_you_type).await?;
+            if retry.total > 0 {
+                return Ok(found(fixed, as_you_type, true, retry));
+            }
         }
     }
     Ok(found(words, as_you_type, false, page))
