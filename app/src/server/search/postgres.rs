@@ -269,14 +269,7 @@ async fn matches(
     let ((best, hits), apart) = tokio::try_join!(
         async {
             let (facets, page) = (with_facets && !filtered, true);
-            let mut read = if filtered {
-                let mut tx = planned_for_values(db).await?;
-                let read = best(&mut *tx, terms, scope, &attributes, facets, page).await?;
-                tx.commit().await?;
-                read
-            } else {
-                best(db, terms, scope, &attributes, facets, page).await?
-            };
+            let mut read = best(db, terms, scope, &attributes, facets, page).await?;
             let ids = if read.total > scope.bound && listing.sort != Sort::Relevance {
                 walk(db, terms, scope, &attributes, read.edge).await?
             } else {
@@ -306,20 +299,6 @@ async fn matches(
     })
 }
 
-/// A transaction whose statements are planned for their parameters' values. The attribute
-/// filter is written `($6 = '{}' OR attributes @> $6)` so that unfiltered searches never scan
-/// the whole `attributes` index; but a generic (reused) plan cannot use that index for it
-/// either, and then reads every match of the words to find the few with the attribute
-/// (30 ms instead of 10 for "cotton" in indigo at 100,000 products). Planning for the
-/// values costs about a millisecond; the setting goes with `BEGIN`, in one round trip.
-async fn planned_for_values(
-    db: &PgPool,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
-    Ok(db
-        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
-        .await?)
-}
-
 /// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, the
 /// page's product ids in order, and its edge.
 struct Best {
@@ -338,7 +317,7 @@ struct Best {
 /// facet counts (when `with_facets`) and, when `with_page`, the ids of the page in the
 /// chosen order.
 async fn best(
-    db: impl sqlx::PgExecutor<'_>,
+    db: &PgPool,
     terms: Terms<'_>,
     scope: &Scope<'_>,
     attributes: &serde_json::Value,
@@ -352,9 +331,15 @@ async fn best(
         0
     };
     let offset = listing.offset();
+    let filtered = attributes.as_object().is_some_and(|a| !a.is_empty());
+    // Two texts, with the attribute filter and without, each with a reused (generic) plan
+    // that fits it: written `($6 = '{}' OR attributes @> $6)`, the filter kept a generic plan
+    // from the `attributes` index, and a plan made for the values cost a millisecond a search.
     // The SQL's CASE arms match the URL names of the sorts; relevance is the fallback.
-    let row = sqlx::query!(
-        r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
+    macro_rules! read {
+        ($attributes:tt) => {
+            sqlx::query!(
+                r#"WITH q AS (SELECT to_tsquery('english', $1) AS query),
            -- At most $9 rows: the product named exactly so (found by its index wherever it
            -- is), the name matches (every word in the name), then the others.
            -- Narrow rows; relevance is computed only when it orders the results.
@@ -377,7 +362,7 @@ async fn best(
                         AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
                         AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
                         AND (NOT $5 OR p.in_stock)
-                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                        AND "# + $attributes + r#"
                       LIMIT $9)
                      UNION ALL
                      (SELECT 2, p.id, p.price_min_minor, p.created_at, p.facet_terms,
@@ -389,7 +374,7 @@ async fn best(
                         AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
                         AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
                         AND (NOT $5 OR p.in_stock)
-                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                        AND "# + $attributes + r#"
                       LIMIT $9)
                      UNION ALL
                      (SELECT 3, p.id, p.price_min_minor, p.created_at, p.facet_terms,
@@ -401,24 +386,21 @@ async fn best(
                         AND ($3::bigint IS NULL OR p.price_min_minor >= $3)
                         AND ($4::bigint IS NULL OR p.price_min_minor <= $4)
                         AND (NOT $5 OR p.in_stock)
-                        AND ($6::jsonb = '{}' OR p.attributes @> $6)
+                        AND "# + $attributes + r#"
                       LIMIT $9)
                      LIMIT $9) c
                CROSS JOIN q
            ),
-           ranked AS (
-               SELECT id, price_min_minor, created_at,
-                      row_number() OVER (
-                          ORDER BY
-                            CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
-                            CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC,
-                            CASE WHEN $7 = 'newest' THEN created_at END DESC,
-                            rank DESC, id DESC) AS n
-               FROM matched
-           ),
-           -- The page, within the first `bound` (the extra row only says there are more).
+           -- The page, within the first `bound` (the extra row only says there are more):
+           -- a top-N sort of the matches read.
            page AS (
-               SELECT id, n FROM ranked WHERE n < $9 ORDER BY n LIMIT $10 OFFSET $11
+               SELECT id, rank,
+                      CASE WHEN $7 = 'price-asc' THEN price_min_minor END AS cheap,
+                      CASE WHEN $7 = 'price-desc' THEN price_min_minor END AS dear,
+                      CASE WHEN $7 = 'newest' THEN created_at END AS recent
+               FROM matched
+               ORDER BY cheap, dear DESC, recent DESC, rank DESC, id DESC
+               LIMIT greatest(least($10, $9 - 1 - $11), 0) OFFSET $11
            ),
            -- Facet terms are `key<US>value` (product_facet_terms); unnested in the select
            -- list, they are counted without a function scan per match.
@@ -449,37 +431,50 @@ async fn best(
                          UNION ALL
                          SELECT 'category', slug, name, n FROM cats) f)
                       AS "facets!: sqlx::types::Json<Vec<FacetRow>>",
-                  (SELECT coalesce(array_agg(id ORDER BY n), '{}') FROM page) AS "page!",
+                  (SELECT coalesce(array_agg(id ORDER BY cheap, dear DESC, recent DESC,
+                                                      rank DESC, id DESC), '{}')
+                   FROM page) AS "page!",
                   -- The price of the page's last row among the matches read (`Best::edge`).
-                  (SELECT price_min_minor FROM ranked WHERE n = $10 + $11) AS edge"#,
-        terms.tsquery(),
-        scope.categories as Option<&[i64]>,
-        listing.min_price.map(|m| m.minor),
-        listing.max_price.map(|m| m.minor),
-        listing.in_stock,
-        attributes,
-        listing.sort.param(),
-        terms.words.join(" "),
-        scope.bound + 1,
-        per_page,
-        offset,
-        with_facets,
-        CATEGORY_FACETS,
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(Best {
-        total: row.total,
-        facets: row.facets,
-        page: row.page,
-        edge: row.edge,
-    })
+                  (SELECT price_min_minor FROM matched
+                   WHERE $10 > 0 AND $7 IN ('price-asc', 'price-desc')
+                   ORDER BY CASE WHEN $7 = 'price-asc' THEN price_min_minor END ASC,
+                            CASE WHEN $7 = 'price-desc' THEN price_min_minor END DESC
+                   LIMIT 1 OFFSET greatest($10 + $11 - 1, 0)) AS edge"#,
+                terms.tsquery(),
+                scope.categories as Option<&[i64]>,
+                listing.min_price.map(|m| m.minor),
+                listing.max_price.map(|m| m.minor),
+                listing.in_stock,
+                attributes,
+                listing.sort.param(),
+                terms.words.join(" "),
+                scope.bound + 1,
+                per_page,
+                offset,
+                with_facets,
+                CATEGORY_FACETS,
+            )
+            .fetch_one(db)
+            .await
+            .map(|row| Best {
+                total: row.total,
+                facets: row.facets,
+                page: row.page,
+                edge: row.edge,
+            })
+        };
+    }
+    let read = if filtered {
+        read!("p.attributes @> $6")
+    } else {
+        read!("$6::jsonb = '{}'")
+    };
+    Ok(read?)
 }
 
 /// The page's ids in a price or newest sort over every match: for searches too broad to read
 /// whole. Relevance never gets here. The statement is not kept prepared, so it is planned
-/// for its values (the attribute filter and the edge decide the plan, see
-/// [`planned_for_values`]).
+/// for its values (the attribute filter and the edge decide the plan).
 ///
 /// Newest first, it walks `products_active_created_idx` until a page of matches turns up.
 ///
