@@ -6,6 +6,9 @@ use app::server::{catalog, db};
 use duka_server::{build_state, serve, telemetry, StartupError};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 Duka: an e-commerce store in one binary.
 
