@@ -986,6 +986,7 @@ fn default_pool_size() -> u32 {
             cores.saturating_mul(2).saturating_add(1)
         })
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
