@@ -20,7 +20,8 @@ ensure_wasm_target() {
 ensure_cargo_leptos() {
   # Any cargo-leptos 0.3 from 0.3.11 on will do.
   local have
-  have="$(cargo-leptos --version 2>/dev/null | awk '{print $2}')"
+  # `|| true`: on a new machine cargo-leptos is not there yet (127), which must not end us.
+  have="$(cargo-leptos --version 2>/dev/null | awk '{print $2}' || true)"
   if [[ "$have" =~ ^0\.3\.([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 11 ]; then
     return
   fi
