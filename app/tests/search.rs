@@ -405,8 +405,8 @@ async fn broad_searches_read_a_bounded_set_and_stay_right(pool: PgPool) {
     );
 
     // Sorted by price, the page comes from every match: the cheapest is found, and each page
-    // is the one an unbounded sort of all 1,502 gives (the matches read hold the cheapest
-    // 500 but not the dearest, which were inserted last).
+    // is the one an unbounded sort of all 1,502 gives (the matches read are some 500 of
+    // them, not the cheapest nor the dearest 500).
     let truth = |order: &'static str, offset: i64| {
         let pool = pool.clone();
         async move {
@@ -470,4 +470,77 @@ async fn broad_searches_read_a_bounded_set_and_stay_right(pool: PgPool) {
     let narrow = search(&pool, &[("q", "basket")]).await;
     assert!(!narrow.capped);
     assert_eq!(narrow.total, 300);
+}
+
+/// A word in more names than a slice of the table needs to fill the bound (an eighth of the
+/// products: `products_name_slice_idx`): 6,000 scarves. The read stops in the slice, and what
+/// it shows is still right: the exact name first, each product once, prices sorted over
+/// every match.
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgPool) {
+    use app::server::search::MAX_HITS;
+    sqlx::raw_sql(
+        "INSERT INTO products (slug, name, description, status)
+         SELECT 'scarf-' || i, 'Wool Scarf', 'Warm.', 'active' FROM generate_series(1, 6000) i;
+         INSERT INTO products (slug, name, description, status) VALUES
+           ('scarf', 'Scarf', 'Plain.', 'active');
+         INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         SELECT id, 'SKU-' || slug, 1000 + (id * 7919) % 100000, 'AED', 5 FROM products;",
+    )
+    .execute(&pool)
+    .await
+    .expect("catalog");
+    let in_slice: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM products WHERE status = 'active' AND (hashint8(id) & 7) = 0",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert!(
+        in_slice > MAX_HITS as i64,
+        "the slice alone holds more than the bound: {in_slice}"
+    );
+
+    let first = search(&pool, &[("q", "scarf")]).await;
+    assert!(first.capped);
+    assert_eq!(first.total, MAX_HITS);
+    assert_eq!(first.hits[0].product.slug, "scarf", "the exact name first");
+    let mut seen = std::collections::HashSet::new();
+    let pages = MAX_HITS.div_ceil(24);
+    for page in 1..=pages {
+        let page = page.to_string();
+        let results = search(&pool, &[("q", "scarf"), ("page", &page)]).await;
+        for hit in results.hits {
+            assert!(
+                seen.insert(hit.product.slug.clone()),
+                "{} twice",
+                hit.product.slug
+            );
+        }
+    }
+    assert_eq!(seen.len() as u64, MAX_HITS, "every page, each product once");
+
+    let cheapest: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM products WHERE name_vector @@ to_tsquery('english', 'scarf')
+         ORDER BY price_min_minor, id DESC LIMIT 24",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("every match, sorted");
+    let cheap = search(&pool, &[("q", "scarf"), ("sort", "price-asc")]).await;
+    let slugs: Vec<String> = cheap.hits.iter().map(|h| h.product.slug.clone()).collect();
+    assert_eq!(
+        slugs, cheapest,
+        "the cheapest over every match, not the slice"
+    );
+
+    let suggested = Engine::Postgres
+        .suggest(&pool, &Cache::memory(64), Currency::Aed, "scarf")
+        .await
+        .expect("suggests");
+    assert_eq!(
+        suggested.first().map(|p| p.slug.as_str()),
+        Some("scarf"),
+        "as you type, the exact name too"
+    );
 }
