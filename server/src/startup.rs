@@ -88,7 +88,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         mail = %accounts.mailer.describe(),
         "connected"
     );
-    Ok(AppState {
+    Ok(AppState::new(app::server::Services {
         leptos_options: settings.leptos_options(),
         payments: app::server::payments::Payments::new(
             pool.clone(),
@@ -102,7 +102,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         search,
         accounts,
         settings: Arc::new(settings),
-    })
+    }))
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.

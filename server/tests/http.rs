@@ -70,7 +70,7 @@ fn state_with(
     };
     let settings = Settings::load_from("test", None, &env).expect("settings");
     let accounts = app::server::AccountServices::new(&settings, None).expect("accounts");
-    AppState {
+    AppState::new(app::server::Services {
         leptos_options: settings.leptos_options(),
         payments: app::server::payments::Payments::new(
             pool.clone(),
@@ -84,7 +84,7 @@ fn state_with(
         search: app::server::search::Engine::Postgres,
         accounts,
         settings: Arc::new(settings),
-    }
+    })
 }
 
 fn media(site: &Site) -> app::server::media::MediaStore {

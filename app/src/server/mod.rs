@@ -21,7 +21,7 @@ pub mod search;
 pub mod state;
 
 pub use error::Error;
-pub use state::{state, AccountServices, AppState};
+pub use state::{state, AccountServices, AppState, Services};
 
 /// Runs a server function's body in its own tracing span, so every call (rendered in-process
 /// or over HTTP) is one span with its name and outcome. Internal errors are logged by the

@@ -16,8 +16,13 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
 
+/// Cloned for every request (by the router, per handler and middleware, and into the Leptos
+/// context), so it is one pointer: the services behind it are shared, never copied.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+/// What [`AppState`] holds.
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     pub cache: Cache,
@@ -76,6 +81,10 @@ impl AccountServices {
 }
 
 impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+
     /// The store's cart rules.
     pub fn cart_rules(&self) -> super::cart::Rules {
         super::cart::Rules::from_settings(&self.settings.store)
@@ -89,6 +98,14 @@ impl AppState {
             unpaid_order_ttl: self.settings.store.unpaid_order_ttl,
             card_enabled: self.payments.card_enabled(),
         }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
     }
 }
 
