@@ -125,7 +125,32 @@ load() { BENCH_BASE="$base" BENCH_RATE="$search_rate" BENCH_SECONDS="$1" cargo b
 # prepared and planned; one pass in turn would warm a connection or two, and the first
 # executions on each of the others (planned for their values) would land in the figures.
 grep -v '^#' scripts/search-mix.txt | load 10 >/dev/null
+# CPU time per request over the mix, of the server and of PostgreSQL's processes (the local
+# cluster's only: a DATABASE_URL of your own is not measured), so figures from machines of
+# different speeds can be compared. Ticks are utime + stime, read after the command name
+# (which may hold spaces).
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do
+    t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || true) + 0))
+  done
+  echo "$t"
+}
+pg_pids() {
+  local pm
+  pm="$(head -n1 "${DUKA_PG_DATA:-/nonexistent}/postmaster.pid" 2>/dev/null || true)"
+  if [ -n "$pm" ]; then echo "$pm $(pgrep -P "$pm" 2>/dev/null | tr '\n' ' ')"; fi
+}
+pids="$(pg_pids)"
+server_t0=$(cpu_ticks "$server"); pg_t0=$(cpu_ticks $pids)
 mix_out=$(grep -v '^#' scripts/search-mix.txt | load "$((seconds * 3))")
+server_t1=$(cpu_ticks "$server"); pg_t1=$(cpu_ticks $pids)
+per_request() { # ticks requests
+  awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.2f", t * 1000 / hz / n; else print "n/a" }'
+}
+mix_requests=$(echo "$mix_out" | awk '$1 == "all" {print $2}')
+mix_cpu="server $(per_request $((server_t1 - server_t0)) "$mix_requests") ms"
+[ -n "$pids" ] && mix_cpu="$mix_cpu, PostgreSQL $(per_request $((pg_t1 - pg_t0)) "$mix_requests") ms"
 mix_floor=$(echo "healthz /healthz" | load "$seconds")
 stop_server
 mix_row() { # kind label
@@ -154,7 +179,7 @@ psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench_checkout WITH (F
 script_kb=$(awk -v a="$js_br" -v b="$wasm_br" 'BEGIN { printf "%.1f", (a + b) / 1024 }')
 cat <<REPORT
 
-Duka benchmark: $products products, $(nproc) cores, wrk 1 thread x 32 connections x ${seconds}s
+Duka benchmark: $products products, $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), wrk 1 thread x 32 connections x ${seconds}s
 (higher requests/s is better; each ratio is against the same binary serving the same number
 of bytes from memory, measured in this run)
 
@@ -190,6 +215,7 @@ $(mix_row filtered "filtered and sorted")
 $(mix_row suggest "suggestions")
 $(mix_row all "the whole mix")
 $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      1.00      %d\n", "/healthz (the floor)", $2, $3, $4, $5 }')
+  CPU per request over the mix   $mix_cpu
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
