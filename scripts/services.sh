@@ -184,6 +184,11 @@ main() {
         [ -s "$DUKA_STATE/dev-jwt-secret" ] || { umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$DUKA_STATE/dev-jwt-secret"; }
         env_line DUKA_JWT_SECRET "$(cat "$DUKA_STATE/dev-jwt-secret")"
       fi
+      # Likewise the key sealing staff authenticator secrets (production sets DUKA_TOTP_KEY).
+      if [ -z "${DUKA_TOTP_KEY:-}" ]; then
+        [ -s "$DUKA_STATE/dev-totp-key" ] || { umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$DUKA_STATE/dev-totp-key"; }
+        env_line DUKA_TOTP_KEY "$(cat "$DUKA_STATE/dev-totp-key")"
+      fi
       # The tools this checkout uses, so `source .duka/env` is enough for cargo leptos.
       printf 'export PATH=%q:%q:"$PATH"\n' "$DUKA_TOOLS/bin" "$DUKA_ROOT/end2end/node_modules/.bin" >>"$ENV_FILE.tmp"
       mv "$ENV_FILE.tmp" "$ENV_FILE"

@@ -4,9 +4,10 @@
 use app::model::{AddressInput, AppError};
 use app::server::accounts::password::Hasher;
 use app::server::accounts::profile;
+use app::server::accounts::sealed::Sealer;
 use app::server::accounts::sessions::{self, Client};
 use app::server::accounts::tokens::{Audience, TokenKeys};
-use app::server::accounts::{self, links, register, sign_in, staff, totp, Site};
+use app::server::accounts::{self, links, register, sign_in, staff, totp, two_factor, Site};
 use app::server::mail::{self, Mailer};
 use app::server::Error;
 use secrecy::SecretString;
@@ -821,11 +822,10 @@ async fn queued_email_is_delivered_once_and_retried_when_the_server_is_away(pool
 
 // ---- Staff: the first owner, roles, and the second factor ------------------------------
 
-async fn totp_secret(pool: &PgPool, account_id: i64) -> Vec<u8> {
-    sqlx::query_scalar("SELECT secret FROM staff_totp WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(pool)
+async fn totp_secret(pool: &PgPool, sealer: &Sealer, account_id: i64) -> Vec<u8> {
+    two_factor::stored_secret(pool, sealer, account_id)
         .await
+        .expect("opens")
         .expect("enrolment started")
 }
 
@@ -837,6 +837,7 @@ fn code_at(secret: &[u8], now: i64) -> String {
 async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
+    let sealer = Sealer::random();
     let owner_password = secret("Keeper-Of-The-Souq-77");
     let owner = staff::create_owner(&pool, &hasher, "owner@shop.test", &owner_password)
         .await
@@ -880,21 +881,28 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     assert!(is_unauthorized(
         sessions::authenticate(&pool, &keys, &challenge, Audience::Staff, NOW).await
     ));
-    let enrolment = staff::start_enrolment(&pool, &keys, &site(), &challenge, NOW)
+    let enrolment = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
         .await
         .expect("enrols");
     assert!(enrolment.qr_svg.contains("<svg"));
     assert!(enrolment.otpauth_uri.contains(&enrolment.secret_base32));
-    assert_eq!(enrolment.recovery_codes.len(), staff::RECOVERY_CODES);
-    let totp_key = totp_secret(&pool, owner).await;
-    assert!(
-        staff::confirm_enrolment(&pool, &keys, &challenge, "000000", &client(), NOW)
-            .await
-            .is_err()
-    );
-    let session = staff::confirm_enrolment(
+    assert_eq!(enrolment.recovery_codes.len(), two_factor::RECOVERY_CODES);
+    let totp_key = totp_secret(&pool, &sealer, owner).await;
+    assert!(two_factor::confirm_enrolment(
         &pool,
         &keys,
+        &sealer,
+        &challenge,
+        "000000",
+        &client(),
+        NOW
+    )
+    .await
+    .is_err());
+    let session = two_factor::confirm_enrolment(
+        &pool,
+        &keys,
+        &sealer,
         &challenge,
         &code_at(&totp_key, NOW),
         &client(),
@@ -906,7 +914,7 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
         .await
         .expect("a staff session");
     assert!(
-        staff::start_enrolment(&pool, &keys, &site(), &challenge, NOW)
+        two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
             .await
             .is_err(),
         "a confirmed authenticator cannot be replaced through a sign-in challenge"
@@ -927,9 +935,10 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     .expect("password") else {
         panic!("expected a code step");
     };
-    assert!(staff::complete_sign_in(
+    assert!(two_factor::complete_sign_in(
         &pool,
         &keys,
+        &sealer,
         &challenge,
         &code_at(&totp_key, NOW),
         &client(),
@@ -939,19 +948,26 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     .is_err());
     // Drift: two steps ahead is refused; one step ahead is accepted.
     let ahead = code_at(&totp_key, later + 2 * totp::STEP_SECS);
-    assert!(
-        staff::complete_sign_in(&pool, &keys, &challenge, &ahead, &client(), later)
-            .await
-            .is_err()
-    );
+    assert!(two_factor::complete_sign_in(
+        &pool,
+        &keys,
+        &sealer,
+        &challenge,
+        &ahead,
+        &client(),
+        later
+    )
+    .await
+    .is_err());
     let next = code_at(&totp_key, later + totp::STEP_SECS);
-    staff::complete_sign_in(&pool, &keys, &challenge, &next, &client(), later)
+    two_factor::complete_sign_in(&pool, &keys, &sealer, &challenge, &next, &client(), later)
         .await
         .expect("one step of drift");
     // An older code than the last one used never works again.
-    assert!(staff::complete_sign_in(
+    assert!(two_factor::complete_sign_in(
         &pool,
         &keys,
+        &sealer,
         &challenge,
         &code_at(&totp_key, later),
         &client(),
@@ -962,20 +978,35 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
 
     // A recovery code works once, whatever its case or dashes.
     let recovery = enrolment.recovery_codes[0].to_uppercase().replace('-', " ");
-    staff::complete_sign_in(&pool, &keys, &challenge, &recovery, &client(), later)
-        .await
-        .expect("recovery code");
-    assert!(
-        staff::complete_sign_in(&pool, &keys, &challenge, &recovery, &client(), later)
-            .await
-            .is_err()
-    );
+    two_factor::complete_sign_in(
+        &pool,
+        &keys,
+        &sealer,
+        &challenge,
+        &recovery,
+        &client(),
+        later,
+    )
+    .await
+    .expect("recovery code");
+    assert!(two_factor::complete_sign_in(
+        &pool,
+        &keys,
+        &sealer,
+        &challenge,
+        &recovery,
+        &client(),
+        later
+    )
+    .await
+    .is_err());
 
     // The challenge expires.
     let expired = later + 10 * 60;
-    assert!(staff::complete_sign_in(
+    assert!(two_factor::complete_sign_in(
         &pool,
         &keys,
+        &sealer,
         &challenge,
         &code_at(&totp_key, expired),
         &client(),
@@ -1083,4 +1114,274 @@ async fn roles_decide_what_staff_may_do(pool: PgPool) {
         listed.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(),
         ["owner@shop.test", "help@shop.test"]
     );
+}
+
+/// The password step of the owner's sign-in: its challenge.
+async fn owner_challenge(pool: &PgPool, keys: &TokenKeys) -> String {
+    let hasher = Hasher::new(2);
+    let password = secret("Keeper-Of-The-Souq-77");
+    staff::create_owner(pool, &hasher, "owner@shop.test", &password)
+        .await
+        .expect("owner");
+    match staff::begin_sign_in(
+        pool,
+        &hasher,
+        keys,
+        "owner@shop.test",
+        &password,
+        &client(),
+        NOW,
+    )
+    .await
+    .expect("password")
+    {
+        staff::NextStep::Enrol { challenge } | staff::NextStep::Code { challenge } => challenge,
+    }
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn reloading_the_enrolment_page_keeps_what_was_scanned(pool: PgPool) {
+    let keys = keys();
+    let sealer = Sealer::random();
+    let challenge = owner_challenge(&pool, &keys).await;
+    let first = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
+        .await
+        .expect("enrols");
+    // A reload, and a wrong code: the same secret and recovery codes.
+    let again = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
+        .await
+        .expect("shows it again");
+    assert_eq!(again.secret_base32, first.secret_base32);
+    assert_eq!(again.recovery_codes, first.recovery_codes);
+    assert!(two_factor::confirm_enrolment(
+        &pool,
+        &keys,
+        &sealer,
+        &challenge,
+        "000000",
+        &client(),
+        NOW
+    )
+    .await
+    .is_err());
+    let after_wrong = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
+        .await
+        .expect("shows it again");
+    assert_eq!(after_wrong.secret_base32, first.secret_base32);
+    // The app scanned on the first load works.
+    let owner: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE role = 'owner'")
+        .fetch_one(&pool)
+        .await
+        .expect("owner");
+    let code = code_at(&totp_secret(&pool, &sealer, owner).await, NOW);
+    two_factor::confirm_enrolment(&pool, &keys, &sealer, &challenge, &code, &client(), NOW)
+        .await
+        .expect("confirmed with the first secret");
+    // The codes shown are the ones that work, and they are no longer kept readable.
+    let pending: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT pending_codes FROM staff_totp WHERE account_id = $1")
+            .bind(owner)
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert_eq!(pending, None);
+    let recovery = &first.recovery_codes[3];
+    two_factor::complete_sign_in(
+        &pool,
+        &keys,
+        &sealer,
+        &challenge,
+        recovery,
+        &client(),
+        NOW + 1,
+    )
+    .await
+    .expect("a recovery code from the first load");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn an_enrolment_left_too_long_starts_over(pool: PgPool) {
+    let keys = keys();
+    let sealer = Sealer::random();
+    let challenge = owner_challenge(&pool, &keys).await;
+    let first = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
+        .await
+        .expect("enrols");
+    sqlx::query("UPDATE staff_totp SET created_at = now() - make_interval(secs => $1)")
+        .bind(two_factor::ENROLMENT_TTL.as_secs_f64() + 1.0)
+        .execute(&pool)
+        .await
+        .expect("ages");
+    let later = two_factor::start_enrolment(&pool, &keys, &sealer, &site(), &challenge, NOW)
+        .await
+        .expect("enrols");
+    assert_ne!(later.secret_base32, first.secret_base32);
+    assert_ne!(later.recovery_codes, first.recovery_codes);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn authenticator_secrets_are_sealed_at_rest_and_survive_a_key_rotation(pool: PgPool) {
+    let keys = keys();
+    let old_key = b"the-first-totp-key-0123456789abcdef".as_slice();
+    let new_key = b"the-second-totp-key-0123456789abcdef".as_slice();
+    let old = Sealer::new(old_key, &[]);
+    let challenge = owner_challenge(&pool, &keys).await;
+    let enrolment = two_factor::start_enrolment(&pool, &keys, &old, &site(), &challenge, NOW)
+        .await
+        .expect("enrols");
+    let owner: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE role = 'owner'")
+        .fetch_one(&pool)
+        .await
+        .expect("owner");
+    let secret = totp_secret(&pool, &old, owner).await;
+    assert_eq!(totp::base32(&secret), enrolment.secret_base32);
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM staff_totp")
+        .fetch_one(&pool)
+        .await
+        .expect("stored");
+    assert_ne!(stored, secret, "not in clear");
+    assert!(!stored.windows(secret.len()).any(|w| w == secret.as_slice()));
+    two_factor::confirm_enrolment(
+        &pool,
+        &keys,
+        &old,
+        &challenge,
+        &code_at(&secret, NOW),
+        &client(),
+        NOW,
+    )
+    .await
+    .expect("enrolled");
+
+    // Rotation: the new key, the old one kept for reading; start-up reseals.
+    let rotating = Sealer::new(new_key, &[old_key]);
+    let done = two_factor::reseal_secrets(&pool, &rotating)
+        .await
+        .expect("reseals");
+    assert_eq!(
+        done,
+        two_factor::Resealed {
+            resealed: 1,
+            unreadable: 0
+        }
+    );
+    assert_eq!(
+        two_factor::reseal_secrets(&pool, &rotating)
+            .await
+            .expect("again"),
+        two_factor::Resealed::default(),
+        "nothing left under the old key"
+    );
+    // The old key can go: sign-in works with the new key alone.
+    let new = Sealer::new(new_key, &[]);
+    assert_eq!(totp_secret(&pool, &new, owner).await, secret);
+    let later = NOW + 3 * totp::STEP_SECS;
+    two_factor::complete_sign_in(
+        &pool,
+        &keys,
+        &new,
+        &challenge,
+        &code_at(&secret, later),
+        &client(),
+        later,
+    )
+    .await
+    .expect("signed in under the new key");
+    // A key nobody has any more: reported, not silently ignored.
+    let lost = Sealer::new(b"a-key-that-never-sealed-anything-0123", &[]);
+    assert_eq!(
+        two_factor::reseal_secrets(&pool, &lost)
+            .await
+            .expect("runs"),
+        two_factor::Resealed {
+            resealed: 0,
+            unreadable: 1
+        }
+    );
+
+    // A secret stored before sealing existed is sealed at the next start.
+    sqlx::query("UPDATE staff_totp SET secret = $1")
+        .bind(&secret)
+        .execute(&pool)
+        .await
+        .expect("legacy row");
+    assert_eq!(
+        two_factor::reseal_secrets(&pool, &new)
+            .await
+            .expect("seals"),
+        two_factor::Resealed {
+            resealed: 1,
+            unreadable: 0
+        }
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM staff_totp")
+        .fetch_one(&pool)
+        .await
+        .expect("stored");
+    assert_ne!(stored, secret);
+    assert_eq!(totp_secret(&pool, &new, owner).await, secret);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn the_mail_outbox_gives_up_on_an_address_it_cannot_write_to(pool: PgPool) {
+    let dir = std::env::temp_dir().join(format!("duka-mail-bad-{}", std::process::id()));
+    let mailer = Mailer::directory("Duka Test <no-reply@shop.test>", &dir).expect("mailer");
+    // An address from before the boundary checked addresses with the mailer's parser.
+    sqlx::query(
+        "INSERT INTO email_outbox (to_address, subject, text_body, html_body)
+         VALUES ($1, 'Your order', 'text', '<p>html</p>')",
+    )
+    .bind("\">\u{2039}svg onload=alert(1)>@x.test")
+    .execute(&pool)
+    .await
+    .expect("queued");
+    assert_eq!(
+        mail::deliver_due(&pool, &mailer).await.expect("runs"),
+        mail::Pass { sent: 0, failed: 1 }
+    );
+    // Not tried again, however long the worker runs.
+    sqlx::query("UPDATE email_outbox SET next_attempt_at = now() - interval '1 day'")
+        .execute(&pool)
+        .await
+        .expect("due again");
+    assert_eq!(
+        mail::deliver_due(&pool, &mailer).await.expect("runs"),
+        mail::Pass::default()
+    );
+    let (failed, error): (bool, Option<String>) =
+        sqlx::query_as("SELECT failed_at IS NOT NULL, last_error FROM email_outbox")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert!(failed);
+    assert!(error.is_some_and(|e| e.contains("recipient")));
+    // Staff see it in the audit log the admin shows.
+    assert!(audit_actions(&pool)
+        .await
+        .iter()
+        .any(|a| a == "mail.undeliverable"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn addresses_the_mailer_would_refuse_are_refused_at_registration(pool: PgPool) {
+    let hasher = Hasher::new(2);
+    let refused = register(
+        &pool,
+        &hasher,
+        &site(),
+        "\">\u{2039}svg onload=alert(1)>@x.test",
+        &secret(PASSWORD),
+        &client(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(Error::App(AppError::Validation { ref field, .. })) if field == "email"),
+        "{refused:?}"
+    );
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert_eq!(queued, 0);
 }

@@ -523,3 +523,143 @@ async fn a_payment_after_cancellation_is_refunded(pool: PgPool) {
     assert_eq!(stripe.refunds().len(), 1);
     assert_stock_accounting(&pool, dates, 10).await;
 }
+
+/// The notes on an order that start with `prefix`.
+async fn notes(pool: &PgPool, number: i64, prefix: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT e.note FROM order_events e JOIN orders o ON o.id = e.order_id
+         WHERE o.number = $1 AND e.note LIKE $2 || '%' ORDER BY e.id",
+    )
+    .bind(number)
+    .bind(prefix)
+    .fetch_all(pool)
+    .await
+    .expect("notes")
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn a_customer_still_paying_is_no_failure_and_each_failed_attempt_is_noted_once(pool: PgPool) {
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
+    let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
+    let intent = open_payment(&payments, number).await;
+
+    // The shopper has the payment page open and has not paid: sweeps note nothing.
+    for _ in 0..3 {
+        payments.reconcile(0.0).await.expect("reconcile");
+    }
+    assert_eq!(
+        notes(&pool, number, "Card payment failed").await,
+        Vec::<String>::new()
+    );
+
+    // A declined card: one note, however often the reconciler and the webhook read it.
+    let declined = stripe.decline(&intent);
+    for _ in 0..3 {
+        payments.reconcile(0.0).await.expect("reconcile");
+    }
+    let (body, header) = stripe.event(
+        "evt_failed_1",
+        "payment_intent.payment_failed",
+        declined,
+        now(),
+    );
+    deliver(&payments, &body, &header).await.expect("ok");
+    assert_eq!(notes(&pool, number, "Card payment failed").await.len(), 1);
+
+    // A second attempt declined too: a second note.
+    stripe.decline(&intent);
+    payments.reconcile(0.0).await.expect("reconcile");
+    payments.reconcile(0.0).await.expect("reconcile");
+    assert_eq!(
+        notes(&pool, number, "Card payment failed").await,
+        vec![
+            "Card payment failed: Your card was declined.".to_owned(),
+            "Card payment failed: Your card was declined.".to_owned()
+        ]
+    );
+    assert_eq!(status(&pool, number).await, "pending_payment");
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn a_payment_that_does_not_match_its_order_is_settled_once(pool: PgPool) {
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
+    let number = card_order(&pool, &keys, "layla@example.com", dates, 2).await;
+    let intent = open_payment(&payments, number).await;
+    assert_eq!(stock_of(&pool, dates).await, 8);
+    // Stripe reports less money than the order's total.
+    stripe.succeed_with(&intent, 1_000, "aed");
+    for _ in 0..4 {
+        payments.reconcile(0.0).await.expect("reconcile");
+        // The sweeper meets it too, with its cancel refused by Stripe.
+        payments.release_unpaid().await.expect("sweep");
+    }
+    assert_eq!(status(&pool, number).await, "cancelled");
+    assert_eq!(
+        amounts(&pool, number).await,
+        (1_000, 1_000),
+        "what was paid is given back"
+    );
+    assert_eq!(stripe.refunds().len(), 1, "refunded once");
+    assert_eq!(
+        notes(&pool, number, "A card payment of").await.len(),
+        1,
+        "decided and noted once"
+    );
+    assert_eq!(stock_of(&pool, dates).await, 10, "stock released");
+    assert_stock_accounting(&pool, dates, 10).await;
+}
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn an_error_code_unknown_to_the_client_is_a_refusal_not_an_outage(pool: PgPool) {
+    let Setup {
+        dates,
+        keys,
+        stripe,
+        payments,
+    } = setup(&pool).await;
+    let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
+    let intent = open_payment(&payments, number).await;
+    stripe.succeed(&intent);
+    payments.reconcile(0.0).await.expect("reconcile");
+    assert_eq!(status(&pool, number).await, "paid");
+
+    // Stripe refuses the refund with a code newer than async-stripe's list.
+    stripe.refuse_refunds_with(Some("refund_blocked_by_a_2027_rule"));
+    let refused = payments
+        .refund(number, None, "Customer changed their mind", "staff:1")
+        .await;
+    assert!(
+        matches!(refused, Err(Error::App(AppError::Validation { ref message, .. }))
+            if message.contains("refund_blocked_by_a_2027_rule")),
+        "a refusal with what Stripe said, not 'Stripe unavailable': {refused:?}"
+    );
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM refunds ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("refunds");
+    assert_eq!(statuses, vec!["failed".to_owned()]);
+    let failed: Vec<String> = notes(&pool, number, "Refund of")
+        .await
+        .into_iter()
+        .filter(|n| n.contains("failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains("refund_blocked_by_a_2027_rule"), "{failed:?}");
+    // Not retried for ever: the reconciler leaves it to staff.
+    payments.reconcile(0.0).await.expect("reconcile");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM refunds")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(count, 1);
+}

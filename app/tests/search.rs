@@ -544,3 +544,46 @@ async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgP
         "as you type, the exact name too"
     );
 }
+
+#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+async fn arabic_names_are_found_however_their_letters_are_written(pool: PgPool) {
+    labelled(&pool).await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO products (slug, name, brand, description, status)
+         VALUES ('ibriq', 'إبريق قهوة نُحاسي', 'Souk Studio', 'إبريق تقليدي.', 'active') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("product");
+    sqlx::query(
+        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
+         VALUES ($1, 'IBRIQ-1', 15000, 'AED', 3)",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .expect("variant");
+    // Alef with hamza or without, taa marbuta or heh, with or without diacritics and tatweel.
+    for q in [
+        "إبريق",
+        "ابريق",
+        "أبريق",
+        "قهوه",
+        "قَهْوَة",
+        "قهـــوة",
+        "نحاسي",
+        "ابريق قهوه نحاسى",
+    ] {
+        assert_eq!(
+            names(&search(&pool, &[("q", q)]).await),
+            ["إبريق قهوة نُحاسي"],
+            "{q}"
+        );
+    }
+    assert_eq!(names(&search(&pool, &[("q", "حرير")]).await), ["وشاح حرير"]);
+    // A typo in an Arabic word is corrected against the folded vocabulary.
+    let typo = search(&pool, &[("q", "ابريك")]).await;
+    assert_eq!(names(&typo), ["إبريق قهوة نُحاسي"]);
+    // An English name does not answer an Arabic word (until names are translated).
+    assert_eq!(search(&pool, &[("q", "شمعة")]).await.total, 0);
+}

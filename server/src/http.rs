@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
-    router
+    let router = router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(
@@ -121,7 +121,16 @@ pub fn router(state: AppState) -> Router {
                     HeaderValue::from_static(PUBLIC_FILES),
                 ))
                 .service(public_files),
-        )
+        );
+    with_layers(router, state)
+}
+
+/// `routes` inside the layers every response goes through, outermost last: page cache, auth,
+/// no-store on errors, CSRF, bad text refused, trailing-slash redirect, compression,
+/// panic → 500 page, security headers, tracing. Public so tests can put a route of their own
+/// (one that panics) inside the same layers.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::page_cache::page_cache,
@@ -135,13 +144,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::security::csrf,
         ))
+        // Bad text is refused before sessions are looked up or anything is parsed.
+        .layer(axum::middleware::from_fn(crate::input::refuse_bad_text))
+        .layer(axum::middleware::from_fn(redirect_trailing_slash))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
+        // Outside the panic handler and the redirects, so every response carries them.
         .layer(axum::middleware::from_fn_with_state(
             crate::security::Policy::from_state(&state),
             crate::security::security_headers,
         ))
-        .layer(axum::middleware::from_fn(redirect_trailing_slash))
-        .layer(CompressionLayer::new())
-        .layer(CatchPanicLayer::custom(panic_response))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {

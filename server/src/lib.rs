@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod http;
+pub mod input;
 pub mod page_cache;
 pub mod payments;
 pub mod search;

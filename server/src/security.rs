@@ -80,8 +80,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request<Body>, next: Next)
 /// How the security headers are chosen.
 #[derive(Clone)]
 pub struct Policy {
-    /// Development pages talk to cargo-leptos's reload socket.
-    pub development: bool,
+    /// Development pages talk to cargo-leptos's reload socket on this port (and nothing else
+    /// over WebSocket); `None` in production.
+    pub reload_port: Option<u32>,
     /// Served over HTTPS: browsers are told to insist on it (HSTS).
     pub https: bool,
     /// Card payments are on: pages may load Stripe.js, frame its card fields and let it call
@@ -91,9 +92,10 @@ pub struct Policy {
 
 impl Policy {
     pub fn from_state(state: &AppState) -> Self {
+        let development =
+            state.settings.environment == app::server::config::Environment::Development;
         Self {
-            development: state.settings.environment
-                == app::server::config::Environment::Development,
+            reload_port: development.then_some(state.leptos_options.reload_port),
             https: state.settings.site.public_url.starts_with("https://"),
             stripe: state.payments.card_enabled(),
         }
@@ -103,10 +105,11 @@ impl Policy {
     /// the nonce (never inline without it), WebAssembly compilation allowed, no plugins, no
     /// `<base>` tricks, forms posting only to us, never framed.
     pub fn page_csp(&self, nonce: &str) -> String {
-        let connect = if self.development {
-            "'self' ws: wss:"
-        } else {
-            "'self'"
+        // The reload socket is reached by the page's own host name, which may be either name
+        // of the local machine.
+        let connect = match self.reload_port {
+            Some(port) => format!("'self' ws://localhost:{port} ws://127.0.0.1:{port}"),
+            None => "'self'".to_owned(),
         };
         // What Stripe documents for the Payment Element.
         let (stripe_script, stripe_connect, stripe_frame) = if self.stripe {
@@ -236,7 +239,7 @@ mod tests {
     #[test]
     fn page_policy_has_no_unsafe_inline() {
         let mut p = Policy {
-            development: false,
+            reload_port: None,
             https: true,
             stripe: false,
         };
@@ -265,6 +268,14 @@ mod tests {
             "{csp}"
         );
         assert!(!csp.contains("unsafe-inline"));
+        // Development: only the reload socket, never any WebSocket host.
+        p.reload_port = Some(3001);
+        let csp = p.page_csp("abcdefghijklmnop");
+        assert!(
+            csp.contains("connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001 "),
+            "{csp}"
+        );
+        assert!(!csp.contains("ws: ") && !csp.contains("wss:"), "{csp}");
         assert!(is_nonce(&new_nonce()));
         assert!(!is_nonce("abc\"; script-src *"));
     }

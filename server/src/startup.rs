@@ -73,6 +73,18 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         None => Cache::memory(10_000),
     };
     let accounts = AccountServices::new(&settings, redis).map_err(StartupError::Other)?;
+    // Staff authenticator secrets under an old DUKA_TOTP_KEY (or from before sealing) are
+    // sealed under the current one, so a key rotation completes with this start.
+    let resealed = app::server::accounts::two_factor::reseal_secrets(&pool, &accounts.sealer)
+        .await
+        .map_err(|e| StartupError::Other(format!("sealing staff secrets: {e}")))?;
+    if resealed.resealed > 0 || resealed.unreadable > 0 {
+        tracing::info!(
+            resealed = resealed.resealed,
+            unreadable = resealed.unreadable,
+            "staff authenticator secrets sealed under the current DUKA_TOTP_KEY"
+        );
+    }
     let search = match &settings.search.meilisearch {
         Some(meili) => Engine::Meilisearch(Arc::new(
             Meili::new(meili, &settings.search)

@@ -6,16 +6,25 @@
 use crate::model::{Address, AddressInput, AppError, Profile, SessionInfo};
 use leptos::prelude::*;
 
-/// Where to go after signing in: a path on this site, never another site.
+/// Where to go after signing in: a path on this site, never another site; anything else is
+/// the account page.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']) =>
-        {
-            p.to_owned()
-        }
-        _ => "/account".to_owned(),
-    }
+    next.filter(|p| is_local_path(p))
+        .unwrap_or("/account")
+        .to_owned()
+}
+
+/// A path on this site that every browser reads as one: a single `/` followed by a path
+/// character (not `/`, `\\` or `%`), printable ASCII only (no control character, whitespace
+/// or backslash anywhere, which browsers strip or turn into `/`), and of a sane length.
+pub fn is_local_path(p: &str) -> bool {
+    let bytes = p.as_bytes();
+    let printable = bytes.iter().all(|&b| b.is_ascii_graphic() && b != b'\\');
+    let second_ok = match bytes.get(1) {
+        None => true,
+        Some(&b) => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@?#".contains(&b),
+    };
+    bytes.first() == Some(&b'/') && bytes.len() <= 2048 && printable && second_ok
 }
 
 #[cfg(feature = "ssr")]
@@ -23,8 +32,8 @@ mod glue {
     pub use crate::server::accounts::{self, links, profile};
     pub use crate::server::auth::{require_customer, set_cookies, viewer};
     pub use crate::server::limits::{self, account_subject, client_subject};
+    pub use crate::server::redirect;
     pub use crate::server::{in_span, state};
-    pub use leptos_axum::redirect;
     pub use secrecy::SecretString;
 
     pub fn secret(s: String) -> SecretString {
@@ -44,6 +53,10 @@ pub async fn register(email: String, password: String) -> Result<(), AppError> {
         a.limits
             .check(limits::REGISTER_PER_CLIENT, &client_subject(&client))
             .await?;
+        // Each registration mails the address: a stranger cannot flood an inbox.
+        a.limits
+            .check(limits::REGISTER_PER_ACCOUNT, &account_subject(&email))
+            .await?;
         accounts::register(
             &state.db,
             &a.hasher,
@@ -53,7 +66,7 @@ pub async fn register(email: String, password: String) -> Result<(), AppError> {
             &client,
         )
         .await?;
-        redirect("/account/registered");
+        redirect("/account/registered")?;
         Ok(())
     })
     .await
@@ -70,12 +83,19 @@ pub async fn sign_in(
     in_span("sign_in", async move {
         let state = state()?;
         let a = &state.accounts;
+        // Decided before anything happens, so a crafted `next` can never leave a session
+        // behind without its cookies.
+        let next = safe_next(next.as_deref());
         let client = a.client();
         a.limits
             .check(limits::SIGN_IN_PER_CLIENT, &client_subject(&client))
             .await?;
+        let known = crate::server::auth::known_device(&a.keys, &a.cookies, &email);
         a.limits
-            .check(limits::SIGN_IN_PER_ACCOUNT, &account_subject(&email))
+            .check(
+                limits::SIGN_IN_PER_ACCOUNT,
+                &limits::sign_in_subject(&email, known.as_deref()),
+            )
             .await?;
         let issued = accounts::sign_in(
             &state.db,
@@ -89,13 +109,14 @@ pub async fn sign_in(
         )
         .await?;
         set_cookies(a.cookies.set(&issued));
+        set_cookies([a.cookies.device_cookie(&a.keys, &email)]);
         // What the guest put in the cart comes along into the account's cart.
         if let Some(token) = crate::server::cart::guest_token(&a.keys, &a.cookies) {
             crate::server::cart::merge(&state.db, &token, issued.account_id, &state.cart_rules())
                 .await?;
             set_cookies([a.cookies.cart_cookie("", 0)]);
         }
-        redirect(&safe_next(next.as_deref()));
+        redirect(&next)?;
         Ok(())
     })
     .await
@@ -117,7 +138,7 @@ pub async fn sign_out() -> Result<(), AppError> {
             .await?;
         }
         set_cookies(state.accounts.cookies.clear());
-        redirect("/");
+        redirect("/")?;
         Ok(())
     })
     .await
@@ -137,7 +158,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
             .check(limits::LINK_PER_CLIENT, &client_subject(&client))
             .await?;
         links::verify_email(&state.db, &token, &client).await?;
-        redirect("/account/sign-in?verified=1");
+        redirect("/account/sign-in?verified=1")?;
         Ok(())
     })
     .await
@@ -158,7 +179,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
             .check(limits::RESET_PER_ACCOUNT, &account_subject(&email))
             .await?;
         links::request_reset(&state.db, &a.site, &email, &client).await?;
-        redirect("/account/forgot-password?sent=1");
+        redirect("/account/forgot-password?sent=1")?;
         Ok(())
     })
     .await
@@ -177,7 +198,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
             .await?;
         links::reset_password(&state.db, &a.hasher, &token, &secret(password), &client).await?;
         set_cookies(a.cookies.clear());
-        redirect("/account/sign-in?reset=1");
+        redirect("/account/sign-in?reset=1")?;
         Ok(())
     })
     .await
@@ -201,7 +222,7 @@ pub async fn change_password(current: String, password: String) -> Result<(), Ap
             &a.client(),
         )
         .await?;
-        redirect("/account?done=password");
+        redirect("/account?done=password")?;
         Ok(())
     })
     .await
@@ -224,7 +245,7 @@ pub async fn update_profile(name: String) -> Result<(), AppError> {
     in_span("update_profile", async move {
         let v = require_customer()?;
         profile::update_name(&state()?.db, v.account_id, &name).await?;
-        redirect("/account?done=profile");
+        redirect("/account?done=profile")?;
         Ok(())
     })
     .await
@@ -258,7 +279,7 @@ pub async fn save_address(id: Option<i64>, address: AddressInput) -> Result<i64,
     in_span("save_address", async move {
         let v = require_customer()?;
         let id = profile::save_address(&state()?.db, v.account_id, id, &address).await?;
-        redirect("/account/addresses?done=saved");
+        redirect("/account/addresses?done=saved")?;
         Ok(id)
     })
     .await
@@ -270,7 +291,7 @@ pub async fn delete_address(id: i64) -> Result<(), AppError> {
     in_span("delete_address", async move {
         let v = require_customer()?;
         profile::delete_address(&state()?.db, v.account_id, id).await?;
-        redirect("/account/addresses?done=deleted");
+        redirect("/account/addresses?done=deleted")?;
         Ok(())
     })
     .await
@@ -294,7 +315,7 @@ pub async fn end_session(id: i64) -> Result<(), AppError> {
         let v = require_customer()?;
         let state = state()?;
         accounts::sign_out(&state.db, v.account_id, id, &state.accounts.client()).await?;
-        redirect("/account/sessions?done=ended");
+        redirect("/account/sessions?done=ended")?;
         Ok(())
     })
     .await
@@ -314,7 +335,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
             "signed_out_everywhere",
         )
         .await?;
-        redirect("/account/sessions?done=everywhere");
+        redirect("/account/sessions?done=everywhere")?;
         Ok(())
     })
     .await
@@ -336,7 +357,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         .await?;
         profile::erase(&state.db, v.account_id).await?;
         set_cookies(state.accounts.cookies.clear());
-        redirect("/?account=deleted");
+        redirect("/?account=deleted")?;
         Ok(())
     })
     .await
@@ -349,11 +370,34 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/account/addresses")), "/account/addresses");
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(
+            safe_next(Some("/orders/DK-1?key=abc")),
+            "/orders/DK-1?key=abc"
+        );
+        // The usual bypasses, as they arrive once the form or query is decoded.
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "%2f%2fevil.example",
+            "/%2f/evil.example",
+            "/%09/evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "/\u{1}",
+            "/\u{7f}",
+            "/\0",
+            "/\u{b}",
+            "/\u{c}",
+            "/\u{1b}",
+            "/\r\nSet-Cookie:x=1",
+            "/caf\u{e9}",
             "evil",
+            "",
         ] {
             assert_eq!(safe_next(Some(bad)), "/account", "{bad}");
         }

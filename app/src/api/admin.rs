@@ -30,10 +30,11 @@ pub struct EnrolmentView {
 mod glue {
     pub use crate::model::AppError;
     pub use crate::server::accounts::staff::{self, Permission};
+    pub use crate::server::accounts::two_factor;
     pub use crate::server::auth::{self, set_cookies, CHALLENGE_COOKIE};
     pub use crate::server::limits;
+    pub use crate::server::redirect;
     pub use crate::server::{in_span, state, AppState};
-    pub use leptos_axum::redirect;
     pub use secrecy::SecretString;
 
     /// The staff member of this request if their role allows `permission`.
@@ -63,12 +64,22 @@ mod glue {
             .await
     }
 
-    /// Starts the staff session: its cookies set, the challenge cleared.
-    pub fn signed_in(state: &AppState, issued: &crate::server::accounts::sessions::Issued) {
-        let secure = state.accounts.staff_cookies.secure;
-        set_cookies(state.accounts.staff_cookies.set(issued));
-        set_cookies([auth::challenge_cookie(None, secure)]);
-        redirect("/admin");
+    /// Starts the staff session: its cookies set (and this browser remembered as one the
+    /// member signs in from), the challenge cleared.
+    pub async fn signed_in(
+        state: &AppState,
+        issued: &crate::server::accounts::sessions::Issued,
+    ) -> Result<(), AppError> {
+        let names = &state.accounts.staff_cookies;
+        let email = crate::server::accounts::profile::profile(&state.db, issued.account_id)
+            .await?
+            .email;
+        set_cookies(names.set(issued));
+        set_cookies([
+            names.device_cookie(&state.accounts.keys, &email),
+            auth::challenge_cookie(None, names.secure),
+        ]);
+        redirect("/admin")
     }
 }
 
@@ -83,10 +94,11 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
         a.limits
             .check(limits::SIGN_IN_PER_CLIENT, &limits::client_subject(&client))
             .await?;
+        let known = auth::known_device(&a.keys, &a.staff_cookies, &email);
         a.limits
             .check(
                 limits::SIGN_IN_PER_ACCOUNT,
-                &limits::account_subject(&email),
+                &limits::sign_in_subject(&email, known.as_deref()),
             )
             .await?;
         let next = staff::begin_sign_in(
@@ -107,7 +119,7 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
             Some(challenge),
             a.staff_cookies.secure,
         )]);
-        redirect(to);
+        redirect(to)?;
         Ok(())
     })
     .await
@@ -121,17 +133,17 @@ pub async fn staff_code(code: String) -> Result<(), AppError> {
         let state = state()?;
         let challenge = challenge()?;
         limit_codes(&state, &challenge).await?;
-        let issued = staff::complete_sign_in(
+        let issued = two_factor::complete_sign_in(
             &state.db,
             &state.accounts.keys,
+            &state.accounts.sealer,
             &challenge,
             &code,
             &state.accounts.client(),
             auth::now(),
         )
         .await?;
-        signed_in(&state, &issued);
-        Ok(())
+        signed_in(&state, &issued).await
     })
     .await
 }
@@ -142,9 +154,10 @@ pub async fn start_enrolment() -> Result<EnrolmentView, AppError> {
     use glue::*;
     in_span("start_enrolment", async move {
         let state = state()?;
-        let e = staff::start_enrolment(
+        let e = two_factor::start_enrolment(
             &state.db,
             &state.accounts.keys,
+            &state.accounts.sealer,
             &state.accounts.site,
             &challenge()?,
             auth::now(),
@@ -171,17 +184,17 @@ pub async fn confirm_enrolment(code: String) -> Result<(), AppError> {
         let state = state()?;
         let challenge = challenge()?;
         limit_codes(&state, &challenge).await?;
-        let issued = staff::confirm_enrolment(
+        let issued = two_factor::confirm_enrolment(
             &state.db,
             &state.accounts.keys,
+            &state.accounts.sealer,
             &challenge,
             &code,
             &state.accounts.client(),
             auth::now(),
         )
         .await?;
-        signed_in(&state, &issued);
-        Ok(())
+        signed_in(&state, &issued).await
     })
     .await
 }
@@ -201,7 +214,7 @@ pub async fn staff_sign_out() -> Result<(), AppError> {
             .await?;
         }
         set_cookies(state.accounts.staff_cookies.clear());
-        redirect("/admin/sign-in");
+        redirect("/admin/sign-in")?;
         Ok(())
     })
     .await
@@ -276,7 +289,7 @@ pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
             &state.accounts.client(),
         )
         .await?;
-        redirect("/admin?done=staff");
+        redirect("/admin?done=staff")?;
         Ok(())
     })
     .await
@@ -340,7 +353,7 @@ pub async fn pack_order_line(number: i64, line_no: i32, quantity: i32) -> Result
             &format!("staff:{}", me.account_id),
         )
         .await?;
-        redirect(&format!("/admin/orders/{number}?done=packed"));
+        redirect(&format!("/admin/orders/{number}?done=packed"))?;
         Ok(())
     })
     .await
@@ -378,7 +391,7 @@ pub async fn update_order_status(
             tracking_number.as_deref(),
         )
         .await?;
-        redirect("/admin/orders?done=status");
+        redirect("/admin/orders?done=status")?;
         Ok(())
     })
     .await
@@ -404,7 +417,7 @@ pub async fn refund_order(number: i64, amount: String, reason: String) -> Result
             .payments
             .refund(number, amount, &reason, &format!("staff:{}", me.account_id))
             .await?;
-        redirect("/admin/orders?done=refund");
+        redirect("/admin/orders?done=refund")?;
         Ok(())
     })
     .await

@@ -12,8 +12,8 @@ mod glue {
     pub use crate::server::auth::viewer;
     pub use crate::server::cart::{self, Owner};
     pub use crate::server::checkout;
+    pub use crate::server::redirect;
     pub use crate::server::{in_span, state, AppState};
-    pub use leptos_axum::redirect;
 
     /// The request's cart owner; with `create`, a guest gets a cart cookie.
     pub fn owner(state: &AppState, create: bool) -> Option<Owner> {
@@ -77,7 +77,7 @@ pub async fn add_to_cart(sku: String, quantity: i64) -> Result<(), AppError> {
         let variant = cart::variant_by_sku(&state.db, &sku).await?;
         let owner = owner(&state, true).ok_or(AppError::Unauthorized)?;
         cart::change(&state.db, &owner, variant, quantity, true, &rules).await?;
-        redirect("/cart?done=added");
+        redirect("/cart?done=added")?;
         Ok(())
     })
     .await
@@ -99,7 +99,7 @@ pub async fn update_cart_line(variant_id: i64, quantity: i64) -> Result<(), AppE
             &state.cart_rules(),
         )
         .await?;
-        redirect("/cart");
+        redirect("/cart")?;
         Ok(())
     })
     .await
@@ -113,7 +113,7 @@ pub async fn remove_cart_line(variant_id: i64) -> Result<(), AppError> {
         let state = state()?;
         let owner = existing(&state)?;
         cart::change(&state.db, &owner, variant_id, 0, false, &state.cart_rules()).await?;
-        redirect("/cart");
+        redirect("/cart")?;
         Ok(())
     })
     .await
@@ -150,7 +150,7 @@ pub async fn save_checkout_details(
         let owner = existing(&state)?;
         let email = if viewer().is_some() { None } else { email };
         checkout::set_details(&state.db, &owner, email.as_deref(), &address).await?;
-        redirect("/checkout");
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -171,7 +171,7 @@ pub async fn use_saved_address(address_id: i64) -> Result<(), AppError> {
             &saved.fields,
         )
         .await?;
-        redirect("/checkout");
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -185,7 +185,7 @@ pub async fn choose_shipping(rate_id: i64) -> Result<(), AppError> {
         let state = state()?;
         let owner = existing(&state)?;
         checkout::set_shipping(&state.db, &owner, rate_id).await?;
-        redirect("/checkout");
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -200,7 +200,7 @@ pub async fn apply_coupon(code: String) -> Result<(), AppError> {
         let owner = existing(&state)?;
         let code = Some(code.trim()).filter(|c| !c.is_empty());
         checkout::set_coupon(&state.db, &owner, code, &state.checkout_rules()).await?;
-        redirect("/checkout");
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -236,7 +236,7 @@ pub async fn place_order(
         redirect(&format!(
             "/orders/{}?key={}&placed=1",
             placed.number, placed.access_key
-        ));
+        ))?;
         Ok(placed.number)
     })
     .await

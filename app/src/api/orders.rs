@@ -81,7 +81,7 @@ pub async fn lookup_order(email: String, number: String) -> Result<(), AppError>
             }
             Err(other) => return Err(other.into()),
         };
-        leptos_axum::redirect(&format!("/orders/{number}?key={key}"));
+        crate::server::redirect(&format!("/orders/{number}?key={key}"))?;
         Ok(())
     })
     .await

@@ -30,9 +30,9 @@ pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,
 };
 pub use search::{
-    clean_query_text, query_words, split_highlights, CategoryCount, Highlighted, SearchHit,
-    SearchQuery, SearchResults, Suggestion, HIGHLIGHT_END, HIGHLIGHT_START, MAX_QUERY_CHARS,
-    MAX_QUERY_WORDS,
+    clean_query_text, fold_arabic, query_words, split_highlights, CategoryCount, Highlighted,
+    SearchHit, SearchQuery, SearchResults, Suggestion, HIGHLIGHT_END, HIGHLIGHT_START,
+    MAX_QUERY_CHARS, MAX_QUERY_WORDS,
 };
 pub use store::StoreInfo;
 

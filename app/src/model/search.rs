@@ -54,10 +54,29 @@ pub fn clean_query_text(raw: &str) -> String {
 /// [`MAX_QUERY_WORDS`]. Everything else (quotes, operators, filter syntax, emoji) separates
 /// words and is never passed on as syntax.
 pub fn query_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    // Folded first: a diacritic or a tatweel must not split an Arabic word in two.
+    fold_arabic(text)
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_QUERY_WORDS)
         .map(str::to_lowercase)
+        .collect()
+}
+
+/// Arabic letters people write in several forms, folded to one (as the database's
+/// `search_fold` folds what it indexes): alef with hamza or madda and alef wasla → alef,
+/// alef maqsura → yeh, taa marbuta → heh, hamza on waw or yeh → the bare letter; tatweel and
+/// diacritics (harakat, shadda, sukun, superscript alef) removed. Other text is unchanged.
+pub fn fold_arabic(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => Some('\u{0627}'),
+            '\u{0649}' | '\u{0626}' => Some('\u{064A}'),
+            '\u{0629}' => Some('\u{0647}'),
+            '\u{0624}' => Some('\u{0648}'),
+            '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => None,
+            other => Some(other),
+        })
         .collect()
 }
 
@@ -263,6 +282,25 @@ impl SearchResults {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn arabic_words_are_folded_like_the_database_folds_them() {
+        assert_eq!(
+            query_words("أحمد إبراهيم آمنة مكتبة على حَرِيرٌ ـــشال رئيس"),
+            [
+                "احمد",
+                "ابراهيم",
+                "امنه",
+                "مكتبه",
+                "علي",
+                "حرير",
+                "شال",
+                "رييس"
+            ]
+        );
+        assert_eq!(query_words("Linen SHIRT"), ["linen", "shirt"]);
+    }
+
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> SearchQuery {

@@ -15,6 +15,7 @@ use super::Error;
 use crate::model::AppError;
 use http::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
 use http::request::Parts;
+use ipnet::IpNet;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -48,7 +49,10 @@ pub struct CookieNames {
     pub refresh: String,
     /// A guest's cart (customer names only; staff have no cart).
     pub cart: String,
+    /// Marks a browser that has signed in to an account before (see [`known_device`]).
+    pub device: String,
     pub secure: bool,
+    audience: Audience,
 }
 
 impl CookieNames {
@@ -62,8 +66,24 @@ impl CookieNames {
             access: format!("{prefix}{short}_at"),
             refresh: format!("{prefix}{short}_rt"),
             cart: format!("{prefix}{short}_cart"),
+            // Sent only to server functions (`Path=/api`), so pages stay cacheable for a
+            // signed-out shopper; `__Host-` needs `Path=/`, so this one is `__Secure-`.
+            device: format!("{}{short}_device", if secure { "__Secure-" } else { "" }),
             secure,
+            audience,
         }
+    }
+
+    /// A `Set-Cookie` value marking this browser as one that signed in to `email` (a year).
+    pub fn device_cookie(&self, keys: &TokenKeys, email: &str) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{}={}; Path=/api; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            self.device,
+            device_tag(keys, self.audience, email),
+            365 * 86_400
+        ))
+        .expect("cookie names and base64url tags are header-safe")
     }
 
     /// A `Set-Cookie` value for the guest cart (an empty value deletes it).
@@ -100,6 +120,29 @@ impl CookieNames {
     }
 }
 
+fn device_purpose(audience: Audience) -> String {
+    format!("known-device:{}", audience.as_str())
+}
+
+/// What a known browser's device cookie holds for `email`: an HMAC only this server can make,
+/// so the cookie names no account and cannot be forged or moved to another address.
+fn device_tag(keys: &TokenKeys, audience: Audience, email: &str) -> String {
+    keys.tag(&device_purpose(audience), &email.trim().to_lowercase())
+}
+
+/// Whether the current request comes from a browser that has signed in to `email` before:
+/// its sign-in attempts are counted apart from everyone else's, so strangers guessing an
+/// owner's password never lock the owner out. The tag, when it matches.
+pub fn known_device(keys: &TokenKeys, names: &CookieNames, email: &str) -> Option<String> {
+    let presented = request_cookie(&names.device)?;
+    keys.verify_tag(
+        &device_purpose(names.audience),
+        &email.trim().to_lowercase(),
+        &presented,
+    )
+    .then_some(presented)
+}
+
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -115,11 +158,12 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Where the request came from: the socket's address, or, when the socket is a trusted proxy,
 /// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy. A client
-/// cannot choose its address by sending the header.
-pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> Client {
+/// cannot choose its address by sending the header. Proxies are addresses or CIDR ranges.
+pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpNet]) -> Client {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let mut ip = peer;
     if let Some(peer) = peer {
-        if trusted.contains(&peer) {
+        if is_trusted(&peer) {
             let forwarded: Vec<IpAddr> = headers
                 .get_all("x-forwarded-for")
                 .iter()
@@ -127,7 +171,7 @@ pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) 
                 .flat_map(|v| v.split(','))
                 .filter_map(|s| s.trim().parse().ok())
                 .collect();
-            if let Some(first_untrusted) = forwarded.iter().rev().find(|a| !trusted.contains(a)) {
+            if let Some(first_untrusted) = forwarded.iter().rev().find(|a| !is_trusted(a)) {
                 ip = Some(*first_untrusted);
             }
         }
@@ -144,15 +188,28 @@ pub fn client_of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) 
     }
 }
 
-/// Refreshes in flight in this process, by refresh token: a second request with the same
-/// token within [`FLIGHT_TTL`] gets the first one's answer instead of spending it again.
+/// Refreshes in flight in this process, by audience and refresh token: a second request with
+/// the same token within [`FLIGHT_TTL`] (two tabs racing after a quiet spell) gets the first
+/// one's answer instead of spending the token again, which would look like theft.
+///
+/// The grace is narrow. It is keyed by audience, so a token never crosses from one cookie
+/// jar to the other. It holds only for the client address that started the refresh. And it
+/// hands out exactly the tokens the first request got, only while those are still current: the
+/// session is live (no sign-out, password change, deactivation or reuse detection since) and
+/// the new refresh token has not been spent. Anything else goes to the database as an
+/// ordinary refresh, where a spent token is reuse and revokes the family.
 #[derive(Clone, Default)]
 pub struct RefreshFlights {
-    map: Arc<Mutex<HashMap<String, Flight>>>,
+    map: Arc<Mutex<HashMap<(Audience, String), Flight>>>,
 }
 
-/// When a refresh started, and its answer once there is one (`None`: refused).
-type Flight = (Instant, Arc<OnceCell<Option<Issued>>>);
+/// One refresh: when it started, from where, and its answer once there is one (`None`:
+/// refused).
+struct Flight {
+    started: Instant,
+    ip: Option<IpAddr>,
+    answer: Arc<OnceCell<Option<Issued>>>,
+}
 
 const FLIGHT_TTL: Duration = Duration::from_secs(20);
 
@@ -166,24 +223,56 @@ impl RefreshFlights {
         client: &Client,
         now: i64,
     ) -> Result<Option<Issued>, Error> {
-        let cell = {
+        let (cell, same_client) = {
             let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-            map.retain(|_, (at, _)| at.elapsed() < FLIGHT_TTL);
-            map.entry(token.to_owned())
-                .or_insert_with(|| (Instant::now(), Arc::default()))
-                .1
-                .clone()
+            map.retain(|_, f| f.started.elapsed() < FLIGHT_TTL);
+            let flight = map
+                .entry((audience, token.to_owned()))
+                .or_insert_with(|| Flight {
+                    started: Instant::now(),
+                    ip: client.ip,
+                    answer: Arc::default(),
+                });
+            (flight.answer.clone(), flight.ip == client.ip)
         };
+        if !same_client {
+            // Someone else's copy of the token: an ordinary refresh, which sees it spent.
+            return refreshed(db, keys, token, audience, client, now).await;
+        }
+        let mut ran_here = false;
         let issued = cell
-            .get_or_try_init(|| async {
-                match sessions::refresh(db, keys, token, audience, client, now).await {
-                    Ok(issued) => Ok(Some(issued)),
-                    Err(Error::App(AppError::Unauthorized)) => Ok(None),
-                    Err(other) => Err(other),
-                }
+            .get_or_try_init(|| {
+                ran_here = true;
+                refreshed(db, keys, token, audience, client, now)
             })
-            .await?;
-        Ok(issued.clone())
+            .await?
+            .clone();
+        match issued {
+            Some(issued) if !ran_here => {
+                if sessions::successor_is_current(db, &issued, audience).await? {
+                    Ok(Some(issued))
+                } else {
+                    refreshed(db, keys, token, audience, client, now).await
+                }
+            }
+            other => Ok(other),
+        }
+    }
+}
+
+/// A refresh through the database: the new tokens, or `None` when refused.
+async fn refreshed(
+    db: &PgPool,
+    keys: &TokenKeys,
+    token: &str,
+    audience: Audience,
+    client: &Client,
+    now: i64,
+) -> Result<Option<Issued>, Error> {
+    match sessions::refresh(db, keys, token, audience, client, now).await {
+        Ok(issued) => Ok(Some(issued)),
+        Err(Error::App(AppError::Unauthorized)) => Ok(None),
+        Err(other) => Err(other),
     }
 }
 
@@ -299,7 +388,7 @@ pub fn require_customer() -> Result<Viewer, AppError> {
 }
 
 /// Who sent the current request (address and user agent), for sessions, limits and the log.
-pub fn client(trusted: &[IpAddr]) -> Client {
+pub fn client(trusted: &[IpNet]) -> Client {
     match parts() {
         Some(parts) => {
             let peer = parts
@@ -360,15 +449,39 @@ mod tests {
             HeaderValue::from_static("1.1.1.1, 203.0.113.9"),
         );
         let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let one: IpNet = IpNet::from(proxy);
         let client: IpAddr = "198.51.100.7".parse().expect("ip");
         // Straight from a client: the header is ignored.
-        assert_eq!(client_of(&headers, Some(client), &[proxy]).ip, Some(client));
+        assert_eq!(client_of(&headers, Some(client), &[one]).ip, Some(client));
         // From the proxy: the right-most address the proxy added.
         assert_eq!(
-            client_of(&headers, Some(proxy), &[proxy]).ip,
+            client_of(&headers, Some(proxy), &[one]).ip,
             Some("203.0.113.9".parse().expect("ip"))
         );
         // No proxies configured: the socket, whatever the header says.
         assert_eq!(client_of(&headers, Some(proxy), &[]).ip, Some(proxy));
+    }
+
+    #[test]
+    fn trusted_proxies_may_be_ranges() {
+        // A load-balancer pool in 10.0.0.0/8 behind a CDN edge in 203.0.113.0/24: the client
+        // is the right-most address outside both.
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 198.51.100.7, 203.0.113.40, 10.1.2.3"),
+        );
+        let pools: Vec<IpNet> = ["10.0.0.0/8", "203.0.113.0/24"]
+            .iter()
+            .map(|s| s.parse().expect("cidr"))
+            .collect();
+        let peer: IpAddr = "10.9.8.7".parse().expect("ip");
+        assert_eq!(
+            client_of(&headers, Some(peer), &pools).ip,
+            Some("198.51.100.7".parse().expect("ip"))
+        );
+        // A peer outside the ranges is the client itself.
+        let outside: IpAddr = "11.0.0.1".parse().expect("ip");
+        assert_eq!(client_of(&headers, Some(outside), &pools).ip, Some(outside));
     }
 }

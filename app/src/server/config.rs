@@ -135,8 +135,15 @@ pub struct AuthSettings {
     /// Cookies get `Secure` (and the `__Host-` prefix): the public URL is https, or production.
     pub secure_cookies: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`DUKA_TRUSTED_PROXIES`, comma-separated
-    /// addresses). Empty: the socket's address is the client's, whatever the headers say.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// addresses or CIDR ranges such as a CDN's or a load-balancer pool's). Empty: the socket's
+    /// address is the client's, whatever the headers say.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seals staff authenticator secrets at rest (`DUKA_TOTP_KEY`, at least 32 bytes).
+    /// Required in production; development without it uses a key that dies with the process.
+    pub totp_key: Option<secrecy::SecretSlice<u8>>,
+    /// Earlier values of `DUKA_TOTP_KEY` still accepted while start-up re-seals what they
+    /// sealed (`DUKA_TOTP_OLD_KEYS`, comma-separated).
+    pub totp_old_keys: Vec<secrecy::SecretSlice<u8>>,
 }
 
 /// Stripe's keys (`DUKA_STRIPE_SECRET_KEY`, `DUKA_STRIPE_PUBLISHABLE_KEY`,
@@ -670,22 +677,12 @@ fn auth_settings(
     environment: Environment,
     public_url: &str,
 ) -> Result<AuthSettings, ConfigError> {
-    let jwt_secret = match env("DUKA_JWT_SECRET") {
-        Some(secret) if secret.len() < 32 => {
-            return Err(invalid(
-                "DUKA_JWT_SECRET",
-                "must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
-            ))
-        }
-        Some(secret) => Some(secrecy::SecretSlice::from(secret.into_bytes())),
-        None if environment == Environment::Production => {
-            return Err(ConfigError::Missing {
-                key: "DUKA_JWT_SECRET",
-                hint: "production signs access tokens with it; set 32 or more random bytes (e.g. `openssl rand -base64 48`)",
-            })
-        }
-        None => None,
-    };
+    let jwt_secret = key_setting(
+        env,
+        environment,
+        "DUKA_JWT_SECRET",
+        "production signs access tokens with it; set 32 or more random bytes (e.g. `openssl rand -base64 48`)",
+    )?;
     let mut trusted_proxies = Vec::new();
     for part in env("DUKA_TRUSTED_PROXIES")
         .unwrap_or_default()
@@ -693,21 +690,70 @@ fn auth_settings(
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        trusted_proxies.push(part.parse().map_err(|_| {
+        trusted_proxies.push(parse_proxy(part).ok_or_else(|| {
             invalid(
                 "DUKA_TRUSTED_PROXIES",
                 &format!(
-                    "{part:?} is not an IP address (list the proxies' addresses, comma-separated)"
+                    "{part:?} is not an IP address or CIDR range (list the proxies, comma-separated, e.g. `10.0.0.0/8, 192.0.2.7`)"
                 ),
             )
         })?);
+    }
+    let totp_key = key_setting(
+        env,
+        environment,
+        "DUKA_TOTP_KEY",
+        "production seals staff authenticator secrets with it; set 32 or more random bytes (e.g. `openssl rand -base64 48`) and keep it safe: without it staff must enrol again",
+    )?;
+    let mut totp_old_keys = Vec::new();
+    for key in env("DUKA_TOTP_OLD_KEYS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        if key.len() < 32 {
+            return Err(invalid(
+                "DUKA_TOTP_OLD_KEYS",
+                "each old key is an earlier DUKA_TOTP_KEY (at least 32 bytes), comma-separated",
+            ));
+        }
+        totp_old_keys.push(secrecy::SecretSlice::from(key.as_bytes().to_vec()));
     }
     Ok(AuthSettings {
         jwt_secret,
         secure_cookies: public_url.starts_with("https://")
             || environment == Environment::Production,
         trusted_proxies,
+        totp_key,
+        totp_old_keys,
     })
+}
+
+/// A secret key of at least 32 bytes from `key`: required in production (`hint` says why),
+/// `None` in development (a per-process key is made instead).
+fn key_setting(
+    env: EnvLookup<'_>,
+    environment: Environment,
+    key: &'static str,
+    hint: &'static str,
+) -> Result<Option<secrecy::SecretSlice<u8>>, ConfigError> {
+    match env(key) {
+        Some(value) if value.len() < 32 => Err(invalid(
+            key,
+            "must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
+        )),
+        Some(value) => Ok(Some(secrecy::SecretSlice::from(value.into_bytes()))),
+        None if environment == Environment::Production => Err(ConfigError::Missing { key, hint }),
+        None => Ok(None),
+    }
+}
+
+/// A proxy address (`192.0.2.7`, one host) or range (`10.0.0.0/8`).
+fn parse_proxy(s: &str) -> Option<ipnet::IpNet> {
+    s.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 fn mail_settings(
@@ -1165,9 +1211,10 @@ mod tests {
         assert!(s.auth.secure_cookies, "production cookies are Secure");
     }
 
-    const PROD: [(&str, &str); 4] = [
+    const PROD: [(&str, &str); 5] = [
         DB,
         ("DUKA_JWT_SECRET", "0123456789abcdef0123456789abcdef!"),
+        ("DUKA_TOTP_KEY", "fedcba9876543210fedcba9876543210?"),
         ("DUKA_SMTP_URL", "smtps://u:p@smtp.example:465"),
         ("DUKA_MAIL_FROM", "Shop <orders@shop.example>"),
     ];
@@ -1175,7 +1222,12 @@ mod tests {
     #[test]
     fn production_refuses_to_start_without_its_secrets() {
         let file = Some("environment = \"production\"");
-        for missing in ["DUKA_JWT_SECRET", "DUKA_SMTP_URL", "DUKA_MAIL_FROM"] {
+        for missing in [
+            "DUKA_JWT_SECRET",
+            "DUKA_TOTP_KEY",
+            "DUKA_SMTP_URL",
+            "DUKA_MAIL_FROM",
+        ] {
             let pairs: Vec<_> = PROD
                 .iter()
                 .copied()
@@ -1218,10 +1270,23 @@ mod tests {
         )
         .expect("loads");
         assert_eq!(proxies.auth.trusted_proxies.len(), 2);
+        let ranges = Settings::load_from(
+            "x",
+            None,
+            &env(&[
+                DB,
+                (
+                    "DUKA_TRUSTED_PROXIES",
+                    "10.0.0.0/8, 2001:db8::/32, 192.0.2.7",
+                ),
+            ]),
+        )
+        .expect("loads CIDR ranges");
+        assert_eq!(ranges.auth.trusted_proxies.len(), 3);
         let bad = Settings::load_from(
             "x",
             None,
-            &env(&[DB, ("DUKA_TRUSTED_PROXIES", "10.0.0.0/8")]),
+            &env(&[DB, ("DUKA_TRUSTED_PROXIES", "10.0.0.0/33")]),
         )
         .unwrap_err()
         .to_string();

@@ -84,6 +84,16 @@ pub fn account_subject(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// The subject of [`SIGN_IN_PER_ACCOUNT`]: the account, or for a browser that has signed in
+/// to it before (its device tag) a bucket of that browser's own. Wrong guesses from anywhere
+/// else fill the account's bucket and lock out only browsers the account has never used.
+pub fn sign_in_subject(email: &str, known_device: Option<&str>) -> String {
+    match known_device {
+        Some(tag) => format!("{}\0device:{tag}", account_subject(email)),
+        None => account_subject(email),
+    }
+}
+
 #[derive(Clone)]
 pub struct RateLimiter {
     redis: Option<RedisCache>,

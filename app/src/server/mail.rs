@@ -162,11 +162,11 @@ impl Mailer {
         }
     }
 
-    async fn deliver(&self, id: i64, row: &Email) -> Result<(), String> {
+    async fn deliver(&self, id: i64, row: &Email) -> Result<(), Failure> {
         let to: Mailbox = row
             .to
             .parse()
-            .map_err(|e| format!("recipient {:?}: {e}", row.to))?;
+            .map_err(|e| Failure::Permanent(format!("recipient {:?}: {e}", row.to)))?;
         let message = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -185,19 +185,34 @@ impl Mailer {
                             .body(row.html.clone()),
                     ),
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
         match &self.transport {
-            Transport::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
+                // A 5xx answer (no such mailbox, refused address) will not change by asking again.
+                if e.is_permanent() {
+                    Failure::Permanent(e.to_string())
+                } else {
+                    Failure::Transient(e.to_string())
+                }
+            }),
             Transport::Directory(dir) => write_file(dir, id, &message.formatted())
                 .await
-                .map_err(|e| format!("{}: {e}", dir.display())),
+                .map_err(|e| Failure::Transient(format!("{}: {e}", dir.display()))),
         }
     }
 }
+
+/// Why a message was not sent.
+#[derive(Debug)]
+enum Failure {
+    /// Worth another try later (no connection, a 4xx answer, a full disk).
+    Transient(String),
+    /// Never going to work (an address the mailer cannot write to, a 5xx answer).
+    Permanent(String),
+}
+
+/// Attempts before a message that keeps failing is given up (about two days of retries).
+pub const MAX_ATTEMPTS: i32 = 60;
 
 /// Writes `<id>.eml` whole or not at all (temporary file, then rename).
 async fn write_file(dir: &Path, id: i64, bytes: &[u8]) -> std::io::Result<()> {
@@ -246,7 +261,8 @@ pub async fn deliver_due(db: &PgPool, mailer: &Mailer) -> Result<Pass, Error> {
         r#"UPDATE email_outbox o SET attempts = o.attempts + 1,
                next_attempt_at = now() + make_interval(secs => $2)
            WHERE o.id IN (SELECT id FROM email_outbox
-                          WHERE sent_at IS NULL AND next_attempt_at <= now()
+                          WHERE sent_at IS NULL AND failed_at IS NULL
+                            AND next_attempt_at <= now()
                           ORDER BY next_attempt_at, id LIMIT $1
                           FOR UPDATE SKIP LOCKED)
            RETURNING o.id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts"#,
@@ -273,7 +289,20 @@ pub async fn deliver_due(db: &PgPool, mailer: &Mailer) -> Result<Pass, Error> {
                 .await?;
                 pass.sent += 1;
             }
-            Err(message) => {
+            Err(Failure::Permanent(message)) => {
+                give_up(db, row.id, &message).await?;
+                pass.failed += 1;
+            }
+            Err(Failure::Transient(message)) if row.attempts >= MAX_ATTEMPTS => {
+                give_up(
+                    db,
+                    row.id,
+                    &format!("gave up after {} attempts: {message}", row.attempts),
+                )
+                .await?;
+                pass.failed += 1;
+            }
+            Err(Failure::Transient(message)) => {
                 tracing::warn!(id = row.id, attempts = row.attempts, error = %message, "email not sent; will retry");
                 sqlx::query!(
                     "UPDATE email_outbox SET last_error = $2,
@@ -292,14 +321,44 @@ pub async fn deliver_due(db: &PgPool, mailer: &Mailer) -> Result<Pass, Error> {
     Ok(pass)
 }
 
+/// Stops trying a message: it is marked failed with the reason, and the audit log (which the
+/// admin shows staff) says which message to whom could not be sent.
+async fn give_up(db: &PgPool, id: i64, reason: &str) -> Result<(), Error> {
+    let reason: String = reason.chars().take(2_000).collect();
+    tracing::error!(id, error = %reason, "email not sent and not retried");
+    let mut tx = db.begin().await?;
+    let row = sqlx::query!(
+        "UPDATE email_outbox SET failed_at = now(), last_error = $2 WHERE id = $1
+         RETURNING account_id, subject",
+        id,
+        reason
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    super::accounts::audit::record_in(
+        &mut tx,
+        row.account_id,
+        "mail.undeliverable",
+        None,
+        serde_json::json!({
+            // The address stays in the outbox row (erased with the account), not in this log.
+            "outbox_id": id, "subject": row.subject, "reason": reason,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sent messages are copies of personal data: kept a month for support, no longer.
 pub async fn prune(db: &PgPool) -> Result<u64, Error> {
-    Ok(
-        sqlx::query!("DELETE FROM email_outbox WHERE sent_at < now() - interval '30 days'")
-            .execute(db)
-            .await?
-            .rows_affected(),
+    Ok(sqlx::query!(
+        "DELETE FROM email_outbox
+             WHERE sent_at < now() - interval '30 days' OR failed_at < now() - interval '30 days'"
     )
+    .execute(db)
+    .await?
+    .rows_affected())
 }
 
 #[cfg(test)]

@@ -23,6 +23,21 @@ pub mod state;
 pub use error::Error;
 pub use state::{state, AccountServices, AppState, Services};
 
+/// Sends the browser on to `to` once the server function returns: a 302 for a plain form, a
+/// redirect header for a hydrated call. `to` is a path we built or one checked by
+/// [`crate::api::account::is_local_path`]; anything that cannot be a `Location` header is a
+/// validation error here, never a panic after the work is done.
+pub fn redirect(to: &str) -> Result<(), crate::model::AppError> {
+    if http::HeaderValue::from_str(to).is_err() {
+        return Err(crate::model::AppError::validation(
+            "next",
+            "the page to go on to is not a valid address",
+        ));
+    }
+    leptos_axum::redirect(to);
+    Ok(())
+}
+
 /// Runs a server function's body in its own tracing span, so every call (rendered in-process
 /// or over HTTP) is one span with its name and outcome. Internal errors are logged by the
 /// `Error` → `AppError` conversion inside `fut`.

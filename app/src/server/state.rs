@@ -46,7 +46,9 @@ pub struct AccountServices {
     pub site: Site,
     pub cookies: CookieNames,
     pub staff_cookies: CookieNames,
-    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Seals staff authenticator secrets at rest.
+    pub sealer: Arc<super::accounts::sealed::Sealer>,
 }
 
 impl AccountServices {
@@ -71,12 +73,36 @@ impl AccountServices {
             cookies: CookieNames::new(Audience::Customer, settings.auth.secure_cookies),
             staff_cookies: CookieNames::new(Audience::Staff, settings.auth.secure_cookies),
             trusted_proxies: settings.auth.trusted_proxies.clone().into(),
+            sealer: Arc::new(sealer(&settings.auth)),
         })
     }
 
     /// Who sent the current request.
     pub fn client(&self) -> Client {
         super::auth::client(&self.trusted_proxies)
+    }
+}
+
+/// The sealer for secrets at rest: `DUKA_TOTP_KEY` (and old keys), or in development without
+/// it a key that dies with the process (staff enrolled then must enrol again after a restart).
+fn sealer(auth: &super::config::AuthSettings) -> super::accounts::sealed::Sealer {
+    use super::accounts::sealed::Sealer;
+    use secrecy::ExposeSecret;
+    match &auth.totp_key {
+        Some(key) => {
+            let old: Vec<&[u8]> = auth
+                .totp_old_keys
+                .iter()
+                .map(|k| k.expose_secret())
+                .collect();
+            Sealer::new(key.expose_secret(), &old)
+        }
+        None => {
+            tracing::warn!(
+                "DUKA_TOTP_KEY is not set: staff authenticators enrolled now stop working when the process ends"
+            );
+            Sealer::random()
+        }
     }
 }
 

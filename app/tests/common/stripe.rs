@@ -38,6 +38,8 @@ struct Ledger {
     in_flight: std::collections::HashSet<String>,
     /// 409s answered for a key in flight.
     conflicts: usize,
+    /// While set, refunds are refused with this error code (one async-stripe may not know).
+    refund_error_code: Option<String>,
 }
 
 #[derive(Clone)]
@@ -122,13 +124,34 @@ impl MockStripe {
         intent.clone()
     }
 
-    /// A declined card.
+    /// A declined card: each decline is a new attempt with a charge of its own, as at Stripe.
     pub fn decline(&self, id: &str) -> Value {
         let mut ledger = self.ledger.lock().unwrap();
+        ledger.next += 1;
+        let charge = format!("ch_declined_{}", ledger.next);
         let intent = ledger.intents.get_mut(id).expect("intent");
         intent["status"] = json!("requires_payment_method");
-        intent["last_payment_error"] = json!({"type": "card_error", "code": "card_declined", "message": "Your card was declined."});
+        intent["last_payment_error"] = json!({"type": "card_error", "code": "card_declined",
+            "message": "Your card was declined.", "charge": charge,
+            "payment_method": {"id": "pm_card_visa_chargeDeclined", "object": "payment_method", "type": "card"}});
         intent.clone()
+    }
+
+    /// The PaymentIntent succeeds for `amount_received` (in `currency`), whatever its amount:
+    /// never so for a PaymentIntent Duka created, but the reconciler must settle it.
+    pub fn succeed_with(&self, id: &str, amount_received: i64, currency: &str) -> Value {
+        let mut ledger = self.ledger.lock().unwrap();
+        let intent = ledger.intents.get_mut(id).expect("intent");
+        intent["status"] = json!("succeeded");
+        intent["amount_received"] = json!(amount_received);
+        intent["currency"] = json!(currency);
+        intent["latest_charge"] = json!(format!("ch_{}", &id[3..]));
+        intent.clone()
+    }
+
+    /// Refunds are refused with `code` (`None`: accepted again).
+    pub fn refuse_refunds_with(&self, code: Option<&str>) {
+        self.ledger.lock().unwrap().refund_error_code = code.map(str::to_owned);
     }
 
     /// An event as Stripe sends it, and its signature header at `timestamp`.
@@ -164,11 +187,13 @@ impl MockStripe {
 type Shared = State<Arc<Mutex<Ledger>>>;
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": {"type": "invalid_request_error", "code": code, "message": message}})),
-    )
-        .into_response()
+    // As Stripe answers: its own failures are `api_error`s without a code.
+    let body = if status.is_server_error() {
+        json!({"error": {"type": "api_error", "message": message}})
+    } else {
+        json!({"error": {"type": "invalid_request_error", "code": code, "message": message}})
+    };
+    (status, Json(body)).into_response()
 }
 
 /// Checks the key and the outage switch; `Some` is the answer to give instead.
@@ -349,6 +374,13 @@ async fn create_refund(State(ledger): Shared, headers: HeaderMap, body: String) 
     let mut l = ledger.lock().unwrap();
     if let Some(answer) = refuse(&l, &headers) {
         return answer;
+    }
+    if let Some(code) = &l.refund_error_code {
+        return error(
+            StatusCode::BAD_REQUEST,
+            code,
+            "This charge cannot be refunded right now.",
+        );
     }
     match replay(&l, &headers, "/v1/refunds") {
         Some(Ok(response)) => return Json(response).into_response(),

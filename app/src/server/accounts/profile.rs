@@ -248,8 +248,40 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
                  'at', at, 'action', action, 'ip', host(ip)) ORDER BY id)
                FROM audit_log WHERE account_id = $1), '[]'::jsonb),
              'emails', coalesce((SELECT jsonb_agg(jsonb_build_object(
-                 'subject', subject, 'created_at', created_at, 'sent_at', sent_at) ORDER BY id)
-               FROM email_outbox WHERE account_id = $1), '[]'::jsonb)
+                 'to', to_address, 'subject', subject, 'created_at', created_at,
+                 'sent_at', sent_at) ORDER BY id)
+               FROM email_outbox WHERE account_id = $1), '[]'::jsonb),
+             'orders', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                 'number', o.number, 'placed_at', o.created_at, 'status', o.status,
+                 'email', o.email, 'payment_method', o.payment_method, 'currency', o.currency,
+                 'subtotal_minor', o.subtotal_minor, 'discount_minor', o.discount_minor,
+                 'shipping_minor', o.shipping_minor, 'tax_minor', o.tax_minor,
+                 'total_minor', o.total_minor, 'paid_minor', o.paid_minor,
+                 'refunded_minor', o.refunded_minor, 'coupon_code', o.coupon_code,
+                 'shipping_address', o.shipping_address, 'shipping_rate', o.shipping_rate_name,
+                 'tracking_number', o.tracking_number,
+                 'lines', (SELECT jsonb_agg(jsonb_build_object(
+                     'sku', l.sku, 'product', l.product_name, 'variant', l.variant_title,
+                     'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,
+                     'discount_minor', l.discount_minor, 'tax_minor', l.tax_minor) ORDER BY l.line_no)
+                   FROM order_lines l WHERE l.order_id = o.id),
+                 'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                     'amount_minor', r.amount_minor, 'reason', r.reason, 'status', r.status,
+                     'at', r.created_at) ORDER BY r.id)
+                   FROM refunds r WHERE r.order_id = o.id), '[]'::jsonb),
+                 'timeline', (SELECT jsonb_agg(jsonb_build_object(
+                     'at', e.created_at, 'status', e.to_status, 'note', e.note) ORDER BY e.id)
+                   FROM order_events e WHERE e.order_id = o.id)) ORDER BY o.id)
+               FROM orders o WHERE o.account_id = $1), '[]'::jsonb),
+             'cart', (SELECT jsonb_build_object(
+                 'created_at', c.created_at, 'checkout_email', c.checkout_email,
+                 'checkout_address', c.checkout_address, 'coupon_code', c.coupon_code,
+                 'lines', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                     'sku', v.sku, 'quantity', cl.quantity, 'added_at', cl.added_at)
+                     ORDER BY cl.added_at, v.sku)
+                   FROM cart_lines cl JOIN variants v ON v.id = cl.variant_id
+                   WHERE cl.cart_id = c.id), '[]'::jsonb))
+               FROM carts c WHERE c.account_id = $1)
            ) AS "document!""#,
         account_id
     )
@@ -258,9 +290,10 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
     Ok(document)
 }
 
-/// Erases the account: personal data deleted (addresses, sessions, links, queued email), the
-/// row kept without email, name or password so records that must stay (orders, for the
-/// accounting law) still point somewhere. The password is asked for again by the caller.
+/// Erases the account: personal data deleted (addresses, sessions, links, queued email, the
+/// cart with its checkout details), the row kept without email, name or password so records
+/// that must stay (orders, for the accounting law) still point somewhere. The password is
+/// asked for again by the caller.
 pub async fn erase(db: &PgPool, account_id: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     let erased = sqlx::query!(
@@ -280,6 +313,9 @@ pub async fn erase(db: &PgPool, account_id: i64) -> Result<(), Error> {
         "DELETE FROM account_tokens WHERE account_id = $1",
         "DELETE FROM email_outbox WHERE account_id = $1",
         "DELETE FROM sessions WHERE account_id = $1",
+        "DELETE FROM carts WHERE account_id = $1",
+        "DELETE FROM staff_totp WHERE account_id = $1",
+        "DELETE FROM staff_recovery_codes WHERE account_id = $1",
     ] {
         sqlx::query(statement)
             .bind(account_id)

@@ -84,8 +84,10 @@ pub async fn refresh(
     // The session row is locked, so two uses of one token are decided one after the other.
     let row = sqlx::query!(
         r#"SELECT s.id, s.account_id, s.audience, t.used_at IS NOT NULL AS "spent!",
-                  s.revoked_at IS NOT NULL AS "revoked!", s.expires_at <= now() AS "expired!"
+                  s.revoked_at IS NOT NULL AS "revoked!", s.expires_at <= now() AS "expired!",
+                  a.role, a.deactivated_at IS NOT NULL OR a.erased_at IS NOT NULL AS "closed!"
            FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                JOIN accounts a ON a.id = s.account_id
            WHERE t.token_hash = $1
            FOR UPDATE OF s"#,
         hash,
@@ -95,7 +97,12 @@ pub async fn refresh(
     let Some(row) = row else {
         return Err(AppError::Unauthorized.into());
     };
-    if row.audience != audience.as_str() || row.revoked || row.expired {
+    if row.audience != audience.as_str()
+        || !role_fits(&row.role, audience)
+        || row.closed
+        || row.revoked
+        || row.expired
+    {
         return Err(AppError::Unauthorized.into());
     }
     // A spent token is being used again: someone else holds a copy. Re-check under the lock
@@ -166,21 +173,51 @@ pub async fn authenticate(
     now: i64,
 ) -> Result<Claims, Error> {
     let claims = keys.verify(access_token, audience, now)?;
-    let live = sqlx::query_scalar!(
-        r#"SELECT EXISTS (
-               SELECT 1 FROM sessions
-               WHERE id = $1 AND account_id = $2 AND audience = $3
-                 AND revoked_at IS NULL AND expires_at > now()) AS "live!""#,
+    let role = sqlx::query_scalar!(
+        r#"SELECT a.role FROM sessions s JOIN accounts a ON a.id = s.account_id
+           WHERE s.id = $1 AND s.account_id = $2 AND s.audience = $3
+             AND s.revoked_at IS NULL AND s.expires_at > now()
+             AND a.deactivated_at IS NULL AND a.erased_at IS NULL"#,
         claims.sid,
         claims.account_id(),
         audience.as_str(),
     )
+    .fetch_optional(db)
+    .await?;
+    match role {
+        Some(role) if role_fits(&role, audience) => Ok(claims),
+        _ => Err(AppError::Unauthorized.into()),
+    }
+}
+
+/// A customer's account signs in only as a customer, a staff account only as staff: neither
+/// is usable through the other's cookies, whatever a token says.
+fn role_fits(role: &str, audience: Audience) -> bool {
+    (role == "customer") == (audience == Audience::Customer)
+}
+
+/// Whether tokens a refresh handed out are still the session's current ones: the session is
+/// live (not revoked, expired or its account closed) and the new refresh token is unspent.
+/// The refresh grace hands a racing request these tokens only while this holds.
+pub async fn successor_is_current(
+    db: &PgPool,
+    issued: &Issued,
+    audience: Audience,
+) -> Result<bool, Error> {
+    let current = sqlx::query_scalar!(
+        r#"SELECT EXISTS (
+               SELECT 1 FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                    JOIN accounts a ON a.id = s.account_id
+               WHERE t.token_hash = $1 AND t.used_at IS NULL AND s.id = $2
+                 AND s.audience = $3 AND s.revoked_at IS NULL AND s.expires_at > now()
+                 AND a.deactivated_at IS NULL AND a.erased_at IS NULL) AS "current!""#,
+        token_hash(&issued.refresh_token),
+        issued.session_id,
+        audience.as_str(),
+    )
     .fetch_one(db)
     .await?;
-    if !live {
-        return Err(AppError::Unauthorized.into());
-    }
-    Ok(claims)
+    Ok(current)
 }
 
 /// Ends one of the account's sessions. Another account's session id is not found.

@@ -7,9 +7,9 @@
 //! without a second factor.
 
 use super::password::{self, Hasher};
-use super::sessions::{self, Client, Issued};
-use super::tokens::{token_hash, Audience, TokenKeys};
-use super::{audit, normalise_email, totp, Site};
+use super::sessions::Client;
+use super::tokens::{Audience, TokenKeys};
+use super::{audit, normalise_email, Site};
 use crate::model::AppError;
 use crate::server::Error;
 use secrecy::{ExposeSecret, SecretString};
@@ -111,7 +111,8 @@ pub async fn authorize(
     permission: Permission,
 ) -> Result<Staff, Error> {
     let role = sqlx::query_scalar!(
-        "SELECT role FROM accounts WHERE id = $1 AND erased_at IS NULL",
+        "SELECT role FROM accounts
+         WHERE id = $1 AND erased_at IS NULL AND deactivated_at IS NULL",
         account_id
     )
     .fetch_optional(db)
@@ -164,242 +165,6 @@ pub async fn begin_sign_in(
     } else {
         NextStep::Enrol { challenge }
     })
-}
-
-/// An authenticator being set up: the secret (as the app shows it), its QR code, and the
-/// recovery codes, shown this once.
-#[derive(Debug, Clone)]
-pub struct Enrolment {
-    pub secret_base32: String,
-    pub otpauth_uri: String,
-    pub qr_svg: String,
-    pub recovery_codes: Vec<String>,
-}
-
-/// How many recovery codes an enrolment makes.
-pub const RECOVERY_CODES: usize = 10;
-
-/// Starts (or restarts) enrolment for the challenged account: a new secret and new recovery
-/// codes, inactive until [`confirm_enrolment`]. Refused once an authenticator is confirmed.
-pub async fn start_enrolment(
-    db: &PgPool,
-    keys: &TokenKeys,
-    site: &Site,
-    challenge: &str,
-    now: i64,
-) -> Result<Enrolment, Error> {
-    let account_id = keys.verify_challenge(challenge, now)?;
-    let mut secret = [0u8; 20];
-    rand::fill(&mut secret);
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
-    let mut tx = db.begin().await?;
-    let email = sqlx::query_scalar!("SELECT email FROM accounts WHERE id = $1", account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let stored = sqlx::query!(
-        "INSERT INTO staff_totp (account_id, secret) VALUES ($1, $2)
-         ON CONFLICT (account_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = now(), last_step = 0
-             WHERE staff_totp.enabled_at IS NULL",
-        account_id,
-        &secret[..]
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if stored == 0 {
-        return Err(AppError::Conflict.into());
-    }
-    sqlx::query!(
-        "DELETE FROM staff_recovery_codes WHERE account_id = $1",
-        account_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let hashes: Vec<Vec<u8>> = codes
-        .iter()
-        .map(|c| token_hash(&normalise_code(c)))
-        .collect();
-    sqlx::query!(
-        "INSERT INTO staff_recovery_codes (code_hash, account_id) SELECT unnest($1::bytea[]), $2",
-        &hashes,
-        account_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let uri = totp::otpauth_uri(&secret, &site.store_name, &email);
-    Ok(Enrolment {
-        secret_base32: totp::base32(&secret),
-        qr_svg: totp::qr_svg(&uri),
-        otpauth_uri: uri,
-        recovery_codes: codes,
-    })
-}
-
-/// Ten random characters from an alphabet without look-alikes, shown as `xxxxx-xxxxx`.
-fn recovery_code() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 10];
-    rand::fill(&mut bytes);
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    format!("{}-{}", &chars[..5], &chars[5..])
-}
-
-fn normalise_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// Accepts a TOTP code for `account_id` at `now` at most once: the step is recorded with a
-/// guarded update, so a replayed code (or an older one) fails even under concurrency.
-async fn use_totp(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    account_id: i64,
-    code: &str,
-    now: i64,
-    require_enabled: bool,
-) -> Result<bool, Error> {
-    let Some(row) = sqlx::query!(
-        r#"SELECT secret, enabled_at IS NOT NULL AS "enabled!" FROM staff_totp
-           WHERE account_id = $1 FOR UPDATE"#,
-        account_id
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    else {
-        return Ok(false);
-    };
-    if require_enabled != row.enabled {
-        return Ok(false);
-    }
-    let Some(step) = totp::matching_step(&row.secret, code, now) else {
-        return Ok(false);
-    };
-    let accepted = sqlx::query!(
-        "UPDATE staff_totp SET last_step = $2, enabled_at = coalesce(enabled_at, now())
-         WHERE account_id = $1 AND last_step < $2",
-        account_id,
-        step
-    )
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(accepted == 1)
-}
-
-/// Confirms enrolment with a first code from the app and starts the staff session.
-pub async fn confirm_enrolment(
-    db: &PgPool,
-    keys: &TokenKeys,
-    challenge: &str,
-    code: &str,
-    client: &Client,
-    now: i64,
-) -> Result<Issued, Error> {
-    let account_id = keys.verify_challenge(challenge, now)?;
-    let mut tx = db.begin().await?;
-    if !use_totp(&mut tx, account_id, code, now, false).await? {
-        drop(tx);
-        return Err(wrong_code(db, account_id, client, "enrol").await);
-    }
-    audit::record_in(
-        &mut tx,
-        Some(account_id),
-        "staff.totp_enrolled",
-        client.ip,
-        serde_json::json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    start_staff_session(db, keys, account_id, client, now).await
-}
-
-/// Logs a refused code and returns the error a person sees.
-async fn wrong_code(db: &PgPool, account_id: i64, client: &Client, step: &str) -> Error {
-    let logged = audit::record(
-        db,
-        Some(account_id),
-        "staff.totp_failed",
-        client.ip,
-        serde_json::json!({ "step": step }),
-    )
-    .await;
-    match logged {
-        Err(error) => error,
-        Ok(()) => AppError::validation(
-            "code",
-            "that code is not right; use the newest code from your app (each works once)",
-        )
-        .into(),
-    }
-}
-
-/// The second step of a staff sign-in: a current TOTP code, or one unused recovery code.
-pub async fn complete_sign_in(
-    db: &PgPool,
-    keys: &TokenKeys,
-    challenge: &str,
-    code: &str,
-    client: &Client,
-    now: i64,
-) -> Result<Issued, Error> {
-    let account_id = keys.verify_challenge(challenge, now)?;
-    let mut tx = db.begin().await?;
-    let by_totp = use_totp(&mut tx, account_id, code, now, true).await?;
-    let by_recovery = !by_totp && {
-        let normalised = normalise_code(code);
-        normalised.len() == 10
-            && sqlx::query!(
-                "UPDATE staff_recovery_codes SET used_at = now()
-                 WHERE code_hash = $1 AND account_id = $2 AND used_at IS NULL",
-                token_hash(&normalised),
-                account_id
-            )
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-    };
-    if !(by_totp || by_recovery) {
-        drop(tx);
-        return Err(wrong_code(db, account_id, client, "sign_in").await);
-    }
-    if by_recovery {
-        audit::record_in(
-            &mut tx,
-            Some(account_id),
-            "staff.recovery_code_used",
-            client.ip,
-            serde_json::json!({}),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    start_staff_session(db, keys, account_id, client, now).await
-}
-
-async fn start_staff_session(
-    db: &PgPool,
-    keys: &TokenKeys,
-    account_id: i64,
-    client: &Client,
-    now: i64,
-) -> Result<Issued, Error> {
-    let issued = sessions::start(db, keys, account_id, Audience::Staff, client, now).await?;
-    audit::record(
-        db,
-        Some(account_id),
-        "staff.signed_in",
-        client.ip,
-        serde_json::json!({ "session": issued.session_id }),
-    )
-    .await?;
-    Ok(issued)
 }
 
 /// The first owner, from the command line (`duka admin create-owner`): refused when an owner
@@ -486,6 +251,71 @@ pub async fn create_staff(
     tx.commit().await?;
     super::links::request_reset(db, site, &email, client).await?;
     Ok(id)
+}
+
+/// Offboarding: deactivates a staff account (its sign-ins are refused, every session ends at
+/// once and its refresh tokens stop working), or reactivates it. Only those who manage staff
+/// may, never on themselves, and an owner is changed only from the command line.
+pub async fn set_active(
+    db: &PgPool,
+    by: &Staff,
+    account_id: i64,
+    active: bool,
+    client: &Client,
+) -> Result<(), Error> {
+    if !by.role.allows(Permission::ManageStaff) {
+        return Err(AppError::Forbidden.into());
+    }
+    if account_id == by.account_id {
+        return Err(AppError::validation("account", "you cannot deactivate yourself").into());
+    }
+    let mut tx = db.begin().await?;
+    let role = sqlx::query_scalar!(
+        "SELECT role FROM accounts WHERE id = $1 AND role <> 'customer' AND erased_at IS NULL
+         FOR UPDATE",
+        account_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if role == Role::Owner.as_str() {
+        return Err(AppError::Forbidden.into());
+    }
+    sqlx::query!(
+        "UPDATE accounts SET deactivated_at = CASE WHEN $2 THEN NULL ELSE coalesce(deactivated_at, now()) END,
+                updated_at = now()
+         WHERE id = $1",
+        account_id,
+        active
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = if active {
+        0
+    } else {
+        sqlx::query!(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = 'deactivated'
+             WHERE account_id = $1 AND revoked_at IS NULL",
+            account_id
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    audit::record_in(
+        &mut tx,
+        Some(by.account_id),
+        if active {
+            "staff.reactivated"
+        } else {
+            "staff.deactivated"
+        },
+        client.ip,
+        serde_json::json!({ "account": account_id, "sessions_ended": ended }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One line of the staff list.

@@ -217,20 +217,28 @@ impl Payments {
                 if intent.amount_received != order.total_minor
                     || !intent.currency.eq_ignore_ascii_case(order.currency.code())
                 {
-                    // Never the case for a PaymentIntent we created; staff must look.
-                    tracing::error!(order = order.number, intent = %intent.id, "a payment does not match its order's total");
-                    orders::record(
+                    // Never the case for a PaymentIntent we created. Decided once: the order
+                    // is cancelled (its stock back on sale) and the payment refunded; the
+                    // order is no longer pending, so no later read decides it again.
+                    tracing::error!(order = order.number, intent = %intent.id, received = intent.amount_received, currency = %intent.currency, "a payment does not match its order's total: cancelled and refunded");
+                    if intent.amount_received > order.total_minor {
+                        tracing::error!(order = order.number, intent = %intent.id, "the payment exceeds the order total: refund the surplus at Stripe by hand");
+                    }
+                    mark_paid(&mut tx, &order, &intent.id, intent.amount_received).await?;
+                    orders::transition(
                         &mut tx,
                         order.id,
-                        None,
-                        None,
-                        &format!(
-                            "A card payment of {} {} does not match the total; not marked paid",
-                            intent.amount_received, intent.currency
-                        ),
+                        OrderStatus::Cancelled,
                         actor,
+                        &format!(
+                            "A card payment of {} {} did not match the order total; the order is cancelled and the payment refunded",
+                            intent.amount_received,
+                            intent.currency.to_ascii_uppercase()
+                        ),
                     )
                     .await?;
+                    refund_late_payment =
+                        Some((order.number, "Payment did not match the order total"));
                 } else {
                     mark_paid(&mut tx, &order, &intent.id, intent.amount_received).await?;
                     orders::transition(
@@ -260,23 +268,26 @@ impl Payments {
                     actor,
                 )
                 .await?;
-                refund_late_payment = Some(order.number);
+                refund_late_payment = Some((order.number, "Paid after cancellation"));
             }
+            // Waiting for the customer. Only an attempt that failed is noted, once: an open
+            // PaymentIntent without an error is a customer who has not paid yet.
             (IntentStatus::Open, OrderStatus::PendingPayment) => {
-                let reason = intent
-                    .last_error
-                    .as_deref()
-                    .unwrap_or("the card was not accepted");
-                let reason: String = reason.chars().take(300).collect();
-                orders::record(
-                    &mut tx,
-                    order.id,
-                    None,
-                    None,
-                    &format!("Card payment failed: {reason}"),
-                    actor,
-                )
-                .await?;
+                if let Some(reason) = intent.last_error.as_deref() {
+                    let reason: String = reason.chars().take(300).collect();
+                    let key = intent.last_error_key.as_deref().unwrap_or(&reason);
+                    if note_failure_once(&mut tx, order.id, key).await? {
+                        orders::record(
+                            &mut tx,
+                            order.id,
+                            None,
+                            None,
+                            &format!("Card payment failed: {reason}"),
+                            actor,
+                        )
+                        .await?;
+                    }
+                }
             }
             (IntentStatus::Canceled, OrderStatus::PendingPayment) => {
                 orders::transition(
@@ -292,12 +303,9 @@ impl Payments {
             _ => {}
         }
         tx.commit().await?;
-        if let Some(number) = refund_late_payment {
-            if let Err(e) = self
-                .refund(number, None, "Paid after cancellation", "system")
-                .await
-            {
-                tracing::error!(order = number, error = %e, "could not refund a payment that arrived after cancellation; the reconciler retries");
+        if let Some((number, reason)) = refund_late_payment {
+            if let Err(e) = self.refund(number, None, reason, "system").await {
+                tracing::error!(order = number, error = %e, "could not refund a payment on a cancelled order; the reconciler retries");
             }
         }
         Ok(Delivery::Applied)
@@ -460,10 +468,17 @@ impl Payments {
             Ok(done) if done.status == "failed" || done.status == "canceled" => (
                 "failed",
                 Some(done.id.as_str()),
-                "Stripe did not make the refund",
+                "Stripe did not make the refund".to_owned(),
             ),
-            Ok(done) => ("succeeded", Some(done.id.as_str()), ""),
-            Err(GatewayError::Refused { .. }) => ("failed", None, "Stripe refused the refund"),
+            Ok(done) => ("succeeded", Some(done.id.as_str()), String::new()),
+            Err(GatewayError::Refused { message, .. }) => (
+                "failed",
+                None,
+                format!(
+                    "Stripe refused it: {}",
+                    message.chars().take(200).collect::<String>()
+                ),
+            ),
             Err(GatewayError::Unreachable(_)) => {
                 return Err(AppError::Unavailable.into());
             }
@@ -507,7 +522,11 @@ impl Payments {
         match answer {
             Err(GatewayError::Refused { message, .. }) => {
                 tracing::warn!(refund = refund_id, %message, "Stripe refused a refund");
-                Err(AppError::validation("amount", "Stripe refused this refund").into())
+                let said: String = message.chars().take(200).collect();
+                Err(
+                    AppError::validation("amount", format!("Stripe refused this refund: {said}"))
+                        .into(),
+                )
             }
             _ => Ok(()),
         }
@@ -650,11 +669,13 @@ impl Payments {
                 tracing::warn!(refund = id, error = %e, "reconciler could not settle a refund");
             }
         }
-        // A payment that arrived after cancellation and whose refund never started.
+        // A payment on a cancelled order whose refund never started. One Stripe refused is
+        // left to staff (the order's notes say so), not asked for again every sweep.
         let late = sqlx::query_scalar!(
             "SELECT number FROM orders o
              WHERE status = 'cancelled' AND paid_minor > refunded_minor
-               AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.status = 'pending')
+               AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id
+                               AND r.status IN ('pending', 'failed'))
              ORDER BY id LIMIT 100"
         )
         .fetch_all(&self.db)
@@ -807,6 +828,24 @@ async fn link_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Records `key` as the order's last noted payment failure; `false` when it already was.
+async fn note_failure_once(
+    tx: &mut Transaction<'_, Postgres>,
+    order_id: i64,
+    key: &str,
+) -> Result<bool, Error> {
+    let changed = sqlx::query!(
+        "UPDATE orders SET payment_failure_key = $2
+         WHERE id = $1 AND payment_failure_key IS DISTINCT FROM $2",
+        order_id,
+        key
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
 }
 
 async fn mark_paid(

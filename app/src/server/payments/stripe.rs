@@ -1,16 +1,22 @@
 //! The calls Duka makes to Stripe, through async-stripe: create, retrieve and cancel a
 //! PaymentIntent, and create a refund. Each is bounded by the configured timeout; the base
 //! URL comes from the settings, so tests point the same code at a local server.
+//!
+//! Answers are read into our own small types ([`WireIntent`], [`WireRefund`]) that keep
+//! only what we use and take any string where Stripe may add new values (statuses, error
+//! codes): a value newer than async-stripe's generated enums must not make a real answer look
+//! like no answer.
 
 use crate::model::Currency;
 use crate::server::config::StripeSettings;
 use secrecy::ExposeSecret;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 use stripe::{
     CancelPaymentIntent, Client, CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
-    CreateRefund, PaymentIntent, PaymentIntentId, Refund, RequestStrategy,
+    CreateRefund, PaymentIntentId, RequestStrategy,
 };
 
 /// Why a call to Stripe did not give an answer we can use.
@@ -38,6 +44,9 @@ pub struct Intent {
     pub order_id: Option<i64>,
     /// Why the last attempt failed, as Stripe tells the customer.
     pub last_error: Option<String>,
+    /// Which attempt failed (its charge, payment method and message): a failure is noted on
+    /// the order once per attempt, however often it is read again.
+    pub last_error_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +116,19 @@ impl Gateway {
                     message: e.message.unwrap_or_default(),
                 })
             }
+            // Stripe answered with an error whose code async-stripe does not know yet (its
+            // error type lists the codes of its day): still Stripe's refusal, not silence.
+            Ok(Err(stripe::StripeError::JSONSerialize(e)))
+                if e.path().to_string().starts_with("error") =>
+            {
+                Err(GatewayError::Refused {
+                    status: 400,
+                    message: format!(
+                        "Stripe refused the request with an error this version does not know ({})",
+                        unknown_variant(&e.inner().to_string())
+                    ),
+                })
+            }
             Ok(Err(e)) => Err(GatewayError::Unreachable(e.to_string())),
         }
     }
@@ -152,7 +174,7 @@ impl Gateway {
         let mut pause = Duration::from_millis(100);
         loop {
             match self
-                .call(PaymentIntent::create(&client, params.clone()))
+                .call(client.post_form::<WireIntent, _>("/payment_intents", &params))
                 .await
             {
                 Err(GatewayError::Refused { status: 409, .. })
@@ -172,7 +194,10 @@ impl Gateway {
             message: format!("not a PaymentIntent id: {id:?}"),
         })?;
         let intent = self
-            .call(PaymentIntent::retrieve(&self.client, &id, &[]))
+            .call(
+                self.client
+                    .get::<WireIntent>(&format!("/payment_intents/{id}")),
+            )
             .await?;
         Ok(Intent::from(intent))
     }
@@ -183,8 +208,9 @@ impl Gateway {
         let params = CancelPaymentIntent {
             cancellation_reason: Some(stripe::PaymentIntentCancellationReason::Abandoned),
         };
+        let path = format!("/payment_intents/{id}/cancel");
         match self
-            .call(PaymentIntent::cancel(&self.client, id, params))
+            .call(self.client.post_form::<WireIntent, _>(&path, params))
             .await
         {
             Ok(intent) => Ok(Intent::from(intent)),
@@ -211,26 +237,135 @@ impl Gateway {
             .client
             .clone()
             .with_strategy(RequestStrategy::Idempotent(idempotency_key.to_owned()));
-        let refund: Refund = self.call(Refund::create(&client, params)).await?;
+        let refund: WireRefund = self.call(client.post_form("/refunds", &params)).await?;
         Ok(RefundResult {
-            id: refund.id.to_string(),
+            id: refund.id,
             status: refund.status.unwrap_or_default(),
             amount: refund.amount,
         })
     }
 }
 
-impl From<PaymentIntent> for Intent {
-    fn from(pi: PaymentIntent) -> Self {
+/// A PaymentIntent as Stripe sends it, the fields we use only.
+#[derive(Debug, Deserialize)]
+struct WireIntent {
+    id: String,
+    status: String,
+    amount: i64,
+    #[serde(default)]
+    amount_received: i64,
+    currency: String,
+    client_secret: Option<String>,
+    #[serde(default)]
+    metadata: HashMap<String, String>,
+    last_payment_error: Option<WireError>,
+}
+
+/// `last_payment_error`: strings throughout, whatever codes Stripe adds.
+#[derive(Debug, Deserialize)]
+struct WireError {
+    message: Option<String>,
+    charge: Option<String>,
+    payment_method: Option<WireId>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireId {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireRefund {
+    id: String,
+    status: Option<String>,
+    amount: i64,
+}
+
+/// A PaymentIntent from a webhook event's `data.object`.
+pub fn intent_from_json(object: &serde_json::Value) -> Option<Intent> {
+    let mut intent = Intent::from(WireIntent::deserialize(object).ok()?);
+    // Webhooks are stored and logged; the browser's secret has no business there.
+    intent.client_secret = None;
+    Some(intent)
+}
+
+/// The variant named in serde's "unknown variant `x`, expected ..." message.
+fn unknown_variant(message: &str) -> &str {
+    message
+        .split('`')
+        .nth(1)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("unreadable")
+}
+
+/// What identifies one failed attempt: its charge and payment method, and the message.
+pub fn failure_key(charge: Option<&str>, payment_method: Option<&str>, message: &str) -> String {
+    format!(
+        "{}|{}|{}",
+        charge.unwrap_or(""),
+        payment_method.unwrap_or(""),
+        message.chars().take(200).collect::<String>()
+    )
+}
+
+impl From<WireIntent> for Intent {
+    fn from(pi: WireIntent) -> Self {
+        let error = pi.last_payment_error;
+        let last_error = error.as_ref().map(|e| {
+            e.message
+                .clone()
+                .unwrap_or_else(|| "the card was not accepted".to_owned())
+        });
+        let last_error_key = error.as_ref().zip(last_error.as_deref()).map(|(e, m)| {
+            failure_key(
+                e.charge.as_deref(),
+                e.payment_method.as_ref().map(|p| p.id.as_str()),
+                m,
+            )
+        });
         Intent {
-            id: pi.id.to_string(),
-            status: IntentStatus::from_stripe(pi.status.as_str()),
+            order_id: pi.metadata.get("order_id").and_then(|v| v.parse().ok()),
+            status: IntentStatus::from_stripe(&pi.status),
+            id: pi.id,
             amount: pi.amount,
             amount_received: pi.amount_received,
-            currency: pi.currency.to_string(),
+            currency: pi.currency,
             client_secret: pi.client_secret,
-            order_id: pi.metadata.get("order_id").and_then(|v| v.parse().ok()),
-            last_error: pi.last_payment_error.and_then(|e| e.message),
+            last_error,
+            last_error_key,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_with_codes_newer_than_async_stripe_are_read() {
+        let intent: WireIntent = serde_json::from_str(
+            r#"{"id":"pi_1","object":"payment_intent","status":"requires_payment_method",
+                "amount":1000,"amount_received":0,"currency":"aed","client_secret":"s",
+                "metadata":{"order_id":"7"},
+                "last_payment_error":{"type":"card_error","code":"brand_new_code_2027",
+                   "message":"Your card was declined.","charge":"ch_1",
+                   "payment_method":{"id":"pm_1","type":"card"}}}"#,
+        )
+        .expect("reads");
+        let intent = Intent::from(intent);
+        assert_eq!(intent.status, IntentStatus::Open);
+        assert_eq!(intent.order_id, Some(7));
+        assert_eq!(
+            intent.last_error.as_deref(),
+            Some("Your card was declined.")
+        );
+        assert_eq!(
+            intent.last_error_key.as_deref(),
+            Some("ch_1|pm_1|Your card was declined.")
+        );
+        assert_eq!(
+            unknown_variant("unknown variant `brand_new_code_2027`, expected one of `a`"),
+            "brand_new_code_2027"
+        );
     }
 }

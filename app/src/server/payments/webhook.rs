@@ -2,7 +2,7 @@
 //! (`Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`), and the few events
 //! Duka acts on, read from the verified body.
 
-use super::stripe::{Intent, IntentStatus};
+use super::stripe::Intent;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -107,24 +107,7 @@ fn parse(body: &[u8]) -> Option<Event> {
     let body = match kind.as_str() {
         "payment_intent.succeeded"
         | "payment_intent.payment_failed"
-        | "payment_intent.canceled" => EventBody::Intent(Intent {
-            id: text("id")?,
-            status: IntentStatus::from_stripe(&text("status")?),
-            amount: number("amount")?,
-            amount_received: number("amount_received").unwrap_or(0),
-            currency: text("currency")?,
-            client_secret: None,
-            order_id: object
-                .get("metadata")
-                .and_then(|m| m.get("order_id"))
-                .and_then(|v| v.as_str())
-                .and_then(|v| v.parse().ok()),
-            last_error: object
-                .get("last_payment_error")
-                .and_then(|e| e.get("message"))
-                .and_then(|m| m.as_str())
-                .map(str::to_owned),
-        }),
+        | "payment_intent.canceled" => EventBody::Intent(super::stripe::intent_from_json(object)?),
         "charge.refunded" => EventBody::Refunded {
             intent_id: text("payment_intent")?,
             amount_refunded: number("amount_refunded")?,

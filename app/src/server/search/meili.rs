@@ -15,8 +15,11 @@ use crate::server::catalog::SummaryRow;
 use crate::server::config::{MeilisearchSettings, SearchSettings};
 use crate::server::Error;
 use meilisearch_sdk::client::Client;
+use meilisearch_sdk::search::MatchingStrategies;
 use meilisearch_sdk::search::Selectors;
-use meilisearch_sdk::settings::{PaginationSetting, Settings, TypoToleranceSettings};
+use meilisearch_sdk::settings::{
+    MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
+};
 use meilisearch_sdk::task_info::TaskInfo;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -38,6 +41,10 @@ pub struct Document {
     pub id: i64,
     pub slug: String,
     pub name: String,
+    /// The name with its Arabic letters folded ([`crate::model::fold_arabic`]), as searches'
+    /// words are; empty when folding changes nothing. Searched right after the name.
+    #[serde(default)]
+    pub name_folded: String,
     pub brand: String,
     pub description: String,
     /// Filterable facts, `{"material": "linen"}`.
@@ -128,6 +135,9 @@ pub(super) async fn documents(
         .map(|r| Document {
             id: r.id,
             slug: r.slug,
+            name_folded: Some(crate::model::fold_arabic(&r.name))
+                .filter(|f| *f != r.name)
+                .unwrap_or_default(),
             name: r.name,
             brand: r.brand,
             description: r.description,
@@ -238,6 +248,7 @@ impl Meili {
         Settings::new()
             .with_searchable_attributes([
                 "name",
+                "name_folded",
                 "brand",
                 "category_names",
                 "attributes",
@@ -259,11 +270,15 @@ impl Meili {
                 "sort",
                 "exactness",
             ])
+            // As the PostgreSQL engine: a word of 4 letters may have one typo.
             .with_typo_tolerance(TypoToleranceSettings {
                 enabled: Some(true),
                 disable_on_attributes: None,
                 disable_on_words: None,
-                min_word_size_for_typos: None,
+                min_word_size_for_typos: Some(MinWordSizeForTypos {
+                    one_typo: Some(4),
+                    two_typos: Some(9),
+                }),
                 disable_on_numbers: Some(true),
             })
             .with_synonyms(synonyms)
@@ -292,7 +307,10 @@ impl Meili {
         let crop = [("description", Some(24))];
         let page_query = |page: u32| {
             let mut q = index.search();
+            // Every word must match, as in the PostgreSQL engine (Meilisearch's default
+            // drops words from the end until something matches).
             q.with_query(&text)
+                .with_matching_strategy(MatchingStrategies::ALL)
                 .with_page(page.max(1) as usize)
                 .with_hits_per_page(listing.per_page as usize)
                 .with_attributes_to_highlight(Selectors::Some(&["name"]))
@@ -312,6 +330,7 @@ impl Meili {
         let mut facets_query = index.search();
         facets_query
             .with_query(&text)
+            .with_matching_strategy(MatchingStrategies::ALL)
             .with_limit(0)
             .with_facets(Selectors::All);
         if !facet_filter.is_empty() {
