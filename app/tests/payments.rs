@@ -654,7 +654,10 @@ async fn an_error_code_unknown_to_the_client_is_a_refusal_not_an_outage(pool: Pg
         .filter(|n| n.contains("failed"))
         .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    assert!(failed[0].contains("refund_blocked_by_a_2027_rule"), "{failed:?}");
+    assert!(
+        failed[0].contains("refund_blocked_by_a_2027_rule"),
+        "{failed:?}"
+    );
     // Not retried for ever: the reconciler leaves it to staff.
     payments.reconcile(0.0).await.expect("reconcile");
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM refunds")
