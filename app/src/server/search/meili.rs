@@ -41,10 +41,6 @@ pub struct Document {
     pub id: i64,
     pub slug: String,
     pub name: String,
-    /// The name with its Arabic letters folded ([`crate::model::fold_arabic`]), as searches'
-    /// words are; empty when folding changes nothing. Searched right after the name.
-    #[serde(default)]
-    pub name_folded: String,
     pub brand: String,
     pub description: String,
     /// Filterable facts, `{"material": "linen"}`.
@@ -135,9 +131,6 @@ pub(super) async fn documents(
         .map(|r| Document {
             id: r.id,
             slug: r.slug,
-            name_folded: Some(crate::model::fold_arabic(&r.name))
-                .filter(|f| *f != r.name)
-                .unwrap_or_default(),
             name: r.name,
             brand: r.brand,
             description: r.description,
@@ -248,7 +241,6 @@ impl Meili {
         Settings::new()
             .with_searchable_attributes([
                 "name",
-                "name_folded",
                 "brand",
                 "category_names",
                 "attributes",
@@ -298,11 +290,36 @@ impl Meili {
         if words.is_empty() {
             return Ok(results);
         }
-        let text = words.join(" ");
         let listing = &query.listing;
         let index = self.client.index(&self.index);
         let hits_filter = filter(query, true);
         let facet_filter = filter(query, false);
+        // As the PostgreSQL engine: the words as typed, whole (each quoted: no typo, no
+        // prefix), and only when they find nothing, typos and the last word as a prefix.
+        let exact = words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut probe = index.search();
+        probe
+            .with_query(&exact)
+            .with_matching_strategy(MatchingStrategies::ALL)
+            .with_limit(0);
+        if !hits_filter.is_empty() {
+            probe.with_filter(&hits_filter);
+        }
+        let probed = probe.execute::<Document>().await?;
+        let text = if probed
+            .total_hits
+            .or(probed.estimated_total_hits)
+            .unwrap_or(0)
+            > 0
+        {
+            exact
+        } else {
+            words.join(" ")
+        };
         let sort = sort(listing.sort);
         let crop = [("description", Some(24))];
         let page_query = |page: u32| {
