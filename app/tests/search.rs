@@ -548,21 +548,15 @@ async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgP
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn arabic_names_are_found_however_their_letters_are_written(pool: PgPool) {
     labelled(&pool).await;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, brand, description, status)
-         VALUES ('ibriq', 'إبريق قهوة نُحاسي', 'Souk Studio', 'إبريق تقليدي.', 'active') RETURNING id",
+    common::product(
+        &pool,
+        "ibriq",
+        ("إبريق قهوة نُحاسي", "Souk Studio", "إبريق تقليدي."),
+        15_000,
+        3,
+        "active",
     )
-    .fetch_one(&pool)
-    .await
-    .expect("product");
-    sqlx::query(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         VALUES ($1, 'IBRIQ-1', 15000, 'AED', 3)",
-    )
-    .bind(id)
-    .execute(&pool)
-    .await
-    .expect("variant");
+    .await;
     // Alef with hamza or without, taa marbuta or heh, with or without diacritics and tatweel.
     for q in [
         "إبريق",

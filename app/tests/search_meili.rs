@@ -310,38 +310,26 @@ async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
     assert_eq!(last.hits.len(), 2);
 
     // An Arabic name whose letters people write in several ways, pushed through the outbox.
-    let ibriq: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, brand, description, status)
-         VALUES ('ibriq', 'إبريق قهوة نُحاسي', 'Souk Studio', 'إبريق تقليدي.', 'active') RETURNING id",
+    common::product(
+        &pool,
+        "ibriq",
+        ("إبريق قهوة نُحاسي", "Souk Studio", "إبريق تقليدي."),
+        15_000,
+        3,
+        "active",
     )
-    .fetch_one(&pool)
-    .await
-    .expect("product");
-    sqlx::query(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         VALUES ($1, 'IBRIQ-1', 15000, 'AED', 3)",
-    )
-    .bind(ibriq)
-    .execute(&pool)
-    .await
-    .expect("variant");
+    .await;
     // And a name one typo away from another's word ("wood", "wool"): typos are for when the
     // words as typed find nothing, in both engines.
-    let tray: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, brand, description, status)
-         VALUES ('wood-tray', 'Wood Tray', 'Nomad Loom', 'Carved.', 'active') RETURNING id",
+    common::product(
+        &pool,
+        "wood-tray",
+        ("Wood Tray", "Nomad Loom", "Carved."),
+        9_000,
+        3,
+        "active",
     )
-    .fetch_one(&pool)
-    .await
-    .expect("product");
-    sqlx::query(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         VALUES ($1, 'TRAY-1', 9000, 'AED', 3)",
-    )
-    .bind(tray)
-    .execute(&pool)
-    .await
-    .expect("variant");
+    .await;
     assert_eq!(outbox::pass(&pool, &live).await.expect("pushes").settled, 2);
 
     // The two engines agree: every word must match, a word of four letters may have a typo,

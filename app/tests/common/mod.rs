@@ -150,10 +150,27 @@ pub fn names(results: &app::model::SearchResults) -> Vec<String> {
 /// A product with one variant priced in AED; returns the variant's id. `status` is the
 /// product's.
 pub async fn variant(pool: &PgPool, slug: &str, price: i64, stock: i32, status: &str) -> i64 {
+    product(pool, slug, (slug, "", ""), price, stock, status).await
+}
+
+/// A product with its (name, brand, description) and one variant priced in AED, its SKU
+/// the slug in capitals; returns the variant's id.
+pub async fn product(
+    pool: &PgPool,
+    slug: &str,
+    (name, brand, description): (&str, &str, &str),
+    price: i64,
+    stock: i32,
+    status: &str,
+) -> i64 {
     let product: i64 = sqlx::query_scalar(
-        "INSERT INTO products (slug, name, status) VALUES ($1, $1, $2) RETURNING id",
+        "INSERT INTO products (slug, name, brand, description, status)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(slug)
+    .bind(name)
+    .bind(brand)
+    .bind(description)
     .bind(status)
     .fetch_one(pool)
     .await
