@@ -6,8 +6,7 @@ use app::server::cache::Cache;
 use app::server::search::Engine;
 use sqlx::PgPool;
 
-mod common;
-use common::{labelled, names, query, LABELLED};
+use crate::support::{labelled, names, query, LABELLED};
 
 async fn search(pool: &PgPool, pairs: &[(&str, &str)]) -> app::model::SearchResults {
     Engine::Postgres
@@ -548,7 +547,7 @@ async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgP
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn arabic_names_are_found_however_their_letters_are_written(pool: PgPool) {
     labelled(&pool).await;
-    common::product(
+    crate::support::product(
         &pool,
         "ibriq",
         ("إبريق قهوة نُحاسي", "Souk Studio", "إبريق تقليدي."),

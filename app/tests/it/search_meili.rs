@@ -6,14 +6,13 @@
 //!   (and `MEILISEARCH_API_KEY`, if it has one) are set, and are skipped with a printed
 //!   reason otherwise.
 
-mod common;
 
 use app::model::Currency;
 use app::server::cache::Cache;
 use app::server::config::{MeilisearchSettings, SearchSettings};
 use app::server::search::meili::Meili;
 use app::server::search::{fallbacks, outbox, Engine};
-use common::{labelled, names, query, LABELLED};
+use crate::support::{labelled, names, query, LABELLED};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -310,7 +309,7 @@ async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
     assert_eq!(last.hits.len(), 2);
 
     // An Arabic name whose letters people write in several ways, pushed through the outbox.
-    common::product(
+    crate::support::product(
         &pool,
         "ibriq",
         ("إبريق قهوة نُحاسي", "Souk Studio", "إبريق تقليدي."),
@@ -321,7 +320,7 @@ async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
     .await;
     // And a name one typo away from another's word ("wood", "wool"): typos are for when the
     // words as typed find nothing, in both engines.
-    common::product(
+    crate::support::product(
         &pool,
         "wood-tray",
         ("Wood Tray", "Nomad Loom", "Carved."),

@@ -14,10 +14,9 @@ fn rules(currency: Currency) -> Rules {
     }
 }
 use app::server::Error;
-use common::variant;
+use crate::support::variant;
 use sqlx::PgPool;
 
-mod common;
 
 fn field_of(r: Result<(), Error>) -> String {
     match r {

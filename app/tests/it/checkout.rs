@@ -8,10 +8,9 @@ use app::server::cart::{self, Owner};
 use app::server::checkout::{self, Placed};
 use app::server::orders::{self, Access};
 use app::server::Error;
-use common::shop::*;
+use crate::support::shop::*;
 use sqlx::PgPool;
 
-mod common;
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn cash_on_delivery_order_is_whole_confirmed_and_emailed(pool: PgPool) {

@@ -9,10 +9,6 @@
 //! inside its own transaction, or by the Stripe test server taking a request and never
 //! answering.
 
-#[path = "../../app/tests/common/stock.rs"]
-mod stock;
-#[path = "../../app/tests/common/stripe.rs"]
-mod stripe;
 
 use app::model::Currency;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
@@ -22,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use crate::{stock, stripe};
 use stripe::MockStripe;
 
 /// Stable across restarts, as in production: the cart cookie and the order links survive.

@@ -1750,5 +1750,5 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
 }
 
-#[path = "http/hardening.rs"]
+
 mod hardening;

@@ -1,5 +1,5 @@
 //! Card payments against a real PostgreSQL and the local Stripe test server
-//! (`common::stripe`), through the production client and webhook code: one PaymentIntent per
+//! (`support::stripe`), through the production client and webhook code: one PaymentIntent per
 //! order however often it is asked for, webhooks delivered many times, concurrently and out of
 //! order, forged, altered and stale webhooks, the sweeper and the reconciler after a lost
 //! answer or a lost webhook, refunds, and stock accounting after each.
@@ -10,12 +10,11 @@ use app::server::config::StripeSettings;
 use app::server::payments::webhook::WebhookError;
 use app::server::payments::{Delivery, Gateway, Payments, Stripe, WebhookFailure};
 use app::server::Error;
-use common::shop::*;
-use common::stripe::{self as mock, MockStripe};
+use crate::support::shop::*;
+use crate::support::stripe::{self as mock, MockStripe};
 use secrecy::SecretString;
 use sqlx::PgPool;
 
-mod common;
 
 async fn payments(pool: &PgPool, keys: &TokenKeys) -> (MockStripe, Payments) {
     let stripe = MockStripe::start().await;

@@ -1,0 +1,14 @@
+//! The app crate's integration tests, one binary: the helpers compile once and the release
+//! build links once. Each module is one bounded context, tested against real PostgreSQL and
+//! Redis (and Meilisearch when `MEILISEARCH_URL` is set); `support` builds the fixtures.
+
+mod support;
+
+mod accounts;
+mod cache_redis;
+mod cart;
+mod catalog;
+mod checkout;
+mod payments;
+mod search;
+mod search_meili;
