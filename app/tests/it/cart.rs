@@ -13,10 +13,9 @@ fn rules(currency: Currency) -> Rules {
         ttl: std::time::Duration::from_secs(30 * 86_400),
     }
 }
-use app::server::Error;
 use crate::support::variant;
+use app::server::Error;
 use sqlx::PgPool;
-
 
 fn field_of(r: Result<(), Error>) -> String {
     match r {

@@ -3,14 +3,13 @@
 //! coupon limits under concurrency, the order state machine in code and in the database, and
 //! after each, the stock accounting in SQL. A fresh database per test.
 
+use crate::support::shop::*;
 use app::model::{AppError, Currency, OrderStatus};
 use app::server::cart::{self, Owner};
 use app::server::checkout::{self, Placed};
 use app::server::orders::{self, Access};
 use app::server::Error;
-use crate::support::shop::*;
 use sqlx::PgPool;
-
 
 #[sqlx::test(migrator = "app::server::db::MIGRATOR")]
 async fn cash_on_delivery_order_is_whole_confirmed_and_emailed(pool: PgPool) {

@@ -4,17 +4,16 @@
 //! order, forged, altered and stale webhooks, the sweeper and the reconciler after a lost
 //! answer or a lost webhook, refunds, and stock accounting after each.
 
+use crate::support::shop::*;
+use crate::support::stripe::{self as mock, MockStripe};
 use app::model::{AppError, CardPayment, OrderStatus};
 use app::server::accounts::tokens::TokenKeys;
 use app::server::config::StripeSettings;
 use app::server::payments::webhook::WebhookError;
 use app::server::payments::{Delivery, Gateway, Payments, Stripe, WebhookFailure};
 use app::server::Error;
-use crate::support::shop::*;
-use crate::support::stripe::{self as mock, MockStripe};
 use secrecy::SecretString;
 use sqlx::PgPool;
-
 
 async fn payments(pool: &PgPool, keys: &TokenKeys) -> (MockStripe, Payments) {
     let stripe = MockStripe::start().await;

@@ -6,13 +6,12 @@
 //!   (and `MEILISEARCH_API_KEY`, if it has one) are set, and are skipped with a printed
 //!   reason otherwise.
 
-
+use crate::support::{labelled, names, query, LABELLED};
 use app::model::Currency;
 use app::server::cache::Cache;
 use app::server::config::{MeilisearchSettings, SearchSettings};
 use app::server::search::meili::Meili;
 use app::server::search::{fallbacks, outbox, Engine};
-use crate::support::{labelled, names, query, LABELLED};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! inside its own transaction, or by the Stripe test server taking a request and never
 //! answering.
 
-
+use crate::{stock, stripe};
 use app::model::Currency;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::StatusCode;
@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use crate::{stock, stripe};
 use stripe::MockStripe;
 
 /// Stable across restarts, as in production: the cart cookie and the order links survive.

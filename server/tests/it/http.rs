@@ -1750,5 +1750,4 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
 }
 
-
 mod hardening;
