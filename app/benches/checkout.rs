@@ -10,9 +10,9 @@
 
 use app::model::{AppError, Currency};
 use app::server::accounts::tokens::{opaque_token, TokenKeys};
-use app::server::accounts::Site;
 use app::server::cart::{self, Owner, Rules};
 use app::server::checkout::{self, CheckoutRules, PlaceOrder};
+use app::server::platform::mail::Site;
 use app::server::Error;
 use sqlx::postgres::PgPoolOptions;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .acquire_timeout(Duration::from_secs(30))
         .connect(&url)
         .await?;
-    app::server::db::MIGRATOR.run(&db).await?;
+    app::server::platform::db::MIGRATOR.run(&db).await?;
     setup(&db).await?;
     let (hot, hot_stock): (i64, i32) = sqlx::query_as(
         "SELECT v.id, v.stock FROM variants v JOIN products p ON p.id = v.product_id

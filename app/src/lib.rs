@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod model;
-pub mod status;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

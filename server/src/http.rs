@@ -2,7 +2,8 @@
 //! layers every response goes through.
 
 use app::model::StoreInfo;
-use app::server::{health, AppState};
+use app::server::platform::health;
+use app::server::AppState;
 use app::ui::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
@@ -90,16 +91,16 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route(
             app::ui::components::search_box::SUGGEST_PATH,
-            get(crate::search::suggest),
+            get(crate::routes::suggest::suggest),
         )
-        .route("/account/export.json", get(crate::auth::export))
+        .route("/account/export.json", get(crate::routes::account::export))
         .route(
-            crate::payments::WEBHOOK_PATH,
-            axum::routing::post(crate::payments::stripe_webhook),
+            crate::routes::stripe_webhook::WEBHOOK_PATH,
+            axum::routing::post(crate::routes::stripe_webhook::stripe_webhook),
         )
-        .route("/robots.txt", get(crate::seo::robots))
-        .route("/sitemap.xml", get(crate::seo::sitemap_index))
-        .route("/sitemaps/{file}", get(crate::seo::sitemap_file))
+        .route("/robots.txt", get(crate::routes::seo::robots))
+        .route("/sitemap.xml", get(crate::routes::seo::sitemap_index))
+        .route("/sitemaps/{file}", get(crate::routes::seo::sitemap_file))
         .leptos_routes_with_context(&state, routes, context, {
             let options = options.clone();
             move || shell(options.clone())
@@ -133,26 +134,28 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::page_cache::page_cache,
+            crate::middleware::page_cache::page_cache,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::authenticate,
+            crate::middleware::session::authenticate,
         ))
         .layer(axum::middleware::map_response(no_cache_for_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::security::csrf,
+            crate::middleware::security::csrf,
         ))
         // Bad text is refused before sessions are looked up or anything is parsed.
-        .layer(axum::middleware::from_fn(crate::input::refuse_bad_text))
+        .layer(axum::middleware::from_fn(
+            crate::middleware::input::refuse_bad_text,
+        ))
         .layer(axum::middleware::from_fn(redirect_trailing_slash))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         // Outside the panic handler and the redirects, so every response carries them.
         .layer(axum::middleware::from_fn_with_state(
-            crate::security::Policy::from_state(&state),
-            crate::security::security_headers,
+            crate::middleware::security::Policy::from_state(&state),
+            crate::middleware::security::security_headers,
         ))
         .layer(
             TraceLayer::new_for_http()
@@ -251,7 +254,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// A panic anywhere in a request: log it, answer a plain 500 without internals.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let reference = app::server::error::new_reference();
+    let reference = app::server::platform::error::new_reference();
     let message = panic
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -1,14 +1,9 @@
 //! The Duka server: builds the state from settings and the axum router that serves the
 //! storefront, server functions, static assets and health checks.
 
-pub mod auth;
 pub mod http;
-pub mod input;
-pub mod page_cache;
-pub mod payments;
-pub mod search;
-pub mod security;
-pub mod seo;
+pub mod middleware;
+pub mod routes;
 pub mod startup;
 pub mod telemetry;
 

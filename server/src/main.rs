@@ -1,8 +1,9 @@
 //! `duka`: load settings, build state, migrate, build the router, serve. Nothing else.
 
-use app::server::config::Settings;
+use app::server::catalog;
+use app::server::platform::config::Settings;
+use app::server::platform::db;
 use app::server::search::{outbox, Engine};
-use app::server::{catalog, db};
 use duka_server::{build_state, serve, telemetry, StartupError};
 use std::process::ExitCode;
 

@@ -1,19 +1,19 @@
 //! From settings to a running server, with start-up failures said in one line.
 
-use app::server::cache::{Cache, RedisCache};
-use app::server::config::Settings;
-use app::server::{db, AccountServices, AppState};
+use app::server::platform::cache::RedisCache;
+use app::server::platform::config::Settings;
+use app::server::platform::db;
+use app::server::AppState;
 use secrecy::ExposeSecret;
 use sqlx::postgres::PgConnectOptions;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the server could not start, in words that say what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("{0}")]
-    Config(#[from] app::server::config::ConfigError),
+    Config(#[from] app::server::platform::config::ConfigError),
     #[error("cannot connect to PostgreSQL at {target}: {cause}. Is it running? (`make services` starts a local one)")]
     Database { target: String, cause: String },
     #[error("cannot apply database migrations: {0}")]
@@ -38,8 +38,6 @@ pub fn db_target(url: &str) -> String {
         Err(_) => "(unparseable DATABASE_URL)".to_owned(),
     }
 }
-
-use app::server::search::{meili::Meili, Engine};
 
 /// Connects to PostgreSQL (and Redis when configured), migrates if asked, and builds the state.
 pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
@@ -67,17 +65,13 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         ),
         None => None,
     };
-    let cache = match &redis {
-        _ if !settings.cache_enabled => Cache::Disabled,
-        Some(redis) => Cache::Redis(redis.clone()),
-        None => Cache::memory(10_000),
-    };
-    let accounts = AccountServices::new(&settings, redis).map_err(StartupError::Other)?;
+    let state = AppState::new(settings, pool, redis).map_err(StartupError::Other)?;
     // Staff authenticator secrets under an old DUKA_TOTP_KEY (or from before sealing) are
     // sealed under the current one, so a key rotation completes with this start.
-    let resealed = app::server::accounts::two_factor::reseal_secrets(&pool, &accounts.sealer)
-        .await
-        .map_err(|e| StartupError::Other(format!("sealing staff secrets: {e}")))?;
+    let resealed =
+        app::server::accounts::two_factor::reseal_secrets(&state.db, &state.accounts.sealer)
+            .await
+            .map_err(|e| StartupError::Other(format!("sealing staff secrets: {e}")))?;
     if resealed.resealed > 0 || resealed.unreadable > 0 {
         tracing::info!(
             resealed = resealed.resealed,
@@ -85,36 +79,15 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
             "staff authenticator secrets sealed under the current DUKA_TOTP_KEY"
         );
     }
-    let search = match &settings.search.meilisearch {
-        Some(meili) => Engine::Meilisearch(Arc::new(
-            Meili::new(meili, &settings.search)
-                .map_err(|e| StartupError::Other(format!("MEILISEARCH_URL: {e}")))?,
-        )),
-        None => Engine::Postgres,
-    };
     tracing::info!(
         database = %target,
-        cache = cache.backend(),
-        search = search.name(),
-        rate_limits = accounts.limits.backend(),
-        mail = %accounts.mailer.describe(),
+        cache = state.cache.backend(),
+        search = state.search.name(),
+        rate_limits = state.accounts.limits.backend(),
+        mail = %state.accounts.mailer.describe(),
         "connected"
     );
-    Ok(AppState::new(app::server::Services {
-        leptos_options: settings.leptos_options(),
-        payments: app::server::payments::Payments::new(
-            pool.clone(),
-            &settings,
-            accounts.site.clone(),
-            accounts.keys.clone(),
-        ),
-        db: pool,
-        cache,
-        media: app::server::media::MediaStore::new(settings.media_dir.clone()),
-        search,
-        accounts,
-        settings: Arc::new(settings),
-    }))
+    Ok(state)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
@@ -134,30 +107,13 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
             }
         });
     // Hash the executable now rather than on the first page request.
-    tokio::task::spawn_blocking(app::server::build::build_id)
+    tokio::task::spawn_blocking(app::server::platform::executable::build_id)
         .await
         .map_err(|e| StartupError::Other(e.to_string()))?;
-    // Any committed catalog change (admin, checkout, psql) retires cached reads and pages.
-    app::server::catalog::follow_changes(&state.db, state.cache.clone())
+    // Cache invalidation, sweepers and the outboxes: see `app::server::jobs`.
+    app::server::jobs::start(&state)
         .await
-        .map_err(|e| StartupError::Other(format!("cannot listen for catalog changes: {e}")))?;
-    // Unpaid orders give their stock back, the reconciler settles payments, expired carts go.
-    tokio::spawn(app::server::orders::run_sweepers(
-        state.payments.clone(),
-        state.settings.store.sweep_interval,
-    ));
-    // Email leaves through the outbox.
-    tokio::spawn(app::server::mail::run(
-        state.db.clone(),
-        state.accounts.mailer.clone(),
-    ));
-    // Meilisearch follows the catalog through the search outbox.
-    if let Engine::Meilisearch(meili) = &state.search {
-        tokio::spawn(app::server::search::outbox::run(
-            state.db.clone(),
-            meili.clone(),
-        ));
-    }
+        .map_err(|e| StartupError::Other(format!("cannot start the background jobs: {e}")))?;
     tracing::info!(
         "Duka is serving {} on http://{addr}",
         state.settings.store.name

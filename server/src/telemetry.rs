@@ -1,7 +1,7 @@
 //! Logging: human-readable in development, one JSON object per line in production.
 //! `RUST_LOG` overrides the default filter.
 
-use app::server::config::LogFormat;
+use app::server::platform::config::LogFormat;
 use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init(format: LogFormat) {

@@ -29,11 +29,12 @@ pub fn is_local_path(p: &str) -> bool {
 
 #[cfg(feature = "ssr")]
 mod glue {
+    pub use crate::api::in_span;
+    pub use crate::api::redirect;
     pub use crate::server::accounts::{self, links, profile};
     pub use crate::server::auth::{require_customer, set_cookies, viewer};
-    pub use crate::server::limits::{self, account_subject, client_subject};
-    pub use crate::server::redirect;
-    pub use crate::server::{in_span, state};
+    pub use crate::server::platform::limits::{self, account_subject};
+    pub use crate::server::state;
     pub use secrecy::SecretString;
 
     pub fn secret(s: String) -> SecretString {
@@ -49,10 +50,7 @@ pub async fn register(email: String, password: String) -> Result<(), AppError> {
     in_span("register", async move {
         let state = state()?;
         let a = &state.accounts;
-        let client = a.client();
-        a.limits
-            .check(limits::REGISTER_PER_CLIENT, &client_subject(&client))
-            .await?;
+        let client = a.limited_client(limits::REGISTER_PER_CLIENT).await?;
         // Each registration mails the address: a stranger cannot flood an inbox.
         a.limits
             .check(limits::REGISTER_PER_ACCOUNT, &account_subject(&email))
@@ -86,17 +84,7 @@ pub async fn sign_in(
         // Decided before anything happens, so a crafted `next` can never leave a session
         // behind without its cookies.
         let next = safe_next(next.as_deref());
-        let client = a.client();
-        a.limits
-            .check(limits::SIGN_IN_PER_CLIENT, &client_subject(&client))
-            .await?;
-        let known = crate::server::auth::known_device(&a.keys, &a.cookies, &email);
-        a.limits
-            .check(
-                limits::SIGN_IN_PER_ACCOUNT,
-                &limits::sign_in_subject(&email, known.as_deref()),
-            )
-            .await?;
+        let client = a.limited_sign_in(&email, &a.cookies).await?;
         let issued = accounts::sign_in(
             &state.db,
             &a.hasher,
@@ -151,11 +139,9 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     use glue::*;
     in_span("verify_email", async move {
         let state = state()?;
-        let client = state.accounts.client();
-        state
+        let client = state
             .accounts
-            .limits
-            .check(limits::LINK_PER_CLIENT, &client_subject(&client))
+            .limited_client(limits::LINK_PER_CLIENT)
             .await?;
         links::verify_email(&state.db, &token, &client).await?;
         redirect("/account/sign-in?verified=1")?;
@@ -171,10 +157,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     in_span("forgot_password", async move {
         let state = state()?;
         let a = &state.accounts;
-        let client = a.client();
-        a.limits
-            .check(limits::RESET_PER_CLIENT, &client_subject(&client))
-            .await?;
+        let client = a.limited_client(limits::RESET_PER_CLIENT).await?;
         a.limits
             .check(limits::RESET_PER_ACCOUNT, &account_subject(&email))
             .await?;
@@ -192,10 +175,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     in_span("reset_password", async move {
         let state = state()?;
         let a = &state.accounts;
-        let client = a.client();
-        a.limits
-            .check(limits::LINK_PER_CLIENT, &client_subject(&client))
-            .await?;
+        let client = a.limited_client(limits::LINK_PER_CLIENT).await?;
         links::reset_password(&state.db, &a.hasher, &token, &secret(password), &client).await?;
         set_cookies(a.cookies.clear());
         redirect("/account/sign-in?reset=1")?;

@@ -2,20 +2,9 @@
 //! no authenticator is set up), and the first admin functions. Every staff function checks the
 //! staff session and the role's permission on the server; a customer gets a refusal.
 
-use crate::model::AppError;
+use crate::model::{AppError, Dashboard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// What the admin home shows; each part only when the role allows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Dashboard {
-    pub email: String,
-    pub role: String,
-    /// (email, role, second factor on)
-    pub staff: Option<Vec<(String, String, bool)>>,
-    /// (when, who, what, from where)
-    pub audit: Option<Vec<(String, String, String, String)>>,
-}
 
 /// The authenticator being set up, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +17,15 @@ pub struct EnrolmentView {
 
 #[cfg(feature = "ssr")]
 mod glue {
+    pub use crate::api::in_span;
+    pub use crate::api::redirect;
     pub use crate::model::AppError;
     pub use crate::server::accounts::staff::{self, Permission};
     pub use crate::server::accounts::two_factor;
     pub use crate::server::auth::{self, set_cookies, CHALLENGE_COOKIE};
-    pub use crate::server::limits;
-    pub use crate::server::redirect;
-    pub use crate::server::{in_span, state, AppState};
+    pub use crate::server::orders::Actor;
+    pub use crate::server::platform::limits;
+    pub use crate::server::{state, AppState};
     pub use secrecy::SecretString;
 
     /// The staff member of this request if their role allows `permission`.
@@ -64,6 +55,38 @@ mod glue {
             .await
     }
 
+    /// Which page a code comes from.
+    pub enum CodeStep {
+        /// Signing in: a TOTP code or a recovery code.
+        SignIn,
+        /// Enrolling: the first code from the new authenticator.
+        Enrol,
+    }
+
+    /// A code for the challenged account (limited per account), then the staff session.
+    pub async fn code_step(code: String, step: CodeStep) -> Result<(), AppError> {
+        let state = state()?;
+        let challenge = challenge()?;
+        limit_codes(&state, &challenge).await?;
+        let a = &state.accounts;
+        let (client, now) = (a.client(), auth::now());
+        let issued = match step {
+            CodeStep::SignIn => {
+                two_factor::complete_sign_in(
+                    &state.db, &a.keys, &a.sealer, &challenge, &code, &client, now,
+                )
+                .await?
+            }
+            CodeStep::Enrol => {
+                two_factor::confirm_enrolment(
+                    &state.db, &a.keys, &a.sealer, &challenge, &code, &client, now,
+                )
+                .await?
+            }
+        };
+        signed_in(&state, &issued).await
+    }
+
     /// Starts the staff session: its cookies set (and this browser remembered as one the
     /// member signs in from), the challenge cleared.
     pub async fn signed_in(
@@ -90,17 +113,7 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
     in_span("staff_sign_in", async move {
         let state = state()?;
         let a = &state.accounts;
-        let client = a.client();
-        a.limits
-            .check(limits::SIGN_IN_PER_CLIENT, &limits::client_subject(&client))
-            .await?;
-        let known = auth::known_device(&a.keys, &a.staff_cookies, &email);
-        a.limits
-            .check(
-                limits::SIGN_IN_PER_ACCOUNT,
-                &limits::sign_in_subject(&email, known.as_deref()),
-            )
-            .await?;
+        let client = a.limited_sign_in(&email, &a.staff_cookies).await?;
         let next = staff::begin_sign_in(
             &state.db,
             &a.hasher,
@@ -129,23 +142,7 @@ pub async fn staff_sign_in(email: String, password: String) -> Result<(), AppErr
 #[server]
 pub async fn staff_code(code: String) -> Result<(), AppError> {
     use glue::*;
-    in_span("staff_code", async move {
-        let state = state()?;
-        let challenge = challenge()?;
-        limit_codes(&state, &challenge).await?;
-        let issued = two_factor::complete_sign_in(
-            &state.db,
-            &state.accounts.keys,
-            &state.accounts.sealer,
-            &challenge,
-            &code,
-            &state.accounts.client(),
-            auth::now(),
-        )
-        .await?;
-        signed_in(&state, &issued).await
-    })
-    .await
+    in_span("staff_code", code_step(code, CodeStep::SignIn)).await
 }
 
 /// A new secret and recovery codes for the challenged account (the enrolment page).
@@ -180,23 +177,7 @@ pub async fn start_enrolment() -> Result<EnrolmentView, AppError> {
 #[server]
 pub async fn confirm_enrolment(code: String) -> Result<(), AppError> {
     use glue::*;
-    in_span("confirm_enrolment", async move {
-        let state = state()?;
-        let challenge = challenge()?;
-        limit_codes(&state, &challenge).await?;
-        let issued = two_factor::confirm_enrolment(
-            &state.db,
-            &state.accounts.keys,
-            &state.accounts.sealer,
-            &challenge,
-            &code,
-            &state.accounts.client(),
-            auth::now(),
-        )
-        .await?;
-        signed_in(&state, &issued).await
-    })
-    .await
+    in_span("confirm_enrolment", code_step(code, CodeStep::Enrol)).await
 }
 
 #[server]
@@ -226,47 +207,8 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use glue::*;
     in_span("get_dashboard", async move {
         let state = state()?;
-        let me = require(&state, Permission::ViewCustomers)
-            .await
-            .or(require(&state, Permission::ManageCatalog).await)?;
-        let email = crate::server::accounts::profile::profile(&state.db, me.account_id)
-            .await?
-            .email;
-        let staff = if me.role.allows(Permission::ManageStaff) {
-            Some(
-                staff::list_staff(&state.db)
-                    .await?
-                    .into_iter()
-                    .map(|m| (m.email, m.role, m.two_factor))
-                    .collect(),
-            )
-        } else {
-            None
-        };
-        let audit = if me.role.allows(Permission::ViewAudit) {
-            Some(
-                staff::recent_audit(&state.db, 50)
-                    .await?
-                    .into_iter()
-                    .map(|e| {
-                        (
-                            e.at,
-                            e.account.unwrap_or_default(),
-                            e.action,
-                            e.ip.unwrap_or_default(),
-                        )
-                    })
-                    .collect(),
-            )
-        } else {
-            None
-        };
-        Ok(Dashboard {
-            email,
-            role: me.role.label().to_owned(),
-            staff,
-            audit,
-        })
+        let me = require(&state, Permission::OpenAdmin).await?;
+        Ok(staff::dashboard(&state.db, &me).await?)
     })
     .await
 }
@@ -303,9 +245,7 @@ pub async fn get_admin_orders(
     use glue::*;
     in_span("get_admin_orders", async move {
         let state = state()?;
-        if require(&state, Permission::ManageOrders).await.is_err() {
-            require(&state, Permission::ViewCustomers).await?;
-        }
+        require(&state, Permission::ViewOrders).await?;
         let status = status
             .as_deref()
             .filter(|s| !s.is_empty())
@@ -326,9 +266,7 @@ pub async fn get_admin_order(number: i64) -> Result<crate::model::OrderView, App
     use glue::*;
     in_span("get_admin_order", async move {
         let state = state()?;
-        if require(&state, Permission::ManageOrders).await.is_err() {
-            require(&state, Permission::ViewCustomers).await?;
-        }
+        require(&state, Permission::ViewOrders).await?;
         Ok(
             crate::server::orders::view(&state.db, number, crate::server::orders::Access::Staff)
                 .await?,
@@ -350,7 +288,7 @@ pub async fn pack_order_line(number: i64, line_no: i32, quantity: i32) -> Result
             number,
             line_no,
             quantity,
-            &format!("staff:{}", me.account_id),
+            Actor::Staff(me.account_id),
         )
         .await?;
         redirect(&format!("/admin/orders/{number}?done=packed"))?;
@@ -373,24 +311,15 @@ pub async fn update_order_status(
         let me = require(&state, Permission::ManageOrders).await?;
         let to = crate::model::OrderStatus::parse(&status)
             .ok_or_else(|| AppError::validation("status", "choose a status from the list"))?;
-        if to == crate::model::OrderStatus::Refunded {
-            return Err(AppError::validation(
-                "status",
-                "use the refund form: an order is refunded by refunding its money",
-            ));
-        }
-        if to == crate::model::OrderStatus::Cancelled {
-            // An unpaid card order's PaymentIntent is cancelled at Stripe first.
-            state.payments.before_cancel(number).await?;
-        }
-        crate::server::orders::change_status(
-            &state.db,
-            number,
-            to,
-            &format!("staff:{}", me.account_id),
-            tracking_number.as_deref(),
-        )
-        .await?;
+        state
+            .payments
+            .change_order_status(
+                number,
+                to,
+                Actor::Staff(me.account_id),
+                tracking_number.as_deref(),
+            )
+            .await?;
         redirect("/admin/orders?done=status")?;
         Ok(())
     })
@@ -415,7 +344,7 @@ pub async fn refund_order(number: i64, amount: String, reason: String) -> Result
         };
         state
             .payments
-            .refund(number, amount, &reason, &format!("staff:{}", me.account_id))
+            .refund(number, amount, &reason, Actor::Staff(me.account_id))
             .await?;
         redirect("/admin/orders?done=refund")?;
         Ok(())

@@ -8,12 +8,12 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod glue {
-    pub use crate::server::accounts::profile;
+    pub use crate::api::in_span;
+    pub use crate::api::redirect;
     pub use crate::server::auth::viewer;
     pub use crate::server::cart::{self, Owner};
     pub use crate::server::checkout;
-    pub use crate::server::redirect;
-    pub use crate::server::{in_span, state, AppState};
+    pub use crate::server::{state, AppState};
 
     /// The request's cart owner; with `create`, a guest gets a cart cookie.
     pub fn owner(state: &AppState, create: bool) -> Option<Owner> {
@@ -21,12 +21,9 @@ mod glue {
         cart::current_owner(&a.keys, &a.cookies, &state.cart_rules(), create)
     }
 
-    /// The signed-in customer's email, if any.
-    pub async fn account_email(state: &AppState) -> Result<Option<String>, crate::model::AppError> {
-        match viewer() {
-            Some(v) => Ok(Some(profile::profile(&state.db, v.account_id).await?.email)),
-            None => Ok(None),
-        }
+    /// The signed-in customer, if any.
+    pub fn account() -> Option<i64> {
+        viewer().map(|v| v.account_id)
     }
 
     /// The guest-or-customer owner for a change, or an empty-cart error.
@@ -125,15 +122,10 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
     use glue::*;
     in_span("get_checkout", async move {
         let state = state()?;
-        let rules = state.checkout_rules();
-        let email = account_email(&state).await?;
-        let saved = match viewer() {
-            Some(v) => profile::addresses(&state.db, v.account_id).await?,
-            None => Vec::new(),
-        };
         // A visitor without a cart sees an empty one (a fresh token finds no cart).
         let owner = owner(&state, false).unwrap_or_else(|| Owner::Guest(cart::new_guest_token()));
-        Ok(checkout::view(&state.db, &owner, email.as_deref(), saved, &rules).await?)
+        let rules = state.checkout_rules();
+        Ok(checkout::page(&state.db, &owner, account(), &rules).await?)
     })
     .await
 }
@@ -163,14 +155,7 @@ pub async fn use_saved_address(address_id: i64) -> Result<(), AppError> {
     in_span("use_saved_address", async move {
         let state = state()?;
         let v = crate::server::auth::require_customer()?;
-        let saved = profile::address(&state.db, v.account_id, address_id).await?;
-        checkout::set_details(
-            &state.db,
-            &Owner::Account(v.account_id),
-            None,
-            &saved.fields,
-        )
-        .await?;
+        checkout::use_saved_address(&state.db, v.account_id, address_id).await?;
         redirect("/checkout")?;
         Ok(())
     })
@@ -218,7 +203,7 @@ pub async fn place_order(
     in_span("place_order", async move {
         let state = state()?;
         let owner = existing(&state)?;
-        let email = account_email(&state).await?;
+        let email = checkout::account_email(&state.db, account()).await?;
         let placed = checkout::place_order(
             &state.db,
             &state.accounts.keys,

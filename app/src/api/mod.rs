@@ -1,5 +1,5 @@
-//! Server functions, one file per context. Each is thin: get the state, check who is
-//! asking (once accounts exist), call one domain function in `crate::server`, map the result.
+//! Server functions, one file per context. Each is thin: get the state and who is asking,
+//! call one domain function in `crate::server`, map the result.
 //! They run in-process during server rendering and over POST from hydrated islands.
 
 pub mod account;
@@ -8,3 +8,10 @@ pub mod cart;
 pub mod catalog;
 pub mod orders;
 pub mod search;
+#[cfg(feature = "ssr")]
+mod server_fn;
+pub mod status;
+mod wire;
+
+#[cfg(feature = "ssr")]
+pub use server_fn::{in_span, redirect};

@@ -1,4 +1,5 @@
-//! What the account pages show and what their forms send: addresses, sessions, the profile.
+//! What the account pages show and what their forms send: addresses, sessions, the profile,
+//! and the admin home.
 //! Validation lives here so the same rules hold wherever an address comes from.
 
 use super::country::country_name;
@@ -223,4 +224,15 @@ mod tests {
         assert!(from(serde_json::json!(true)));
         assert!(!from(serde_json::json!("off")));
     }
+}
+
+/// What the admin home shows; each part only when the role allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub email: String,
+    pub role: String,
+    /// (email, role, second factor on)
+    pub staff: Option<Vec<(String, String, bool)>>,
+    /// (when, who, what, from where)
+    pub audit: Option<Vec<(String, String, String, String)>>,
 }

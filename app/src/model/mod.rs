@@ -14,7 +14,7 @@ mod search;
 mod store;
 pub mod totals;
 
-pub use account::{Address, AddressInput, Profile, SessionInfo};
+pub use account::{Address, AddressInput, Dashboard, Profile, SessionInfo};
 pub use error::AppError;
 pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};
 pub use listing::{

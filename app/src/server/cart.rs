@@ -23,7 +23,7 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn from_settings(store: &super::config::StoreSettings) -> Self {
+    pub fn from_settings(store: &super::platform::config::StoreSettings) -> Self {
         Rules {
             currency: store.currency,
             max_quantity: store.max_line_quantity.min(999) as i32,

@@ -1,73 +1,17 @@
-//! Server-only code (feature `ssr`): configuration, shared state, errors, and one module
-//! per bounded context holding the domain logic and its SQL.
+//! Server-only code (feature `ssr`): one module per bounded context holding its rules and
+//! its SQL, the plumbing they stand on in [`platform`], and the [`state`] that wires them.
 
 pub mod accounts;
 pub mod auth;
-pub mod build;
-pub mod cache;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod health;
-pub mod limits;
-pub mod mail;
-pub mod media;
+pub mod jobs;
 pub mod orders;
 pub mod payments;
+pub mod platform;
 pub mod search;
 pub mod state;
 
-pub use error::Error;
+pub use platform::error::Error;
 pub use state::{state, AccountServices, AppState, Services};
-
-/// Sends the browser on to `to` once the server function returns: a 302 for a plain form, a
-/// redirect header for a hydrated call. `to` is a path we built or one checked by
-/// [`crate::api::account::is_local_path`]; anything that cannot be a `Location` header is a
-/// validation error here, never a panic after the work is done.
-pub fn redirect(to: &str) -> Result<(), crate::model::AppError> {
-    if http::HeaderValue::from_str(to).is_err() {
-        return Err(crate::model::AppError::validation(
-            "next",
-            "the page to go on to is not a valid address",
-        ));
-    }
-    leptos_axum::redirect(to);
-    Ok(())
-}
-
-/// Runs a server function's body in its own tracing span, so every call (rendered in-process
-/// or over HTTP) is one span with its name and outcome. Internal errors are logged by the
-/// `Error` → `AppError` conversion inside `fut`.
-pub async fn in_span<T>(
-    name: &'static str,
-    fut: impl std::future::Future<Output = Result<T, crate::model::AppError>>,
-) -> Result<T, crate::model::AppError> {
-    use tracing::Instrument;
-    let span = tracing::info_span!("server_fn", name, outcome = tracing::field::Empty);
-    let result = fut.instrument(span.clone()).await;
-    match &result {
-        Ok(_) => {
-            span.record("outcome", "ok");
-        }
-        Err(error) => {
-            span.record("outcome", error.status_code());
-            // Over HTTP, answer with the error's status (404, 422...) rather than a blanket
-            // 500; during page rendering the error page sets the same status.
-            crate::status::set_http_status(error.status_code());
-            if let crate::model::AppError::RateLimited { retry_after_secs } = error {
-                if let Some(response) =
-                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                {
-                    response.insert_header(
-                        http::header::RETRY_AFTER,
-                        http::HeaderValue::from(*retry_after_secs),
-                    );
-                }
-            }
-        }
-    }
-    result
-}

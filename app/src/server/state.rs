@@ -3,13 +3,15 @@
 use super::accounts::password::Hasher;
 use super::accounts::sessions::Client;
 use super::accounts::tokens::{Audience, TokenKeys};
-use super::accounts::Site;
 use super::auth::{CookieNames, RefreshFlights};
-use super::cache::{Cache, RedisCache};
-use super::config::Settings;
-use super::limits::RateLimiter;
-use super::mail::Mailer;
-use super::media::MediaStore;
+use super::payments::Payments;
+use super::platform::cache::{Cache, RedisCache};
+use super::platform::config::Settings;
+use super::platform::limits::{self, RateLimiter, Rule};
+use super::platform::mail::Mailer;
+use super::platform::mail::Site;
+use super::platform::media::MediaStore;
+use super::search::{meili::Meili, Engine};
 use crate::model::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -27,10 +29,10 @@ pub struct Services {
     pub db: PgPool,
     pub cache: Cache,
     pub media: MediaStore,
-    pub search: super::search::Engine,
+    pub search: Engine,
     pub accounts: AccountServices,
     /// Card payments (Stripe, when configured) and refunds.
-    pub payments: super::payments::Payments,
+    pub payments: Payments,
     pub settings: Arc<Settings>,
 }
 
@@ -81,11 +83,38 @@ impl AccountServices {
     pub fn client(&self) -> Client {
         super::auth::client(&self.trusted_proxies)
     }
+
+    /// Who sent the current request, once `rule` (a per-client limit) lets them through.
+    pub async fn limited_client(&self, rule: Rule) -> Result<Client, AppError> {
+        let client = self.client();
+        self.limits
+            .check(rule, &limits::client_subject(client.ip))
+            .await?;
+        Ok(client)
+    }
+
+    /// The sign-in limits for `email` (per client, then per account, where a browser the
+    /// account has signed in from has a bucket of its own), and who is asking.
+    pub async fn limited_sign_in(
+        &self,
+        email: &str,
+        cookies: &CookieNames,
+    ) -> Result<Client, AppError> {
+        let client = self.limited_client(limits::SIGN_IN_PER_CLIENT).await?;
+        let known = super::auth::known_device(&self.keys, cookies, email);
+        self.limits
+            .check(
+                limits::SIGN_IN_PER_ACCOUNT,
+                &limits::sign_in_subject(email, known.as_deref()),
+            )
+            .await?;
+        Ok(client)
+    }
 }
 
 /// The sealer for secrets at rest: `DUKA_TOTP_KEY` (and old keys), or in development without
 /// it a key that dies with the process (staff enrolled then must enrol again after a restart).
-fn sealer(auth: &super::config::AuthSettings) -> super::accounts::sealed::Sealer {
+fn sealer(auth: &super::platform::config::AuthSettings) -> super::accounts::sealed::Sealer {
     use super::accounts::sealed::Sealer;
     use secrecy::ExposeSecret;
     match &auth.totp_key {
@@ -107,8 +136,38 @@ fn sealer(auth: &super::config::AuthSettings) -> super::accounts::sealed::Sealer
 }
 
 impl AppState {
-    pub fn new(services: Services) -> Self {
-        AppState(Arc::new(services))
+    /// The state for `settings` over the connections start-up made: the one constructor,
+    /// used by `duka` and the tests alike. The cache is Redis when there is one, memory
+    /// otherwise, off with `DUKA_CACHE=off`; search is Meilisearch when configured.
+    pub fn new(settings: Settings, db: PgPool, redis: Option<RedisCache>) -> Result<Self, String> {
+        let cache = match &redis {
+            _ if !settings.cache_enabled => Cache::Disabled,
+            Some(redis) => Cache::Redis(redis.clone()),
+            None => Cache::memory(10_000),
+        };
+        let accounts = AccountServices::new(&settings, redis)?;
+        let search = match &settings.search.meilisearch {
+            Some(meili) => Engine::Meilisearch(Arc::new(
+                Meili::new(meili, &settings.search).map_err(|e| format!("MEILISEARCH_URL: {e}"))?,
+            )),
+            None => Engine::Postgres,
+        };
+        let payments = Payments::new(
+            db.clone(),
+            &settings,
+            accounts.site.clone(),
+            accounts.keys.clone(),
+        );
+        Ok(AppState(Arc::new(Services {
+            leptos_options: settings.leptos_options(),
+            db,
+            cache,
+            media: MediaStore::new(settings.media_dir.clone()),
+            search,
+            accounts,
+            payments,
+            settings: Arc::new(settings),
+        })))
     }
 
     /// The store's cart rules.
@@ -145,7 +204,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// panic, if a route was wired without it.
 pub fn state() -> Result<AppState, AppError> {
     leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        let reference = super::error::new_reference();
+        let reference = super::platform::error::new_reference();
         tracing::error!(%reference, "AppState missing from the Leptos context");
         AppError::Internal { reference }
     })

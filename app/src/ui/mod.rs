@@ -14,4 +14,4 @@ pub const CSP_NONCE_HEADER: &str = "x-duka-csp-nonce";
 /// functions in the bundle. It does nothing at run time.
 pub fn link_islands() {}
 
-pub(crate) use crate::status::set_http_status as set_status;
+pub(crate) use crate::api::status::set_http_status as set_status;

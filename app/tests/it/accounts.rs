@@ -7,8 +7,9 @@ use app::server::accounts::profile;
 use app::server::accounts::sealed::Sealer;
 use app::server::accounts::sessions::{self, Client};
 use app::server::accounts::tokens::{Audience, TokenKeys};
-use app::server::accounts::{self, links, register, sign_in, staff, totp, two_factor, Site};
-use app::server::mail::{self, Mailer};
+use app::server::accounts::{self, links, register, sign_in, staff, totp, two_factor};
+use app::server::platform::mail::Site;
+use app::server::platform::mail::{self, Mailer};
 use app::server::Error;
 use secrecy::SecretString;
 use sqlx::PgPool;
@@ -96,7 +97,7 @@ async fn audit_actions(pool: &PgPool) -> Vec<String> {
         .expect("reads")
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn register_sign_in_and_sign_out(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -172,7 +173,7 @@ async fn register_sign_in_and_sign_out(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn sign_in_failures_say_nothing_about_who_has_an_account(pool: PgPool) {
     let hasher = Hasher::new(2);
     customer(&pool, &hasher, "amina@example.com").await;
@@ -216,7 +217,7 @@ async fn sign_in_failures_say_nothing_about_who_has_an_account(pool: PgPool) {
     assert_eq!(failures, 4);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -286,7 +287,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family(pool: PgPool) {
     ));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn one_refresh_token_used_concurrently_is_spent_once(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -317,7 +318,7 @@ async fn one_refresh_token_used_concurrently_is_spent_once(pool: PgPool) {
     assert!(revoked);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -395,7 +396,7 @@ async fn changing_the_password_signs_out_every_other_session(pool: PgPool) {
     .is_ok());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn another_accounts_session_is_not_found(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -420,7 +421,7 @@ async fn another_accounts_session_is_not_found(pool: PgPool) {
         .expect("again");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_audit_log_is_append_only(pool: PgPool) {
     let hasher = Hasher::new(2);
     customer(&pool, &hasher, "amina@example.com").await;
@@ -461,7 +462,7 @@ fn emails_are_normalised_and_checked() {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn an_address_is_confirmed_once_through_its_link(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -552,7 +553,7 @@ async fn an_address_is_confirmed_once_through_its_link(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_reset_link_works_once_before_it_expires_and_ends_every_session(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -649,7 +650,7 @@ fn address(name: &str, default: bool) -> AddressInput {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn another_accounts_address_is_not_found_and_one_default_holds(pool: PgPool) {
     let hasher = Hasher::new(2);
     let amina = customer(&pool, &hasher, "amina@example.com").await;
@@ -711,7 +712,7 @@ async fn another_accounts_address_is_not_found_and_one_default_holds(pool: PgPoo
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn export_holds_everything_and_erasure_removes_it(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -763,11 +764,13 @@ async fn export_holds_everything_and_erasure_removes_it(pool: PgPool) {
     customer(&pool, &hasher, "amina@example.com").await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn queued_email_is_delivered_once_and_retried_when_the_server_is_away(pool: PgPool) {
     let hasher = Hasher::new(2);
-    let dir =
-        std::env::temp_dir().join(format!("duka-mail-{}", app::server::error::new_reference()));
+    let dir = std::env::temp_dir().join(format!(
+        "duka-mail-{}",
+        app::server::platform::error::new_reference()
+    ));
     let mailer = Mailer::directory("Duka Test <no-reply@shop.test>", &dir).expect("mailer");
     let id = register(
         &pool,
@@ -800,9 +803,9 @@ async fn queued_email_is_delivered_once_and_retried_when_the_server_is_away(pool
     let _ = id;
 
     // SMTP where nothing listens: the message stays queued with an error and a later attempt.
-    let smtp = Mailer::new(&app::server::config::MailSettings {
+    let smtp = Mailer::new(&app::server::platform::config::MailSettings {
         from: "Duka Test <no-reply@shop.test>".into(),
-        transport: app::server::config::MailTransport::Smtp {
+        transport: app::server::platform::config::MailTransport::Smtp {
             url: secret("smtp://127.0.0.1:1"),
         },
     })
@@ -833,7 +836,7 @@ fn code_at(secret: &[u8], now: i64) -> String {
     totp::code_for_step(secret, totp::step_at(now))
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     let hasher = Hasher::new(2);
     let keys = keys();
@@ -1029,7 +1032,7 @@ async fn staff_need_a_second_factor_and_each_code_works_once(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn roles_decide_what_staff_may_do(pool: PgPool) {
     use staff::{Permission, Role};
     let hasher = Hasher::new(2);
@@ -1139,7 +1142,7 @@ async fn owner_challenge(pool: &PgPool, keys: &TokenKeys) -> String {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn reloading_the_enrolment_page_keeps_what_was_scanned(pool: PgPool) {
     let keys = keys();
     let sealer = Sealer::random();
@@ -1199,7 +1202,7 @@ async fn reloading_the_enrolment_page_keeps_what_was_scanned(pool: PgPool) {
     .expect("a recovery code from the first load");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn an_enrolment_left_too_long_starts_over(pool: PgPool) {
     let keys = keys();
     let sealer = Sealer::random();
@@ -1219,7 +1222,7 @@ async fn an_enrolment_left_too_long_starts_over(pool: PgPool) {
     assert_ne!(later.recovery_codes, first.recovery_codes);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn authenticator_secrets_are_sealed_at_rest_and_survive_a_key_rotation(pool: PgPool) {
     let keys = keys();
     let old_key = b"the-first-totp-key-0123456789abcdef".as_slice();
@@ -1322,7 +1325,7 @@ async fn authenticator_secrets_are_sealed_at_rest_and_survive_a_key_rotation(poo
     assert_eq!(totp_secret(&pool, &new, owner).await, secret);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_mail_outbox_gives_up_on_an_address_it_cannot_write_to(pool: PgPool) {
     let dir = std::env::temp_dir().join(format!("duka-mail-bad-{}", std::process::id()));
     let mailer = Mailer::directory("Duka Test <no-reply@shop.test>", &dir).expect("mailer");
@@ -1363,7 +1366,7 @@ async fn the_mail_outbox_gives_up_on_an_address_it_cannot_write_to(pool: PgPool)
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn addresses_the_mailer_would_refuse_are_refused_at_registration(pool: PgPool) {
     let hasher = Hasher::new(2);
     let refused = register(

@@ -1,7 +1,7 @@
 //! The Redis-backed cache against a real Redis (`REDIS_URL`). Skipped with a printed reason
 //! when REDIS_URL is unset, unless DUKA_REQUIRE_SERVICES=1 (as `make test` sets).
 
-use app::server::cache::Cache;
+use app::server::platform::cache::Cache;
 use std::time::{Duration, Instant};
 
 /// Prints why a test is skipped, or fails it when `make test` said every service is there.
@@ -142,7 +142,7 @@ async fn a_hanging_redis_fails_open_within_the_timeout() {
 }
 
 /// Catalog reads through the Redis cache: cached, then fresh after invalidation.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn catalog_reads_are_cached_in_redis(pool: sqlx::PgPool) {
     use app::model::Currency;
     use app::server::catalog;
@@ -182,8 +182,8 @@ async fn an_unreachable_redis_is_a_startup_error() {
 
 /// Demo pictures for tests: one directory per test binary run, shared by its tests (equal
 /// pictures have equal names, and files are written atomically).
-fn media() -> app::server::media::MediaStore {
-    app::server::media::MediaStore::new(
+fn media() -> app::server::platform::media::MediaStore {
+    app::server::platform::media::MediaStore::new(
         std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
     )
 }
@@ -192,8 +192,8 @@ fn media() -> app::server::media::MediaStore {
 /// worth) count against one window.
 #[tokio::test]
 async fn rate_limits_are_shared_through_redis_and_never_fail_open() {
-    use app::server::cache::RedisCache;
-    use app::server::limits::{RateLimiter, Rule};
+    use app::server::platform::cache::RedisCache;
+    use app::server::platform::limits::{RateLimiter, Rule};
     let _serial = SERIAL.lock().await;
     let Some(url) = redis_url() else { return };
     let connect = || async {

@@ -33,7 +33,7 @@ async fn quantities(pool: &PgPool, owner: &Owner) -> Vec<(i64, i32)> {
         .collect()
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool) {
     let dates = variant(&pool, "medjool-dates", 4_500, 5, "active").await;
     let draft = variant(&pool, "secret-oud", 99_000, 5, "draft").await;
@@ -99,7 +99,7 @@ async fn every_change_is_validated_and_prices_come_from_the_catalog(pool: PgPool
     assert!(quantities(&pool, &guest).await.is_empty());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
     let aed = &rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 5, "active").await;
@@ -147,7 +147,7 @@ async fn carts_are_kept_apart_and_a_guest_cart_merges_at_sign_in(pool: PgPool) {
     assert_eq!(quantities(&pool, &mine).await.len(), 2);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn concurrent_adds_to_one_cart_never_pass_the_stock(pool: PgPool) {
     let aed = rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 10, "active").await;
@@ -175,7 +175,7 @@ async fn concurrent_adds_to_one_cart_never_pass_the_stock(pool: PgPool) {
     assert_eq!(carts, 1, "racing first adds made one cart");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn expired_carts_are_gone(pool: PgPool) {
     let aed = &rules(Currency::Aed);
     let dates = variant(&pool, "medjool-dates", 4_500, 10, "active").await;

@@ -1,7 +1,7 @@
 //! The catalog domain against a real PostgreSQL, a fresh database per test.
 
 use app::model::{AppError, Currency, ListingQuery, StockStatus};
-use app::server::cache::Cache;
+use app::server::platform::cache::Cache;
 use app::server::{catalog, Error};
 use sqlx::PgPool;
 
@@ -27,7 +27,7 @@ async fn listing(pool: &PgPool, slug: &str, pairs: &[(&str, &str)]) -> app::mode
         .expect("lists")
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn seeding_adds_the_catalog_once(pool: PgPool) {
     let report = catalog::seed(&pool, &media(), Currency::Aed, SMALL)
         .await
@@ -44,7 +44,7 @@ async fn seeding_adds_the_catalog_once(pool: PgPool) {
     assert_eq!(again.products, 0, "a second seed must not add rows");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn concurrent_seeding_inserts_one_catalog(pool: PgPool) {
     let runs: Vec<_> = (0..4)
         .map(|_| {
@@ -64,7 +64,7 @@ async fn concurrent_seeding_inserts_one_catalog(pool: PgPool) {
     assert_eq!(rows, 30);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn home_shows_featured_new_arrivals_and_top_categories(pool: PgPool) {
     seeded(&pool, SMALL).await;
     let home = catalog::home(&pool, &Cache::memory(16), Currency::Aed)
@@ -95,7 +95,7 @@ async fn home_shows_featured_new_arrivals_and_top_categories(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn product_detail_has_options_variants_breadcrumbs_and_related(pool: PgPool) {
     seeded(&pool, SMALL).await;
     let cache = Cache::memory(16);
@@ -146,7 +146,7 @@ async fn product_detail_has_options_variants_breadcrumbs_and_related(pool: PgPoo
     assert!(tote.variants[0].values.is_empty());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn product_lookup_hides_drafts_archived_and_bad_slugs(pool: PgPool) {
     seeded(&pool, 12).await;
     let cache = Cache::memory(16);
@@ -177,7 +177,7 @@ async fn product_lookup_hides_drafts_archived_and_bad_slugs(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn collections_include_descendant_categories(pool: PgPool) {
     seeded(&pool, SMALL).await;
     let clothing = listing(&pool, "clothing", &[]).await;
@@ -231,7 +231,7 @@ async fn collections_include_descendant_categories(pool: PgPool) {
     ));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn sorting_filtering_and_facets(pool: PgPool) {
     seeded(&pool, 300).await;
     let prices = |page: &app::model::CollectionPage| {
@@ -307,7 +307,7 @@ async fn sorting_filtering_and_facets(pool: PgPool) {
     assert!(filtered.listing.total > 0);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn pagination_edges(pool: PgPool) {
     seeded(&pool, 200).await;
     let first = listing(&pool, "clothing", &[("per_page", "10")]).await;
@@ -347,7 +347,7 @@ async fn pagination_edges(pool: PgPool) {
     assert!(huge.listing.products.len() <= app::model::MAX_PER_PAGE as usize);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn listing_columns_follow_variant_changes(pool: PgPool) {
     seeded(&pool, 12).await;
     let summary = |pool: PgPool| async move {
@@ -379,7 +379,7 @@ async fn listing_columns_follow_variant_changes(pool: PgPool) {
     assert_eq!(summary(pool.clone()).await.1, Some(12_000));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn cached_reads_change_only_after_invalidation(pool: PgPool) {
     seeded(&pool, 12).await;
     let cache = Cache::memory(64);
@@ -420,7 +420,7 @@ async fn cached_reads_change_only_after_invalidation(pool: PgPool) {
 }
 
 /// The database refuses what the code must never write, whatever the code does.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn constraints_guard_prices_stock_skus_and_the_tree(pool: PgPool) {
     seeded(&pool, 12).await;
     async fn violated(pool: &PgPool, sql: &str) -> Option<String> {
@@ -491,7 +491,7 @@ where
 
 /// No N+1: a product page and a listing page take the same small number of queries whether
 /// the catalog has 12 products or 400.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn pages_take_a_fixed_number_of_queries(pool: PgPool) {
     seeded(&pool, 12).await;
     let count = |pool: PgPool| async move {
@@ -541,15 +541,15 @@ async fn pages_take_a_fixed_number_of_queries(pool: PgPool) {
 
 /// Demo pictures for tests: one directory per test binary run, shared by its tests (equal
 /// pictures have equal names, and files are written atomically).
-fn media() -> app::server::media::MediaStore {
-    app::server::media::MediaStore::new(
+fn media() -> app::server::platform::media::MediaStore {
+    app::server::platform::media::MediaStore::new(
         std::env::temp_dir().join(format!("duka-test-media-{}", std::process::id())),
     )
 }
 
 /// Two transactions sell out two different variants of one product at the same time: the
 /// product must end up out of stock (neither may aggregate from a stale snapshot).
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn concurrent_variant_changes_keep_the_listing_columns_true(pool: PgPool) {
     seeded(&pool, 12).await;
     // The silk scarf: Indigo (7), Saffron (4), Rose (0).
@@ -581,7 +581,7 @@ async fn concurrent_variant_changes_keep_the_listing_columns_true(pool: PgPool) 
     assert!(!in_stock, "every variant is sold out");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn every_catalog_table_notifies_its_changes_on_commit(pool: PgPool) {
     seeded(&pool, 12).await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&pool)

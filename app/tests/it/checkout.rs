@@ -7,11 +7,12 @@ use crate::support::shop::*;
 use app::model::{AppError, Currency, OrderStatus};
 use app::server::cart::{self, Owner};
 use app::server::checkout::{self, Placed};
+use app::server::orders::Actor;
 use app::server::orders::{self, Access};
 use app::server::Error;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn cash_on_delivery_order_is_whole_confirmed_and_emailed(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
@@ -103,7 +104,7 @@ async fn cash_on_delivery_order_is_whole_confirmed_and_emailed(pool: PgPool) {
     ));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn two_hundred_buyers_of_ten_units_make_ten_orders(pool: PgPool) {
     shop(&pool).await;
     let oud = variant(&pool, "oud-oil", 25_000, 10).await;
@@ -130,7 +131,7 @@ async fn two_hundred_buyers_of_ten_units_make_ten_orders(pool: PgPool) {
     assert_stock_accounting(&pool, oud, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn carts_sharing_items_in_opposite_orders_neither_deadlock_nor_oversell(pool: PgPool) {
     shop(&pool).await;
     let a = variant(&pool, "saffron", 9_000, 15).await;
@@ -163,7 +164,7 @@ async fn carts_sharing_items_in_opposite_orders_neither_deadlock_nor_oversell(po
     assert_stock_accounting(&pool, b, 15).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn one_checkout_submitted_twenty_times_is_one_order(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
@@ -219,7 +220,7 @@ async fn one_checkout_submitted_twenty_times_is_one_order(pool: PgPool) {
     ));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 10_000, 100).await;
@@ -295,7 +296,7 @@ async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
         &pool,
         placed.number,
         OrderStatus::Cancelled,
-        "staff:1",
+        Actor::Staff(1),
         None,
     )
     .await
@@ -306,7 +307,7 @@ async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 100).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool) {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT from_status, to_status FROM order_transitions")
@@ -345,7 +346,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
             &pool,
             placed.number,
             OrderStatus::Delivered,
-            "staff:1",
+            Actor::Staff(1),
             None
         )
         .await,
@@ -362,7 +363,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
         (OrderStatus::Shipped, Some("AX-99812")),
         (OrderStatus::Delivered, None),
     ] {
-        orders::change_status(&pool, placed.number, to, "staff:1", tracking)
+        orders::change_status(&pool, placed.number, to, Actor::Staff(1), tracking)
             .await
             .expect("a step forward");
     }
@@ -371,7 +372,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
             &pool,
             placed.number,
             OrderStatus::Cancelled,
-            "staff:1",
+            Actor::Staff(1),
             None
         )
         .await,
@@ -386,7 +387,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn unpaid_card_orders_give_their_stock_back(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
@@ -426,7 +427,7 @@ async fn unpaid_card_orders_give_their_stock_back(pool: PgPool) {
     assert_eq!(unpaid.release_unpaid().await.expect("sweep"), 0, "once");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn bad_checkouts_get_clear_errors_and_change_nothing(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
@@ -529,7 +530,7 @@ async fn bad_checkouts_get_clear_errors_and_change_nothing(pool: PgPool) {
 /// Staff pack an order line by line: partly packed, then packed once every line is; never
 /// more than a line holds (also when five packers race for the last unit), never an order
 /// that is not paid or confirmed. Packing all at once through the status marks every line.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn orders_are_packed_line_by_line(pool: PgPool) {
     shop(&pool).await;
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
@@ -559,7 +560,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
     let (dates_line, coffee_line) = (line_of("MEDJOOL-DATES"), line_of("ARABIC-COFFEE"));
 
     assert_eq!(
-        orders::pack(&pool, number, dates_line, 2, "staff:1")
+        orders::pack(&pool, number, dates_line, 2, Actor::Staff(1))
             .await
             .expect("packs"),
         OrderStatus::PartiallyFulfilled
@@ -568,18 +569,18 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
     for (line, quantity) in [(dates_line, 2), (dates_line, 0), (dates_line, -1)] {
         assert!(
             matches!(
-                orders::pack(&pool, number, line, quantity, "staff:1").await,
+                orders::pack(&pool, number, line, quantity, Actor::Staff(1)).await,
                 Err(Error::App(AppError::Validation { .. }))
             ),
             "{quantity} of line {line}"
         );
     }
     assert!(matches!(
-        orders::pack(&pool, number, 99, 1, "staff:1").await,
+        orders::pack(&pool, number, 99, 1, Actor::Staff(1)).await,
         Err(Error::App(AppError::NotFound))
     ));
     assert!(matches!(
-        orders::pack(&pool, 999_999, dates_line, 1, "staff:1").await,
+        orders::pack(&pool, 999_999, dates_line, 1, Actor::Staff(1)).await,
         Err(Error::App(AppError::NotFound))
     ));
     // "Partly packed" is what packing some does, not a status to pick.
@@ -588,7 +589,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
             &pool,
             number,
             OrderStatus::PartiallyFulfilled,
-            "staff:1",
+            Actor::Staff(1),
             None
         )
         .await,
@@ -599,7 +600,9 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
     let racers: Vec<_> = (0..5)
         .map(|_| {
             let pool = pool.clone();
-            tokio::spawn(async move { orders::pack(&pool, number, dates_line, 1, "staff:2").await })
+            tokio::spawn(async move {
+                orders::pack(&pool, number, dates_line, 1, Actor::Staff(2)).await
+            })
         })
         .collect();
     let mut packed = 0;
@@ -611,14 +614,14 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
     assert_eq!(packed, 1, "the last unit is packed once");
 
     assert_eq!(
-        orders::pack(&pool, number, coffee_line, 1, "staff:1")
+        orders::pack(&pool, number, coffee_line, 1, Actor::Staff(1))
             .await
             .expect("packs"),
         OrderStatus::Fulfilled
     );
     assert!(
         matches!(
-            orders::pack(&pool, number, coffee_line, 1, "staff:1").await,
+            orders::pack(&pool, number, coffee_line, 1, Actor::Staff(1)).await,
             Err(Error::App(AppError::Validation { .. }))
         ),
         "a packed order is not packed again"
@@ -659,7 +662,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
         &pool,
         second.number,
         OrderStatus::Fulfilled,
-        "staff:1",
+        Actor::Staff(1),
         None,
     )
     .await
@@ -1163,7 +1166,7 @@ fn rows_of(table: &str) -> &'static str {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
     use app::server::accounts::profile;
     // 1. The list above is the schema, no more and no less.

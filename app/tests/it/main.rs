@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod architecture;
 mod cache_redis;
 mod cart;
 mod catalog;

@@ -8,9 +8,10 @@ use crate::support::shop::*;
 use crate::support::stripe::{self as mock, MockStripe};
 use app::model::{AppError, CardPayment, OrderStatus};
 use app::server::accounts::tokens::TokenKeys;
-use app::server::config::StripeSettings;
+use app::server::orders::Actor;
 use app::server::payments::webhook::WebhookError;
 use app::server::payments::{Delivery, Gateway, Payments, Stripe, WebhookFailure};
+use app::server::platform::config::StripeSettings;
 use app::server::Error;
 use secrecy::SecretString;
 use sqlx::PgPool;
@@ -131,7 +132,7 @@ async fn moves_and_emails(pool: &PgPool, number: i64, to: &str, email: &str) -> 
     .expect("counts")
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
     let Setup {
         dates,
@@ -180,7 +181,7 @@ async fn one_order_asked_for_twenty_times_has_one_payment_intent(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn one_webhook_delivered_many_times_is_one_payment(pool: PgPool) {
     let Setup {
         dates,
@@ -246,7 +247,7 @@ async fn one_webhook_delivered_many_times_is_one_payment(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn events_out_of_order_end_in_the_same_place(pool: PgPool) {
     let Setup {
         dates,
@@ -299,7 +300,7 @@ async fn events_out_of_order_end_in_the_same_place(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn forged_altered_and_stale_webhooks_write_nothing(pool: PgPool) {
     let Setup {
         dates,
@@ -349,7 +350,7 @@ async fn forged_altered_and_stale_webhooks_write_nothing(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_sweeper_cancels_the_payment_intent_or_finds_it_paid(pool: PgPool) {
     let Setup {
         dates,
@@ -376,7 +377,7 @@ async fn the_sweeper_cancels_the_payment_intent_or_finds_it_paid(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_reconciler_settles_a_lost_answer_and_a_lost_webhook(pool: PgPool) {
     let Setup {
         dates,
@@ -426,7 +427,7 @@ async fn the_reconciler_settles_a_lost_answer_and_a_lost_webhook(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: PgPool) {
     let Setup {
         dates,
@@ -442,7 +443,7 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     assert_eq!(status(&pool, number).await, "paid");
 
     let part = payments
-        .refund(number, Some(1_000), "Damaged box", "staff:1")
+        .refund(number, Some(1_000), "Damaged box", Actor::Staff(1))
         .await
         .expect("partial refund");
     assert_eq!(part.minor, 1_000);
@@ -462,19 +463,21 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     deliver(&payments, &body, &header).await.expect("ok");
     assert_eq!(amounts(&pool, number).await, (total, 1_000));
 
-    let too_much = payments.refund(number, Some(total), "", "staff:1").await;
+    let too_much = payments
+        .refund(number, Some(total), "", Actor::Staff(1))
+        .await;
     assert!(
         matches!(too_much, Err(Error::App(AppError::Validation { ref field, .. })) if field == "amount"),
         "{too_much:?}"
     );
     // Stripe down: the refund stays pending and the reconciler sends it later, once.
     stripe.set_down(true);
-    let down = payments.refund(number, None, "", "staff:1").await;
+    let down = payments.refund(number, None, "", Actor::Staff(1)).await;
     assert!(
         matches!(down, Err(Error::App(AppError::Unavailable))),
         "{down:?}"
     );
-    let again = payments.refund(number, None, "", "staff:1").await;
+    let again = payments.refund(number, None, "", Actor::Staff(1)).await;
     assert!(
         matches!(again, Err(Error::App(AppError::Validation { .. }))),
         "a pending refund counts against what is left: {again:?}"
@@ -490,11 +493,14 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
         .sum();
     assert_eq!(at_stripe, total, "Stripe refunded exactly the payment");
     assert_eq!(stripe.refunds().len(), 2);
-    assert!(payments.refund(number, None, "", "staff:1").await.is_err());
+    assert!(payments
+        .refund(number, None, "", Actor::Staff(1))
+        .await
+        .is_err());
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_payment_after_cancellation_is_refunded(pool: PgPool) {
     let Setup {
         dates,
@@ -505,9 +511,15 @@ async fn a_payment_after_cancellation_is_refunded(pool: PgPool) {
     let number = card_order(&pool, &keys, "layla@example.com", dates, 1).await;
     let intent = open_payment(&payments, number).await;
     // Cancelled behind Stripe's back (by hand), then the shopper's payment arrives.
-    app::server::orders::change_status(&pool, number, OrderStatus::Cancelled, "staff:1", None)
-        .await
-        .expect("cancelled");
+    app::server::orders::change_status(
+        &pool,
+        number,
+        OrderStatus::Cancelled,
+        Actor::Staff(1),
+        None,
+    )
+    .await
+    .expect("cancelled");
     let paid = stripe.succeed(&intent);
     let total = paid["amount"].as_i64().expect("amount");
     let (body, header) = stripe.event("evt_late", "payment_intent.succeeded", paid, now());
@@ -535,7 +547,7 @@ async fn notes(pool: &PgPool, number: i64, prefix: &str) -> Vec<String> {
     .expect("notes")
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_customer_still_paying_is_no_failure_and_each_failed_attempt_is_noted_once(pool: PgPool) {
     let Setup {
         dates,
@@ -583,7 +595,7 @@ async fn a_customer_still_paying_is_no_failure_and_each_failed_attempt_is_noted_
     assert_eq!(status(&pool, number).await, "pending_payment");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_payment_that_does_not_match_its_order_is_settled_once(pool: PgPool) {
     let Setup {
         dates,
@@ -617,7 +629,7 @@ async fn a_payment_that_does_not_match_its_order_is_settled_once(pool: PgPool) {
     assert_stock_accounting(&pool, dates, 10).await;
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn an_error_code_unknown_to_the_client_is_a_refusal_not_an_outage(pool: PgPool) {
     let Setup {
         dates,
@@ -634,7 +646,7 @@ async fn an_error_code_unknown_to_the_client_is_a_refusal_not_an_outage(pool: Pg
     // Stripe refuses the refund with a code newer than async-stripe's list.
     stripe.refuse_refunds_with(Some("refund_blocked_by_a_2027_rule"));
     let refused = payments
-        .refund(number, None, "Customer changed their mind", "staff:1")
+        .refund(number, None, "Customer changed their mind", Actor::Staff(1))
         .await;
     assert!(
         matches!(refused, Err(Error::App(AppError::Validation { ref message, .. }))

@@ -2,7 +2,7 @@
 //! right answers are known, a fresh database per test.
 
 use app::model::{Currency, Sort};
-use app::server::cache::Cache;
+use app::server::platform::cache::Cache;
 use app::server::search::Engine;
 use sqlx::PgPool;
 
@@ -15,7 +15,7 @@ async fn search(pool: &PgPool, pairs: &[(&str, &str)]) -> app::model::SearchResu
         .expect("searches")
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn relevance_follows_where_the_words_are(pool: PgPool) {
     labelled(&pool).await;
     let results = search(&pool, &[("q", "desert")]).await;
@@ -63,7 +63,7 @@ async fn relevance_follows_where_the_words_are(pool: PgPool) {
     assert_eq!(names(&search(&pool, &[("q", "حرير")]).await), ["وشاح حرير"]);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn misspellings_are_corrected(pool: PgPool) {
     labelled(&pool).await;
     for (typed, meant, first) in [
@@ -90,7 +90,7 @@ async fn misspellings_are_corrected(pool: PgPool) {
     assert!(none.hits.is_empty());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn filters_and_facets_count_right(pool: PgPool) {
     labelled(&pool).await;
     // The category filter covers descendants: home holds scents, candles and itself.
@@ -154,7 +154,7 @@ async fn filters_and_facets_count_right(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn pagination_edges(pool: PgPool) {
     labelled(&pool).await;
     let page2 = search(&pool, &[("q", "desert"), ("per_page", "1"), ("page", "2")]).await;
@@ -180,7 +180,7 @@ async fn pagination_edges(pool: PgPool) {
     assert_eq!(zero.query.listing.per_page, app::model::MAX_PER_PAGE);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn odd_queries_never_fail(pool: PgPool) {
     labelled(&pool).await;
     let long = "desert ".repeat(500);
@@ -218,7 +218,7 @@ async fn odd_queries_never_fail(pool: PgPool) {
     assert_eq!(still_there, LABELLED.len() as i64);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn suggestions_match_as_you_type(pool: PgPool) {
     labelled(&pool).await;
     let engine = Engine::Postgres;
@@ -265,7 +265,7 @@ async fn suggestions_match_as_you_type(pool: PgPool) {
         .is_empty());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn submitted_searches_take_whole_words_first(pool: PgPool) {
     labelled(&pool).await;
     sqlx::raw_sql(
@@ -301,7 +301,7 @@ async fn submitted_searches_take_whole_words_first(pool: PgPool) {
     assert_eq!(typed, ["Table Lamp", "Brass Lampshade"]);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn renamed_products_and_categories_are_found_by_their_new_names(pool: PgPool) {
     labelled(&pool).await;
     assert_eq!(search(&pool, &[("q", "textiles")]).await.total, 2);
@@ -324,7 +324,7 @@ async fn renamed_products_and_categories_are_found_by_their_new_names(pool: PgPo
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn answers_are_cached_until_the_catalog_changes(pool: PgPool) {
     labelled(&pool).await;
     let cache = Cache::memory(64);
@@ -362,7 +362,7 @@ async fn answers_are_cached_until_the_catalog_changes(pool: PgPool) {
 /// A search reads at most `MAX_HITS + 1` matches however broad its words: 1,500 products
 /// match "tote" here. The exact name, the cheapest product and an attribute filter must all
 /// still be right, though the rows that decide them sit past the first `MAX_HITS` matches.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn broad_searches_read_a_bounded_set_and_stay_right(pool: PgPool) {
     use app::server::search::MAX_HITS;
     sqlx::raw_sql(
@@ -475,7 +475,7 @@ async fn broad_searches_read_a_bounded_set_and_stay_right(pool: PgPool) {
 /// products: `products_name_slice_idx`): 6,000 scarves. The read stops in the slice, and what
 /// it shows is still right: the exact name first, each product once, prices sorted over
 /// every match.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgPool) {
     use app::server::search::MAX_HITS;
     sqlx::raw_sql(
@@ -544,7 +544,7 @@ async fn words_in_very_many_names_are_read_from_a_slice_and_stay_right(pool: PgP
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn arabic_names_are_found_however_their_letters_are_written(pool: PgPool) {
     labelled(&pool).await;
     crate::support::product(

@@ -8,8 +8,8 @@
 
 use crate::support::{labelled, names, query, LABELLED};
 use app::model::Currency;
-use app::server::cache::Cache;
-use app::server::config::{MeilisearchSettings, SearchSettings};
+use app::server::platform::cache::Cache;
+use app::server::platform::config::{MeilisearchSettings, SearchSettings};
 use app::server::search::meili::Meili;
 use app::server::search::{fallbacks, outbox, Engine};
 use secrecy::SecretString;
@@ -58,7 +58,7 @@ async fn version_of(pool: &PgPool, slug: &str) -> Option<i64> {
         .map(|(_, v)| v)
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn catalog_changes_mark_products_in_the_same_transaction(pool: PgPool) {
     labelled(&pool).await;
     // Every labelled product was marked when it was created.
@@ -133,7 +133,7 @@ async fn catalog_changes_mark_products_in_the_same_transaction(pool: PgPool) {
     assert!(marks(&pool).await.is_empty());
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn while_meilisearch_is_down_marks_are_kept_and_retried_with_backoff(pool: PgPool) {
     labelled(&pool).await;
     let down = meili(NOWHERE, "products");
@@ -212,7 +212,7 @@ async fn while_meilisearch_is_down_marks_are_kept_and_retried_with_backoff(pool:
     assert!(refused.is_err_and(|e| e.to_string().contains("another reindex")));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn when_meilisearch_is_down_postgres_answers_and_it_is_counted(pool: PgPool) {
     labelled(&pool).await;
     let engine = Engine::Meilisearch(Arc::new(meili(NOWHERE, "products")));
@@ -238,7 +238,7 @@ async fn when_meilisearch_is_down_postgres_answers_and_it_is_counted(pool: PgPoo
 
 /// The live engine: reindex the labelled catalog, then the same questions as the PostgreSQL
 /// engine's tests, then an update through the outbox.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
     let Some(url) = std::env::var("MEILISEARCH_URL")
         .ok()

@@ -9,7 +9,7 @@
 //! inside its own transaction, or by the Stripe test server taking a request and never
 //! answering.
 
-use crate::{stock, stripe};
+use crate::support::{stock, stripe};
 use app::model::Currency;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use reqwest::StatusCode;
@@ -31,7 +31,7 @@ impl Scratch {
         let dir = std::env::temp_dir().join(format!(
             "duka-crash-{}-{}",
             std::process::id(),
-            app::server::error::new_reference()
+            app::server::platform::error::new_reference()
         ));
         std::fs::create_dir_all(dir.join("site/pkg")).expect("scratch dir");
         Scratch(dir)
@@ -282,7 +282,7 @@ fn input_value(body: &str, name: &str) -> String {
 async fn shop(pool: &PgPool, dir: &Path, stock: i32) -> (i64, String) {
     app::server::catalog::seed(
         pool,
-        &app::server::media::MediaStore::new(dir.join("media")),
+        &app::server::platform::media::MediaStore::new(dir.join("media")),
         Currency::Aed,
         4,
     )
@@ -414,7 +414,7 @@ async fn setup(pool: &PgPool) -> Setup {
 /// Killed while placing the order (stock being reserved inside the checkout transaction):
 /// no order, no stock taken, the cart still full; the shopper's retry with the same form
 /// places the order once.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPool) {
     let Setup {
         dir,
@@ -495,7 +495,7 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
 /// made it; the answer never came back): the order is whole with its stock reserved, and the
 /// restarted process's reconciler asks again with the same key, so Stripe holds one
 /// PaymentIntent, now saved on the order.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool: PgPool) {
     let Setup {
         dir,
@@ -574,7 +574,7 @@ async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool
 /// and a second order's payment succeeds while the server is down. After the restart, Stripe's
 /// retry applies the first once and the reconciler settles the second: each paid once, one
 /// email each, nothing applied twice when the webhook comes again.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn killed_between_payment_and_marking_paid_each_order_is_paid_once(pool: PgPool) {
     let Setup {
         dir,

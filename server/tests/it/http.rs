@@ -2,8 +2,7 @@
 //! status codes, pages, 404s, errors, health, static assets.
 
 use app::model::Currency;
-use app::server::cache::Cache;
-use app::server::config::Settings;
+use app::server::platform::config::Settings;
 use app::server::{catalog, AppState};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
@@ -11,7 +10,6 @@ use axum::Router;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tower::ServiceExt;
 
 struct Site(PathBuf);
@@ -22,7 +20,7 @@ impl Site {
         let dir = std::env::temp_dir().join(format!(
             "duka-site-{}-{}",
             std::process::id(),
-            app::server::error::new_reference()
+            app::server::platform::error::new_reference()
         ));
         std::fs::create_dir_all(dir.join("pkg")).expect("creates site dir");
         std::fs::write(dir.join("pkg/duka.abc123.wasm"), b"\0asm fake").expect("writes");
@@ -62,6 +60,7 @@ fn state_with(
             "DATABASE_URL" => Some("postgres://unused@127.0.0.1/unused".to_owned()),
             "DUKA_SITE_ROOT" => Some(root.clone()),
             "DUKA_MAIL_OUTBOX_DIR" => Some(format!("{root}/mail")),
+            "DUKA_MEDIA_DIR" => Some(format!("{root}/media")),
             "DUKA_STORE_NAME" => Some("Test Souq".to_owned()),
             "DUKA_STORE_CURRENCY" => Some("AED".to_owned()),
             "LEPTOS_HASH_FILES" => Some(hash_files.to_string()),
@@ -69,26 +68,11 @@ fn state_with(
         }
     };
     let settings = Settings::load_from("test", None, &env).expect("settings");
-    let accounts = app::server::AccountServices::new(&settings, None).expect("accounts");
-    AppState::new(app::server::Services {
-        leptos_options: settings.leptos_options(),
-        payments: app::server::payments::Payments::new(
-            pool.clone(),
-            &settings,
-            accounts.site.clone(),
-            accounts.keys.clone(),
-        ),
-        db: pool,
-        cache: Cache::memory(64),
-        media: app::server::media::MediaStore::new(site_root.join("media")),
-        search: app::server::search::Engine::Postgres,
-        accounts,
-        settings: Arc::new(settings),
-    })
+    AppState::new(settings, pool, None).expect("state")
 }
 
-fn media(site: &Site) -> app::server::media::MediaStore {
-    app::server::media::MediaStore::new(site.0.join("media"))
+fn media(site: &Site) -> app::server::platform::media::MediaStore {
+    app::server::platform::media::MediaStore::new(site.0.join("media"))
 }
 
 async fn seeded_app(pool: PgPool, site: &Site) -> Router {
@@ -123,7 +107,7 @@ async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, String) {
     .await
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn health_and_readiness(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool.clone(), &site).await;
@@ -148,7 +132,7 @@ async fn health_and_readiness(pool: PgPool) {
     assert_eq!(get(&app, "/healthz").await.0, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn home_page_lists_active_products(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -192,7 +176,7 @@ async fn home_page_lists_active_products(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn product_page_renders_with_its_island_and_structured_data(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -264,7 +248,7 @@ async fn product_page_renders_with_its_island_and_structured_data(pool: PgPool) 
     assert!(body.contains("AED 99.00"));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn collection_pages_filter_sort_and_paginate_through_the_url(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -319,7 +303,7 @@ async fn collection_pages_filter_sort_and_paginate_through_the_url(pool: PgPool)
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn unknown_hidden_and_malformed_products_are_404(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -341,23 +325,22 @@ async fn unknown_hidden_and_malformed_products_are_404(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     let site = Site::new();
-    sqlx::query(
-        "INSERT INTO products (slug, name, description, status)
-         VALUES ('xss', '</title><img src=x onerror=alert(1)>', '<script>alert(\"pwned\")</script>', 'active')",
+    crate::support::product(
+        &pool,
+        "xss",
+        (
+            "</title><img src=x onerror=alert(1)>",
+            "",
+            "<script>alert(\"pwned\")</script>",
+        ),
+        100,
+        5,
+        "active",
     )
-    .execute(&pool)
-    .await
-    .expect("inserts");
-    sqlx::query(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         SELECT id, 'XSS-1', 100, 'AED', 5 FROM products WHERE slug = 'xss'",
-    )
-    .execute(&pool)
-    .await
-    .expect("inserts");
+    .await;
     // The alt text travels in the variant picker's JSON as well as in the <img>.
     sqlx::query(
         "INSERT INTO product_images (product_id, alt, storage_key, width, height)
@@ -390,7 +373,7 @@ async fn markup_in_product_text_is_shown_as_text(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn an_internal_error_is_a_500_page_without_internals(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool.clone(), &site).await;
@@ -420,7 +403,7 @@ async fn an_internal_error_is_a_500_page_without_internals(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn static_assets_are_precompressed_and_cached(pool: PgPool) {
     let site = Site::new();
     let app = duka_server::router(state(pool, &site.0, true));
@@ -443,7 +426,7 @@ async fn static_assets_are_precompressed_and_cached(pool: PgPool) {
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=86400");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn server_functions_answer_with_typed_errors(pool: PgPool) {
     use leptos::server_fn::ServerFn;
     let site = Site::new();
@@ -469,7 +452,7 @@ async fn server_functions_answer_with_typed_errors(pool: PgPool) {
     assert!(body.contains("not_found"), "{body}");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn server_functions_refuse_bad_arguments_with_a_4xx(pool: PgPool) {
     use leptos::server_fn::ServerFn;
     let site = Site::new();
@@ -496,7 +479,7 @@ async fn server_functions_refuse_bad_arguments_with_a_4xx(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn trailing_slashes_redirect_to_the_one_url(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -520,7 +503,7 @@ async fn trailing_slashes_redirect_to_the_one_url(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn pages_carry_security_headers_and_are_not_cached_as_files(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -555,7 +538,7 @@ async fn pages_carry_security_headers_and_are_not_cached_as_files(pool: PgPool) 
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool.clone(), &site).await;
@@ -605,7 +588,7 @@ async fn robots_and_sitemaps_list_every_active_page(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: PgPool) {
     let site = Site::new();
     catalog::seed(&pool, &media(&site), Currency::Aed, 12)
@@ -679,7 +662,7 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
     assert_ne!(headers[header::ETAG], etag);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -731,26 +714,21 @@ async fn product_images_are_served_in_every_rendition_with_dimensions(pool: PgPo
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn search_pages_answer_any_query_without_a_5xx(pool: PgPool) {
     let site = Site::new();
     catalog::seed(&pool, &media(&site), Currency::Aed, 40)
         .await
         .expect("seeds");
-    sqlx::query(
-        "INSERT INTO products (slug, name, description, status)
-         VALUES ('xss-lamp', 'Lamp <script>alert(1)</script>', 'A <b>bold</b> lamp', 'active')",
+    crate::support::product(
+        &pool,
+        "xss-lamp",
+        ("Lamp <script>alert(1)</script>", "", "A <b>bold</b> lamp"),
+        100,
+        5,
+        "active",
     )
-    .execute(&pool)
-    .await
-    .expect("inserts");
-    sqlx::query(
-        "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-         SELECT id, 'XSS-LAMP', 100, 'AED', 5 FROM products WHERE slug = 'xss-lamp'",
-    )
-    .execute(&pool)
-    .await
-    .expect("inserts");
+    .await;
     let app = duka_server::router(state(pool, &site.0, false));
 
     let (status, headers, body) = get(&app, "/search?q=linen").await;
@@ -795,7 +773,7 @@ async fn search_pages_answer_any_query_without_a_5xx(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn suggestions_are_json_for_the_search_box(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -856,7 +834,7 @@ async fn suggestions_are_json_for_the_search_box(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn pages_allow_only_their_own_nonced_script(pool: PgPool) {
     let site = Site::new();
     let app = seeded_app(pool, &site).await;
@@ -924,7 +902,7 @@ async fn pages_allow_only_their_own_nonced_script(pool: PgPool) {
     assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn cross_origin_state_changes_are_refused(pool: PgPool) {
     use leptos::server_fn::ServerFn;
     let site = Site::new();
@@ -1113,7 +1091,7 @@ async fn sign_up(app: &Router, pool: &PgPool, email: &str) -> String {
     cookies_set(&headers)
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_customer_signs_up_keeps_addresses_and_signs_out_through_plain_forms(pool: PgPool) {
     use app::api::account::{DeleteAddress, SaveAddress, SignIn, SignOut};
     let site = Site::new();
@@ -1242,7 +1220,7 @@ async fn a_customer_signs_up_keeps_addresses_and_signs_out_through_plain_forms(p
     assert!(location(&headers).starts_with("/account/sign-in"));
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: PgPool) {
     use app::api::account::SignIn;
     let site = Site::new();
@@ -1257,7 +1235,7 @@ async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: Pg
             )))
             .expect("request")
     };
-    let limit = app::server::limits::SIGN_IN_PER_ACCOUNT.max as usize;
+    let limit = app::server::platform::limits::SIGN_IN_PER_ACCOUNT.max as usize;
     for n in 0..limit {
         let (status, _, _) = send(&app, attempt(n, "amina%40example.com")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {n}");
@@ -1271,7 +1249,7 @@ async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: Pg
         .expect("seconds");
     assert!((1..=900).contains(&retry), "{retry}");
     // The same client on other accounts is also bounded (here every request shares the socket).
-    let per_client = app::server::limits::SIGN_IN_PER_CLIENT.max as usize;
+    let per_client = app::server::platform::limits::SIGN_IN_PER_CLIENT.max as usize;
     let mut limited = false;
     for n in 0..per_client {
         let (status, _, _) = send(&app, attempt(n, &format!("user{n}%40example.com"))).await;
@@ -1280,7 +1258,7 @@ async fn sign_in_is_throttled_per_account_whatever_x_forwarded_for_says(pool: Pg
     assert!(limited, "per-client limit reached");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(pool: PgPool) {
     use app::api::admin::{ConfirmEnrolment, GetDashboard, StaffCode, StaffSignIn};
     use app::server::accounts::{password::Hasher, staff, totp};
@@ -1449,7 +1427,7 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
             .body(Body::from(format!("code={:06}", n * 7919 % 1_000_000)))
             .expect("request")
     };
-    let limit = app::server::limits::TOTP_PER_ACCOUNT.max as usize;
+    let limit = app::server::platform::limits::TOTP_PER_ACCOUNT.max as usize;
     let mut statuses = Vec::new();
     for n in 0..=limit {
         statuses.push(send(&app, guess(n)).await.0);
@@ -1536,7 +1514,7 @@ fn input_value(body: &str, name: &str) -> String {
     tag[v..v + tag[v..].find('"').expect("quote")].to_owned()
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_guest_checks_out_through_plain_forms_and_nobody_else_sees_the_order(pool: PgPool) {
     use app::api::cart::{AddToCart, PlaceOrder, SaveCheckoutDetails};
     let site = Site::new();
@@ -1701,7 +1679,7 @@ async fn a_guest_checks_out_through_plain_forms_and_nobody_else_sees_the_order(p
 /// Stripe's webhook endpoint: reachable without a browser's origin (no CSRF refusal), 404
 /// while Stripe is not configured; once it is, a forged event is a 400 and writes nothing, and
 /// a signed one for no order of ours is acknowledged.
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
     let site = Site::new();
     let plain = duka_server::router(state(pool.clone(), &site.0, false));

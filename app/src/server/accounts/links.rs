@@ -2,12 +2,13 @@
 //! only as its SHA-256, usable once, expiring; the email is queued in the same transaction
 //! that creates the token.
 
+use super::normalise_email;
 use super::password::{self, Hasher};
 use super::sessions::Client;
 use super::tokens::{opaque_token, token_hash};
-use super::{audit, normalise_email, Site};
 use crate::model::AppError;
-use crate::server::mail::{self, Email};
+use crate::server::platform::mail::{self, Email};
+use crate::server::platform::{audit, mail::Site};
 use crate::server::Error;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{PgPool, Postgres, Transaction};

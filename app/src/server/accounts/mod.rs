@@ -1,11 +1,9 @@
-//! Accounts: customers and staff, passwords, sign-in sessions and the audit log.
+//! Accounts: customers and staff, passwords, sign-in sessions and second factors.
 //!
 //! - [`password`]: the rules for new passwords and argon2id hashing off the async runtime.
 //! - [`tokens`]: access tokens (JWT, HS256, issuer and audience pinned) and opaque tokens.
 //! - [`sessions`]: refresh-token families, rotation, reuse detection, revocation.
-//! - [`audit`]: the append-only audit log.
 
-pub mod audit;
 pub mod links;
 pub mod password;
 pub mod profile;
@@ -17,6 +15,7 @@ pub mod totp;
 pub mod two_factor;
 
 use crate::model::AppError;
+use crate::server::platform::{audit, mail::Site};
 use crate::server::Error;
 use password::Hasher;
 use secrecy::SecretString;
@@ -63,36 +62,6 @@ pub fn normalise_email(email: &str) -> Result<String, AppError> {
     Ok(email)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::normalise_email;
-
-    #[test]
-    fn addresses_are_ones_the_mailer_can_write_to() {
-        assert_eq!(
-            normalise_email("  Amina@Example.COM ").as_deref(),
-            Ok("amina@example.com")
-        );
-        assert!(normalise_email("first.last+tag@mail.example.ae").is_ok());
-        assert!(normalise_email("user@xn--mgbh0fb.example").is_ok());
-        for bad in [
-            "\">\u{2039}svg onload=alert(1)>@x.test",
-            "\"unbalanced@x.test",
-            "a<b>@x.test",
-            "a@b@x.test",
-            "a@-x.test",
-            "a@x_y.test",
-            "a@x.test>",
-            "a(comment)@x.test",
-            "no-at-sign.example",
-            "a@localhost",
-            "a\u{0}b@x.test",
-        ] {
-            assert!(normalise_email(bad).is_err(), "{bad:?}");
-        }
-    }
-}
-
 /// Creates a customer account. An address already registered gets the same answer as a new
 /// one (`Ok(None)`), so registration never says who has an account; the owner of the address
 /// hears about it by email instead (with the mailer).
@@ -136,14 +105,6 @@ pub async fn register(
     }
     tx.commit().await?;
     Ok(id)
-}
-
-/// What emails need to know about the store: its name and where shoppers reach it.
-#[derive(Debug, Clone)]
-pub struct Site {
-    pub store_name: String,
-    /// No trailing slash.
-    pub public_url: String,
 }
 
 /// Checks an email and password for `audience`. A wrong password and an unknown address get
@@ -368,4 +329,34 @@ pub async fn confirm_password(
         return Err(AppError::validation("password", "the password is not right").into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_email;
+
+    #[test]
+    fn addresses_are_ones_the_mailer_can_write_to() {
+        assert_eq!(
+            normalise_email("  Amina@Example.COM ").as_deref(),
+            Ok("amina@example.com")
+        );
+        assert!(normalise_email("first.last+tag@mail.example.ae").is_ok());
+        assert!(normalise_email("user@xn--mgbh0fb.example").is_ok());
+        for bad in [
+            "\">\u{2039}svg onload=alert(1)>@x.test",
+            "\"unbalanced@x.test",
+            "a<b>@x.test",
+            "a@b@x.test",
+            "a@-x.test",
+            "a@x_y.test",
+            "a@x.test>",
+            "a(comment)@x.test",
+            "no-at-sign.example",
+            "a@localhost",
+            "a\u{0}b@x.test",
+        ] {
+            assert!(normalise_email(bad).is_err(), "{bad:?}");
+        }
+    }
 }

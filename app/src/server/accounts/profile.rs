@@ -2,8 +2,8 @@
 //! the sessions list, the data export and erasure. Every query is scoped by the caller's
 //! account id, so another account's address or session is simply not found.
 
-use super::audit;
 use crate::model::{Address, AddressInput, AppError, Profile, SessionInfo};
+use crate::server::platform::audit;
 use crate::server::Error;
 use sqlx::PgPool;
 

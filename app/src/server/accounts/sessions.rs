@@ -3,9 +3,9 @@
 //! written to the audit log. An access token counts only while its session is live, so
 //! signing out or changing the password ends it at once, not when it expires.
 
-use super::audit;
 use super::tokens::{opaque_token, token_hash, Audience, Claims, TokenKeys};
 use crate::model::AppError;
+use crate::server::platform::audit;
 use crate::server::Error;
 use sqlx::PgPool;
 use std::time::Duration;

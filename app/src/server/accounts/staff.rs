@@ -6,11 +6,12 @@
 //! staff account without a confirmed authenticator enrols one first; no staff session exists
 //! without a second factor.
 
+use super::normalise_email;
 use super::password::{self, Hasher};
 use super::sessions::Client;
 use super::tokens::{Audience, TokenKeys};
-use super::{audit, normalise_email, Site};
-use crate::model::AppError;
+use crate::model::{AppError, Dashboard};
+use crate::server::platform::{audit, mail::Site};
 use crate::server::Error;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
@@ -25,18 +26,42 @@ pub enum Role {
     Support,
 }
 
-/// Something a staff function does.
+/// A staff capability: what a staff function needs. Which roles have each is [`TABLE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
+    /// Open the admin: the dashboard (every staff role).
+    OpenAdmin,
     /// Create staff accounts and change roles.
     ManageStaff,
     /// Read the audit log.
     ViewAudit,
     ManageCatalog,
+    /// Read orders: the list and one order with its timeline.
+    ViewOrders,
+    /// Pack, ship, cancel and refund orders.
     ManageOrders,
     /// Read customers' accounts and orders (support questions).
     ViewCustomers,
 }
+
+/// The permission table: every staff capability and the roles that have it, in one place.
+/// The owner has every one.
+pub const TABLE: &[(Permission, &[Role])] = {
+    use Permission::*;
+    use Role::*;
+    &[
+        (
+            OpenAdmin,
+            &[Owner, Admin, CatalogManager, OrderClerk, Support],
+        ),
+        (ManageStaff, &[Owner]),
+        (ViewAudit, &[Owner, Admin]),
+        (ManageCatalog, &[Owner, Admin, CatalogManager]),
+        (ViewOrders, &[Owner, Admin, OrderClerk, Support]),
+        (ManageOrders, &[Owner, Admin, OrderClerk]),
+        (ViewCustomers, &[Owner, Admin, OrderClerk, Support]),
+    ]
+};
 
 impl Role {
     pub const ALL: [Role; 5] = [
@@ -71,19 +96,11 @@ impl Role {
         }
     }
 
-    /// The permission table, in one place.
+    /// Whether this role has `permission`, by [`TABLE`].
     pub fn allows(self, permission: Permission) -> bool {
-        use Permission::*;
-        match self {
-            Role::Owner => true,
-            Role::Admin => matches!(
-                permission,
-                ViewAudit | ManageCatalog | ManageOrders | ViewCustomers
-            ),
-            Role::CatalogManager => matches!(permission, ManageCatalog),
-            Role::OrderClerk => matches!(permission, ManageOrders | ViewCustomers),
-            Role::Support => matches!(permission, ViewCustomers),
-        }
+        TABLE
+            .iter()
+            .any(|(p, roles)| *p == permission && roles.contains(&self))
     }
 
     /// Roles `self` may give to a new staff member: only the owner makes staff, and never
@@ -359,4 +376,45 @@ pub async fn recent_audit(db: &PgPool, limit: i64) -> Result<Vec<AuditEntry>, Er
     )
     .fetch_all(db)
     .await?)
+}
+
+/// The admin home for `me`: who is signed in, and the parts their role may see (the staff
+/// list for those who manage staff, the newest audit entries for those who read the log).
+pub async fn dashboard(db: &PgPool, me: &Staff) -> Result<Dashboard, Error> {
+    let email = super::profile::profile(db, me.account_id).await?.email;
+    let staff = if me.role.allows(Permission::ManageStaff) {
+        let members = list_staff(db).await?;
+        Some(
+            members
+                .into_iter()
+                .map(|m| (m.email, m.role, m.two_factor))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let audit = if me.role.allows(Permission::ViewAudit) {
+        let entries = recent_audit(db, 50).await?;
+        Some(
+            entries
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.at,
+                        e.account.unwrap_or_default(),
+                        e.action,
+                        e.ip.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Dashboard {
+        email,
+        role: me.role.label().to_owned(),
+        staff,
+        audit,
+    })
 }

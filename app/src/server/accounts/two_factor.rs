@@ -6,8 +6,9 @@
 use super::sealed::Sealer;
 use super::sessions::{self, Client, Issued};
 use super::tokens::{token_hash, Audience, TokenKeys};
-use super::{audit, totp, Site};
+use super::totp;
 use crate::model::AppError;
+use crate::server::platform::{audit, mail::Site};
 use crate::server::Error;
 use sqlx::PgPool;
 use std::time::Duration;

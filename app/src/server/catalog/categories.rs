@@ -2,7 +2,7 @@
 
 use super::{cached, is_valid_slug};
 use crate::model::{AppError, CategoryLink, CategoryView};
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use crate::server::Error;
 use sqlx::PgPool;
 

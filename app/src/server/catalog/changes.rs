@@ -6,7 +6,7 @@
 //! [`COALESCE_WINDOW`], not one per change. When the listening connection drops, notifications
 //! may have been missed, so the cache is retired once more after reconnecting.
 
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use crate::server::Error;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;

@@ -6,7 +6,7 @@ use crate::model::{
     CollectionPage, Currency, Facet, FacetValue, HomeContent, Listing, ListingQuery, Money,
     ProductImage, ProductSummary, StockStatus,
 };
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use crate::server::Error;
 use sqlx::PgPool;
 

@@ -20,7 +20,7 @@ pub use sitemap::{
     active_product_count, sitemap_categories, sitemap_products, SitemapEntry, SITEMAP_PAGE,
 };
 
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use std::time::Duration;
 
 /// How long a cached catalog read lives at most (changes invalidate sooner).
@@ -53,11 +53,16 @@ pub async fn generation(cache: &Cache) -> Option<String> {
         }
     };
     // Entries are also keyed by build: another build may render or serialise differently.
-    stored.map(|generation| format!("{}.{generation}", crate::server::build::build_id()))
+    stored.map(|generation| {
+        format!(
+            "{}.{generation}",
+            crate::server::platform::executable::build_id()
+        )
+    })
 }
 
 fn new_generation() -> String {
-    crate::server::error::new_reference()
+    crate::server::platform::error::new_reference()
 }
 
 /// Retires every cached catalog read and page. Running servers call it for every committed

@@ -5,7 +5,7 @@ use super::{cached, is_valid_slug};
 use crate::model::{
     AppError, CategoryLink, Currency, Money, ProductDetail, ProductImage, ProductOption, Variant,
 };
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use crate::server::Error;
 use sqlx::PgPool;
 use std::collections::HashMap;

@@ -8,7 +8,7 @@
 //! like no answer.
 
 use crate::model::Currency;
-use crate::server::config::StripeSettings;
+use crate::server::platform::config::StripeSettings;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -1,10 +1,16 @@
 //! Stripe's webhook signature, checked over the raw body exactly as Stripe signs it
 //! (`Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`), and the few events
-//! Duka acts on, read from the verified body.
+//! Duka acts on, read from the verified body; a verified delivery is applied once, in one
+//! transaction with its event id.
 
 use super::stripe::Intent;
+use super::Payments;
+use crate::server::orders::Actor;
+use crate::server::Error;
 use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
 use sha2::Sha256;
+use sqlx::{Postgres, Transaction};
 
 /// How old a signed timestamp may be (Stripe's own default): an older event is a replay.
 pub const TOLERANCE_SECS: i64 = 300;
@@ -46,7 +52,7 @@ pub enum EventBody {
 /// it).
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let digest = mac(secret, timestamp, body).finalize().into_bytes();
-    let hex = crate::server::media::hex_prefix(&digest, digest.len());
+    let hex = crate::server::platform::media::hex_prefix(&digest, digest.len());
     format!("t={timestamp},v1={hex}")
 }
 
@@ -115,6 +121,96 @@ fn parse(body: &[u8]) -> Option<Event> {
         _ => EventBody::Other,
     };
     Some(Event { id, kind, body })
+}
+
+/// What became of a webhook delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Applied now.
+    Applied,
+    /// This event id was applied before: nothing changed.
+    Duplicate,
+    /// A verified event Duka does not act on, or for no order of ours: acknowledged.
+    Ignored,
+}
+
+/// Why a webhook delivery was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookFailure {
+    /// Forged, altered, stale or malformed: 400, nothing written.
+    #[error("webhook rejected: {0}")]
+    Rejected(WebhookError),
+    /// Stripe is not configured here: 404.
+    #[error("Stripe is not configured")]
+    NotConfigured,
+    /// Our side failed (the database): 500, so Stripe delivers it again.
+    #[error("webhook not applied: {0}")]
+    Internal(Error),
+}
+
+impl Payments {
+    /// A webhook delivery: checks the signature over the raw body, then applies the event in
+    /// one transaction with its id.
+    pub async fn receive_webhook(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Delivery, WebhookFailure> {
+        let stripe = self.stripe.as_ref().ok_or(WebhookFailure::NotConfigured)?;
+        let event = verify(
+            stripe.webhook_secret.expose_secret(),
+            signature.ok_or(WebhookFailure::Rejected(WebhookError::BadHeader))?,
+            body,
+            now,
+        )
+        .map_err(WebhookFailure::Rejected)?;
+        let claim = Some((event.id.as_str(), event.kind.as_str()));
+        let result = match &event.body {
+            EventBody::Intent(intent) => self.apply_intent(intent, claim, Actor::Stripe).await,
+            EventBody::Refunded {
+                intent_id,
+                amount_refunded,
+            } => {
+                self.apply_refunded(intent_id, *amount_refunded, claim)
+                    .await
+            }
+            EventBody::Other => return Ok(Delivery::Ignored),
+        };
+        result.map_err(WebhookFailure::Internal)
+    }
+}
+
+/// Records a webhook event's id; false when it was recorded before (nothing more to do).
+pub(super) async fn claim_event(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    kind: &str,
+) -> Result<bool, Error> {
+    let claimed = sqlx::query_scalar!(
+        "INSERT INTO stripe_events (id, type) VALUES ($1, $2)
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+        id,
+        kind
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(claimed.is_some())
+}
+
+pub(super) async fn link_event(
+    tx: &mut Transaction<'_, Postgres>,
+    id: &str,
+    order_id: i64,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "UPDATE stripe_events SET order_id = $2 WHERE id = $1",
+        id,
+        order_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

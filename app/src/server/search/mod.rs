@@ -18,7 +18,7 @@ use crate::model::{
     query_words, split_highlights, Currency, Highlighted, ProductSummary, SearchQuery,
     SearchResults,
 };
-use crate::server::cache::Cache;
+use crate::server::platform::cache::Cache;
 use crate::server::{catalog, Error};
 use meili::Meili;
 use sqlx::PgPool;
@@ -168,7 +168,7 @@ impl Engine {
 fn cache_digest(query: &SearchQuery) -> String {
     use sha2::Digest;
     let json = serde_json::to_vec(query).unwrap_or_default();
-    crate::server::media::hex_prefix(&sha2::Sha256::digest(&json), 16)
+    crate::server::platform::media::hex_prefix(&sha2::Sha256::digest(&json), 16)
 }
 
 /// Logs and counts a Meilisearch query that PostgreSQL answers instead: `error` is what

@@ -18,8 +18,6 @@ use std::time::{Duration, Instant};
 
 /// Products pushed per batch.
 pub const BATCH: i64 = 500;
-/// Sleep between passes when nothing is due.
-const IDLE: Duration = Duration::from_millis(500);
 /// Documents per write during a reindex.
 const REINDEX_BATCH: i64 = 1_000;
 /// A reindex that stops renewing its lease for this long no longer holds the worker back.
@@ -34,26 +32,6 @@ pub struct Pass {
     pub failed: usize,
     /// A reindex is running: nothing was attempted.
     pub held_back: bool,
-}
-
-/// Runs until the process ends: applies the index settings (retrying until Meilisearch
-/// answers), then pushes due marks, sleeping when none are due.
-pub async fn run(db: PgPool, meili: std::sync::Arc<Meili>) {
-    let mut configured = false;
-    loop {
-        if !configured {
-            match meili.configure(&meili.index).await {
-                Ok(()) => configured = true,
-                Err(error) => tracing::warn!(%error, "meilisearch settings not applied yet"),
-            }
-        }
-        match pass(&db, &meili).await {
-            Ok(p) if p.settled > 0 => continue,
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "search outbox pass failed"),
-        }
-        tokio::time::sleep(IDLE).await;
-    }
 }
 
 /// One batch of due marks, oldest first.

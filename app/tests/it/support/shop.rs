@@ -4,9 +4,9 @@
 
 use app::model::Currency;
 use app::server::accounts::tokens::TokenKeys;
-use app::server::accounts::Site;
 use app::server::cart::{self, Owner, Rules};
 use app::server::checkout::{self, CheckoutRules, PlaceOrder, Placed};
+use app::server::platform::mail::Site;
 use app::server::Error;
 use sqlx::PgPool;
 use std::time::Duration;

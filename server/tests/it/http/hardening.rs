@@ -83,7 +83,7 @@ fn refresh_cookie(cookies: &str, name: &str) -> String {
         .to_owned()
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_refresh_token_never_crosses_between_customer_and_staff_cookies(pool: PgPool) {
     use app::api::account::UpdateProfile;
     let site = Site::new();
@@ -156,7 +156,7 @@ async fn a_refresh_token_never_crosses_between_customer_and_staff_cookies(pool: 
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn the_refresh_grace_ends_at_sign_out_and_hands_out_nothing_newer(pool: PgPool) {
     use app::api::account::{SaveAddress, SignOut};
     let site = Site::new();
@@ -194,7 +194,7 @@ async fn the_refresh_grace_ends_at_sign_out_and_hands_out_nothing_newer(pool: Pg
     assert_eq!(addresses, 0, "nothing saved to the signed-out account");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_spent_refresh_token_replayed_gets_nothing_and_ends_the_family(pool: PgPool) {
     let site = Site::new();
     let app = duka_server::router(state(pool.clone(), &site.0, false));
@@ -224,7 +224,7 @@ async fn a_spent_refresh_token_replayed_gets_nothing_and_ends_the_family(pool: P
     assert!(!signs_in(&late, "duka_at"), "{late:?}");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_deactivated_staff_member_is_out_at_once(pool: PgPool) {
     use app::server::accounts::staff::{self, Permission};
     let site = Site::new();
@@ -285,7 +285,7 @@ async fn a_deactivated_staff_member_is_out_at_once(pool: PgPool) {
     assert_eq!(status, StatusCode::FOUND);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn next_after_sign_in_is_a_local_path_whatever_it_holds(pool: PgPool) {
     use app::api::account::SignIn;
     let site = Site::new();
@@ -358,7 +358,7 @@ async fn next_after_sign_in_is_a_local_path_whatever_it_holds(pool: PgPool) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_nul_or_control_character_anywhere_is_a_4xx_never_a_500(pool: PgPool) {
     use app::api::account::{ForgotPassword, Register, SignIn};
     use app::api::admin::StaffSignIn;
@@ -419,7 +419,7 @@ async fn a_nul_or_control_character_anywhere_is_a_4xx_never_a_500(pool: PgPool) 
     assert_eq!(status, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn a_number_too_large_is_explained_in_words(pool: PgPool) {
     use app::api::cart::AddToCart;
     let site = Site::new();
@@ -453,7 +453,7 @@ async fn a_number_too_large_is_explained_in_words(pool: PgPool) {
     assert!(!body.to_lowercase().contains("target type"), "{body}");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn redirects_and_panics_carry_the_security_headers_too(pool: PgPool) {
     let site = Site::new();
     let st = state(pool.clone(), &site.0, false);
@@ -487,7 +487,7 @@ async fn redirects_and_panics_carry_the_security_headers_too(pool: PgPool) {
     check(&headers, "panic");
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn strangers_guessing_a_password_do_not_lock_the_owner_out(pool: PgPool) {
     use app::api::account::SignIn;
     let site = Site::new();
@@ -513,7 +513,7 @@ async fn strangers_guessing_a_password_do_not_lock_the_owner_out(pool: PgPool) {
         .expect("request")
     };
     // A stranger spends the account's whole allowance, and then some.
-    let limit = app::server::limits::SIGN_IN_PER_ACCOUNT.max as usize;
+    let limit = app::server::platform::limits::SIGN_IN_PER_ACCOUNT.max as usize;
     for n in 0..limit {
         send(&app, attempt(&format!("Guess-Number-{n:04}"), "")).await;
     }
@@ -533,7 +533,7 @@ async fn strangers_guessing_a_password_do_not_lock_the_owner_out(pool: PgPool) {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn registering_an_address_again_and_again_does_not_flood_its_inbox(pool: PgPool) {
     use app::api::account::Register;
     let site = Site::new();
@@ -558,7 +558,7 @@ async fn registering_an_address_again_and_again_does_not_flood_its_inbox(pool: P
         .fetch_one(&pool)
         .await
         .expect("counts");
-    let allowed = app::server::limits::REGISTER_PER_ACCOUNT.max as i64;
+    let allowed = app::server::platform::limits::REGISTER_PER_ACCOUNT.max as i64;
     // sign_up itself registered the address once.
     assert_eq!(
         after - before,
@@ -567,7 +567,7 @@ async fn registering_an_address_again_and_again_does_not_flood_its_inbox(pool: P
     );
 }
 
-#[sqlx::test(migrator = "app::server::db::MIGRATOR")]
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn every_staff_action_on_an_order_is_in_the_audit_log(pool: PgPool) {
     use app::api::admin::{PackOrderLine, RefundOrder, UpdateOrderStatus};
     let site = Site::new();

@@ -29,7 +29,7 @@ pub async fn refuse_bad_text(req: Request<Body>, next: Next) -> Response {
         return refused(&req);
     }
     let kind = body_kind(&req);
-    if kind == BodyKind::Other || uri.path() == crate::payments::WEBHOOK_PATH {
+    if kind == BodyKind::Other || uri.path() == crate::routes::stripe_webhook::WEBHOOK_PATH {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

@@ -8,7 +8,7 @@ use app::server::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::net::SocketAddr;
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -77,29 +77,4 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
     res
-}
-
-/// `GET /account/export.json`: everything held about the signed-in customer, as a download.
-pub async fn export(
-    State(state): State<AppState>,
-    axum::Extension(viewer): axum::Extension<RequestViewer>,
-) -> Response {
-    use axum::http::{header, HeaderValue};
-    let Some(viewer) = viewer.0 else {
-        return axum::response::Redirect::to("/account/sign-in?next=/account/privacy")
-            .into_response();
-    };
-    match app::server::accounts::profile::export(&state.db, viewer.account_id).await {
-        Ok(document) => {
-            let mut res = axum::Json(document).into_response();
-            let headers = res.headers_mut();
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"account-data.json\""),
-            );
-            res
-        }
-        Err(error) => crate::http::error_response(error),
-    }
 }

@@ -1,7 +1,7 @@
 //! The audit log: security events and staff actions, append-only (the table refuses updates
 //! and deletes).
 
-use crate::server::Error;
+use super::error::Error;
 use std::net::IpAddr;
 
 /// Records `action` (`[a-z_.]`, e.g. `account.sign_in_failed`) in the caller's transaction, so

@@ -3,7 +3,7 @@
 //! The cache is disposable. Every Redis call has a timeout and fails open: a slow or dead
 //! Redis makes a read a miss and a write a no-op, logged, never an error for the shopper.
 
-use super::Error;
+use super::error::Error;
 use redis::aio::ConnectionManager;
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;

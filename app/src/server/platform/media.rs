@@ -4,8 +4,8 @@
 //! Layout under the media directory: `originals/{key}.png`, `r/{key}-{width}.{webp,png}`.
 //! `/media/` serves `r/` with immutable cache headers: a name never changes its content.
 
+use super::error::Error;
 use crate::model::{rendition_widths, AppError, ImageFormat};
-use crate::server::Error;
 use image::{DynamicImage, ImageEncoder};
 use sha2::Digest;
 use std::path::{Path, PathBuf};

@@ -93,7 +93,7 @@ pub struct Policy {
 impl Policy {
     pub fn from_state(state: &AppState) -> Self {
         let development =
-            state.settings.environment == app::server::config::Environment::Development;
+            state.settings.environment == app::server::platform::config::Environment::Development;
         Self {
             reload_port: development.then_some(state.leptos_options.reload_port),
             https: state.settings.site.public_url.starts_with("https://"),

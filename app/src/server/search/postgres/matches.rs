@@ -1,248 +1,29 @@
-//! The PostgreSQL engine: `products.search_vector` (weighted: name, then brand and categories,
-//! then attributes, then description) matched with `to_tsquery('english', ...)`: whole words
-//! for a submitted search, the last word as a prefix as you type or when whole words find
-//! nothing. Products whose name holds every word are found through `products.name_vector`.
-//! Ranked by cover density without length normalisation (a long, rich description must not
-//! push a product below a bare one whose name matches just as well) plus, when the name holds
-//! every word, the share of the name the words make up (the product named exactly so comes
-//! first, a bare "Linen Shirt" before "Linen Shirt with Pockets"). When nothing matches what
-//! was typed, spelling is corrected against `search_words` by trigram distance (pg_trgm) and
-//! edit distance.
+//! The bounded read of the best matches: the exact name first, then names holding every
+//! word, then the rest, with facet counts, and the page in the chosen order.
 
-use super::{plain_snippet, MAX_HITS};
-use crate::model::{
-    query_words, split_highlights, CategoryCount, CategoryLink, Currency, Facet, FacetValue,
-    ListingQuery, ProductSummary, SearchHit, SearchQuery, SearchResults, Sort, HIGHLIGHT_END,
-    HIGHLIGHT_START,
-};
-use crate::server::catalog::{self, attributes_json, SummaryRow};
+use super::display::{display, facet_counts, FacetRow};
+use super::{Terms, CATEGORY_FACETS};
+use crate::model::{CategoryCount, Currency, Facet, ListingQuery, SearchHit, Sort};
+use crate::server::catalog::attributes_json;
 use crate::server::Error;
 use sqlx::PgPool;
 
-/// Categories listed in the results' category facet.
-const CATEGORY_FACETS: i64 = 12;
-/// Nearest vocabulary words (by trigram distance) considered as a correction of one word.
-const CORRECTION_CANDIDATES: i64 = 8;
-
-/// What a search looks for: every word required, the last one also as a prefix when
-/// `prefix` (results as you type, or a word cut short).
-#[derive(Clone, Copy)]
-struct Terms<'a> {
-    words: &'a [String],
-    prefix: bool,
-}
-
-impl Terms<'_> {
-    /// `'w1' & 'w2' & 'w3'`, or `... & 'w3':*` with `prefix`: words quoted (they hold only
-    /// letters and digits anyway).
-    fn tsquery(&self) -> String {
-        let n = self.words.len();
-        self.words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let quoted = format!("'{}'", w.replace('\'', "''"));
-                if self.prefix && i + 1 == n {
-                    format!("{quoted}:*")
-                } else {
-                    quoted
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" & ")
-    }
-}
-
-fn headline_options(whole: bool) -> String {
-    let common = format!(r#"StartSel="{HIGHLIGHT_START}", StopSel="{HIGHLIGHT_END}""#);
-    if whole {
-        format!("{common}, HighlightAll=true")
-    } else {
-        format!("{common}, MaxWords=24, MinWords=12, MaxFragments=1")
-    }
-}
-
-pub(super) async fn search(
-    db: &PgPool,
-    currency: Currency,
-    query: &SearchQuery,
-) -> Result<SearchResults, Error> {
-    let mut results = SearchResults::empty(query.clone());
-    let words = query_words(&query.text);
-    if words.is_empty() {
-        return Ok(results);
-    }
-    let categories = match &query.category {
-        Some(slug) => match catalog::subtree_ids(db, slug).await? {
-            Some(ids) => Some(ids),
-            None => return Ok(results), // an unknown category holds nothing
-        },
-        None => None,
-    };
-    let scope = Scope {
-        categories: categories.as_deref(),
-        listing: &query.listing,
-        bound: MAX_HITS as i64,
-    };
-
-    let mut found = best_matches(db, currency, words, &scope, Typing::Submitted).await?;
-    if found.corrected {
-        results.corrected = Some(found.words.join(" "));
-        results.query.text = found.words.join(" ");
-    }
-    let page = &mut found.page;
-    if page.total == 0 {
-        return Ok(results);
-    }
-    if page.hits.is_empty() {
-        // Past the end: show the last page (the facets do not depend on the page).
-        results.query.listing = query
-            .listing
-            .with_page(query.listing.page_count(page.total));
-        let listing = results.query.listing.clone();
-        let last = Scope {
-            listing: &listing,
-            ..scope
-        };
-        let terms = Terms {
-            words: &found.words,
-            prefix: found.prefix,
-        };
-        page.hits = matches(db, currency, terms, &last, false).await?.hits;
-    }
-    results.hits = std::mem::take(&mut page.hits);
-    results.total = page.total;
-    results.capped = page.capped;
-    results.facets = std::mem::take(&mut page.facets);
-    results.categories = std::mem::take(&mut page.categories);
-    Ok(results)
-}
-
-/// Matches read for suggestions: enough to find the closest names (the exact name is always
-/// among them), fewer than a search's.
-const SUGGESTION_READS: i64 = 200;
-
-pub(super) async fn suggest(
-    db: &PgPool,
-    currency: Currency,
-    words: &[String],
-) -> Result<Vec<ProductSummary>, Error> {
-    let listing = ListingQuery {
-        sort: crate::model::Sort::Relevance,
-        per_page: super::SUGGESTIONS as u32,
-        ..ListingQuery::default()
-    };
-    let scope = Scope {
-        categories: None,
-        listing: &listing,
-        bound: SUGGESTION_READS,
-    };
-    let found = best_matches(db, currency, words.to_vec(), &scope, Typing::AsYouType).await?;
-    Ok(found.page.hits.into_iter().map(|h| h.product).collect())
-}
-
-/// How the words were typed, which decides whether the last one is a prefix.
-#[derive(Clone, Copy, PartialEq)]
-enum Typing {
-    /// Suggestions: the last word is being typed, so it is always a prefix.
-    AsYouType,
-    /// A submitted search: whole words first ("dress" finds dresses, not every dresser), the
-    /// last word as a prefix only when whole words find nothing ("perf" finds perfume).
-    Submitted,
-}
-
-/// What [`best_matches`] found, and for which words.
-struct Found {
-    words: Vec<String>,
-    prefix: bool,
-    /// `words` are a spelling correction of what was typed.
-    corrected: bool,
-    page: Page,
-}
-
-/// Matches for `words` (see [`Typing`]); when there are none, matches for their spelling
-/// correction if that finds any.
-///
-/// A submitted search that finds nothing as typed tries the last word as a prefix before the
-/// correction ("perf" finds perfume), except when the correction changes a word before the
-/// last: then the prefix search could only find products holding that misspelt word, and it
-/// is the costly one, since its index scan gathers every product with a word so begun
-/// ("cottn dres": every dress, dresser and dressing, 3 ms at 100,000 products). The
-/// correction goes first then, and the prefix search only if the correction finds nothing.
-async fn best_matches(
-    db: &PgPool,
-    currency: Currency,
-    words: Vec<String>,
-    scope: &Scope<'_>,
-    typing: Typing,
-) -> Result<Found, Error> {
-    let as_you_type = typing == Typing::AsYouType;
-    let with_facets = !as_you_type;
-    let attempt = async |words: &[String], prefix: bool| {
-        let terms = Terms { words, prefix };
-        matches(db, currency, terms, scope, with_facets).await
-    };
-    let found = |words, prefix, corrected, page| Found {
-        words,
-        prefix,
-        corrected,
-        page,
-    };
-    let page = attempt(&words, as_you_type).await?;
-    if page.total > 0 {
-        return Ok(found(words, as_you_type, false, page));
-    }
-    // The correction, computed once, and whether it was already searched for.
-    let (mut fixed, mut fixed_tried) = (None, false);
-    if !as_you_type {
-        if words.len() > 1 {
-            let correction = correct(db, &words).await?;
-            let before_last = words.len() - 1;
-            if correction[..before_last] != words[..before_last] {
-                let retry = attempt(&correction, false).await?;
-                if retry.total > 0 {
-                    return Ok(found(correction, false, true, retry));
-                }
-                fixed_tried = true;
-            }
-            fixed = Some(correction);
-        }
-        let retry = attempt(&words, true).await?;
-        if retry.total > 0 {
-            return Ok(found(words, true, false, retry));
-        }
-    }
-    if !fixed_tried {
-        let fixed = match fixed {
-            Some(fixed) => fixed,
-            None => correct(db, &words).await?,
-        };
-        if fixed != words {
-            let retry = attempt(&fixed, as_you_type).await?;
-            if retry.total > 0 {
-                return Ok(found(fixed, as_you_type, true, retry));
-            }
-        }
-    }
-    Ok(found(words, as_you_type, false, page))
-}
-
 /// What a search is limited to besides its words.
 #[derive(Clone, Copy)]
-struct Scope<'a> {
-    categories: Option<&'a [i64]>,
-    listing: &'a ListingQuery,
+pub(super) struct Scope<'a> {
+    pub(super) categories: Option<&'a [i64]>,
+    pub(super) listing: &'a ListingQuery,
     /// The most matches read (ranked, counted and faceted): [`MAX_HITS`] for a search.
-    bound: i64,
+    pub(super) bound: i64,
 }
 
-struct Page {
-    hits: Vec<SearchHit>,
-    total: u64,
+pub(super) struct Page {
+    pub(super) hits: Vec<SearchHit>,
+    pub(super) total: u64,
     /// More than `bound` products match: `total` is the bound.
-    capped: bool,
-    facets: Vec<Facet>,
-    categories: Vec<CategoryCount>,
+    pub(super) capped: bool,
+    pub(super) facets: Vec<Facet>,
+    pub(super) categories: Vec<CategoryCount>,
 }
 
 /// The best matches, at most `scope.bound`, with the words' page, total and facet counts.
@@ -254,7 +35,7 @@ struct Page {
 ///
 /// The facets leave the attribute filters out (so that other values stay choosable): with
 /// attribute filters, they come from a second bounded read without them, run alongside.
-async fn matches(
+pub(super) async fn matches(
     db: &PgPool,
     currency: Currency,
     terms: Terms<'_>,
@@ -301,22 +82,22 @@ async fn matches(
 
 /// What [`best`] reads: how many matched (at most `scope.bound + 1`), the facet counts, the
 /// page's product ids in order, and its edge.
-struct Best {
-    total: i64,
-    facets: sqlx::types::Json<Vec<FacetRow>>,
-    page: Vec<i64>,
+pub(super) struct Best {
+    pub(super) total: i64,
+    pub(super) facets: sqlx::types::Json<Vec<FacetRow>>,
+    pub(super) page: Vec<i64>,
     /// In a price sort, the price of the page's last row when the page is full; `None`
     /// otherwise. The rows read are all matches, so at least a page's worth of matches lie on
     /// this side of it: so does the true page over every match, and [`walk`] reads only that
     /// range. Without it (a page that reaches past `bound`), [`walk`] takes the plain walk.
-    edge: Option<i64>,
+    pub(super) edge: Option<i64>,
 }
 
 /// One statement over at most `bound + 1` matches (words, category subtree, price, stock
 /// and `attributes`): the exact name, then name matches, then the rest. Returns how many, the
 /// facet counts (when `with_facets`) and, when `with_page`, the ids of the page in the
 /// chosen order.
-async fn best(
+pub(super) async fn best(
     db: &PgPool,
     terms: Terms<'_>,
     scope: &Scope<'_>,
@@ -531,7 +312,7 @@ async fn best(
 /// in range are fetched and sorted (2 ms for the same "silk"). The matches read come in the
 /// table's order, which follows when products were added and says nothing of their prices,
 /// so the edge is close to the page; for the newest sort it would be far from it.
-async fn walk(
+pub(super) async fn walk(
     db: &PgPool,
     terms: Terms<'_>,
     scope: &Scope<'_>,
@@ -582,191 +363,4 @@ async fn walk(
         .bind(edge)
         .fetch_all(db)
         .await?)
-}
-
-/// The hits for `ids`, in that order: card fields, first picture, and the name and a passage
-/// of the description with the words marked.
-async fn display(
-    db: &PgPool,
-    currency: Currency,
-    terms: Terms<'_>,
-    ids: &[i64],
-) -> Result<Vec<SearchHit>, Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = sqlx::query!(
-        r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
-                  img.storage_key AS "image_key?", img.alt AS "image_alt?",
-                  img.width AS "image_width?", img.height AS "image_height?",
-                  ts_headline('english', p.name, q.query, $3) AS "name_marked!",
-                  ts_headline('english', p.description, q.query, $4) AS "snippet_marked!"
-           FROM unnest($1::bigint[]) WITH ORDINALITY AS page (id, n)
-           JOIN products p ON p.id = page.id
-           CROSS JOIN (SELECT to_tsquery('english', $2) AS query) q
-           LEFT JOIN LATERAL (
-               SELECT storage_key, alt, width, height FROM product_images i
-               WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
-           ) img ON true
-           ORDER BY page.n"#,
-        ids,
-        terms.tsquery(),
-        headline_options(true),
-        headline_options(false),
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let row = SummaryRow {
-                slug: r.slug,
-                name: r.name,
-                brand: r.brand,
-                price_min_minor: r.price_min_minor,
-                price_max_minor: r.price_max_minor,
-                in_stock: r.in_stock,
-                image_key: r.image_key,
-                image_alt: r.image_alt,
-                image_width: r.image_width,
-                image_height: r.image_height,
-            };
-            SearchHit {
-                product: row.into_summary(currency),
-                name: split_highlights(&r.name_marked),
-                snippet: plain_snippet(&r.snippet_marked),
-            }
-        })
-        .collect())
-}
-
-/// A facet count as the search query returns it: `[kind, key, value, count]`.
-#[derive(Debug, serde::Deserialize)]
-struct FacetRow(String, String, String, i64);
-
-/// Attribute values (top 30 per attribute, by key) and categories (by count).
-fn facet_counts(rows: Vec<FacetRow>) -> (Vec<Facet>, Vec<CategoryCount>) {
-    let mut facets: Vec<Facet> = Vec::new();
-    let mut categories = Vec::new();
-    for FacetRow(kind, key, value, count) in rows {
-        let count = u64::try_from(count).unwrap_or(0);
-        if kind == "category" {
-            categories.push(CategoryCount {
-                category: CategoryLink {
-                    slug: key,
-                    name: value,
-                },
-                count,
-            });
-            continue;
-        }
-        let value = FacetValue { value, count };
-        match facets.iter_mut().find(|f| f.key == key) {
-            Some(f) => f.values.push(value),
-            None => facets.push(Facet {
-                key,
-                values: vec![value],
-            }),
-        }
-    }
-    facets.sort_by(|a, b| a.key.cmp(&b.key));
-    (facets, categories)
-}
-
-/// Each word replaced by the closest vocabulary word when it is not one itself: candidates
-/// by trigram distance, chosen by edit distance (a swapped pair of letters counts as one
-/// edit), at most 1 edit for words up to 4 letters and 2 beyond.
-async fn correct(db: &PgPool, words: &[String]) -> Result<Vec<String>, Error> {
-    let rows = sqlx::query!(
-        r#"SELECT q.i AS "i!", c.word AS "candidate?"
-           FROM unnest($1::text[]) WITH ORDINALITY AS q (word, i)
-           LEFT JOIN LATERAL (
-               SELECT w.word FROM search_words w
-               ORDER BY w.word <-> q.word, w.word
-               LIMIT $2
-           ) c ON true
-           ORDER BY q.i"#,
-        words,
-        CORRECTION_CANDIDATES,
-    )
-    .fetch_all(db)
-    .await?;
-    let mut corrected = words.to_vec();
-    for (index, word) in words.iter().enumerate() {
-        let allowed = if word.chars().count() <= 4 { 1 } else { 2 };
-        let best = rows
-            .iter()
-            .filter(|r| usize::try_from(r.i - 1).ok() == Some(index))
-            .filter_map(|r| r.candidate.as_deref())
-            .map(|c| (edit_distance(word, c), c))
-            .filter(|(d, _)| *d <= allowed)
-            .min_by_key(|(d, _)| *d);
-        if let Some((_, c)) = best {
-            corrected[index] = c.to_owned();
-        }
-    }
-    Ok(corrected)
-}
-
-/// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbouring characters each cost one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tsquery_quotes_words_and_prefixes_the_last() {
-        let words = vec!["linen".to_owned(), "sh".to_owned(), "o'neill".to_owned()];
-        let terms = |prefix| Terms {
-            words: &words,
-            prefix,
-        };
-        assert_eq!(terms(false).tsquery(), "'linen' & 'sh' & 'o''neill'");
-        assert_eq!(terms(true).tsquery(), "'linen' & 'sh' & 'o''neill':*");
-    }
-
-    #[test]
-    fn edit_distance_counts_swaps_as_one() {
-        assert_eq!(edit_distance("shrit", "shirt"), 1);
-        assert_eq!(edit_distance("linnen", "linen"), 1);
-        assert_eq!(edit_distance("sandels", "sandals"), 1);
-        assert_eq!(edit_distance("scraf", "scarf"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("حرير", "حرير"), 0);
-    }
-
-    #[test]
-    fn snippets_lose_rich_text_markers() {
-        let marked = format!("**Soft** {HIGHLIGHT_START}linen{HIGHLIGHT_END}\n- Relaxed fit");
-        let text: String = plain_snippet(&marked)
-            .iter()
-            .map(|h| h.text.as_str())
-            .collect();
-        assert_eq!(text, "Soft linen Relaxed fit");
-    }
 }

@@ -72,10 +72,8 @@ pub const LINK_PER_CLIENT: Rule = Rule {
 };
 
 /// The subject of a per-client rule: the client's address (one shared bucket when unknown).
-pub fn client_subject(client: &super::accounts::sessions::Client) -> String {
-    client
-        .ip
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+pub fn client_subject(ip: Option<std::net::IpAddr>) -> String {
+    ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// The subject of a per-account rule: the address as typed, trimmed and lower-cased, so

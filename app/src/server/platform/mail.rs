@@ -8,13 +8,21 @@
 //! the directory transport writes the same file again.
 
 use super::config::{MailSettings, MailTransport};
-use super::Error;
+use super::error::Error;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// What emails need to know about the store: its name and where shoppers reach it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub store_name: String,
+    /// No trailing slash.
+    pub public_url: String,
+}
 
 /// A message ready to queue: the same content as plain text and as HTML.
 #[derive(Debug, Clone)]
@@ -226,32 +234,12 @@ async fn write_file(dir: &Path, id: i64, bytes: &[u8]) -> std::io::Result<()> {
 const BATCH: i64 = 20;
 /// A claimed message not marked sent within this long is tried again (the sender crashed).
 const LEASE_SECS: f64 = 120.0;
-const IDLE: Duration = Duration::from_millis(500);
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
     pub sent: usize,
     pub failed: usize,
-}
-
-/// Delivers due messages until the process ends.
-pub async fn run(db: PgPool, mailer: Mailer) {
-    let mut pruned: Option<std::time::Instant> = None;
-    loop {
-        if pruned.is_none_or(|at| at.elapsed() >= Duration::from_secs(3_600)) {
-            pruned = Some(std::time::Instant::now());
-            if let Err(error) = prune(&db).await {
-                tracing::warn!(%error, "old sent email not pruned");
-            }
-        }
-        match deliver_due(&db, &mailer).await {
-            Ok(p) if p.sent + p.failed > 0 => continue,
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "email outbox pass failed"),
-        }
-        tokio::time::sleep(IDLE).await;
-    }
 }
 
 /// One batch: claims due messages (a lease, so two workers never send the same one at once),
@@ -335,7 +323,7 @@ async fn give_up(db: &PgPool, id: i64, reason: &str) -> Result<(), Error> {
     )
     .fetch_one(&mut *tx)
     .await?;
-    super::accounts::audit::record_in(
+    super::audit::record_in(
         &mut tx,
         row.account_id,
         "mail.undeliverable",

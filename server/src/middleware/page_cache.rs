@@ -141,13 +141,14 @@ fn respond(page: &CachedPage, not_modified: bool, hit: bool) -> Response {
         Response::new(Body::from(page.body.clone()))
     } else {
         let nonce = if hit {
-            crate::security::new_nonce()
+            crate::middleware::security::new_nonce()
         } else {
             page.nonce.clone()
         };
         let mut res = Response::new(Body::from(page.body_with_nonce(&nonce)));
         if let Ok(v) = HeaderValue::from_str(&nonce) {
-            res.headers_mut().insert(crate::security::nonce_header(), v);
+            res.headers_mut()
+                .insert(crate::middleware::security::nonce_header(), v);
         }
         res
     };
@@ -215,7 +216,7 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     }
     let nonce = parts
         .headers
-        .get(crate::security::CSP_NONCE_HEADER)
+        .get(crate::middleware::security::CSP_NONCE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();

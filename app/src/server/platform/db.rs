@@ -1,7 +1,7 @@
 //! The PostgreSQL pool and the embedded migrations.
 
 use super::config::DatabaseSettings;
-use super::Error;
+use super::error::Error;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;

@@ -1,0 +1,322 @@
+//! Placing an order is one transaction:
+//! 1. an advisory lock on the checkout key, then the key looked up: a second submission of
+//!    the same page (double click, retry, reload) finds the first one's order;
+//! 2. the cart row locked, its lines read and priced from the catalog;
+//! 3. the coupon row locked and its limits checked;
+//! 4. stock taken with a guarded update per variant, in variant id order (so two carts
+//!    sharing items cannot deadlock), the first short line failing the whole order;
+//! 5. the order, its line snapshots, the coupon use and the first timeline entry written,
+//!    and the cart deleted; cash on delivery is confirmed and its email queued.
+//!
+//! Nothing outside the database is called inside it: a card payment is to be created after
+//! it commits. A crash at any point leaves the order whole or absent.
+
+use super::pricing::{payment_methods, price};
+use super::{empty_cart, CheckoutRules};
+use crate::model::{AppError, OrderStatus, PaymentMethod};
+use crate::server::accounts::tokens::{token_hash, TokenKeys};
+use crate::server::cart::{self, Line, Owner};
+use crate::server::orders::{self, access_key, Actor};
+use crate::server::platform::mail::{self, Site};
+use crate::server::Error;
+use sqlx::PgPool;
+
+/// What the place-order form sends.
+#[derive(Debug, Clone)]
+pub struct PlaceOrder {
+    /// From the checkout page: the same key always finds the same order.
+    pub checkout_key: String,
+    pub payment_method: String,
+    /// The total the shopper saw (minor units): if the price changed since, the order is not
+    /// placed and the page shows the new total. Never used as an amount.
+    pub expected_total: Option<i64>,
+}
+
+/// A placed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub order_id: i64,
+    pub number: i64,
+    pub status: OrderStatus,
+    pub payment_method: PaymentMethod,
+    /// Opens the order's page (`/orders/{number}?key=...`) for whoever has the link.
+    pub access_key: String,
+    /// False when this submission found an order placed by an earlier one.
+    pub created: bool,
+}
+
+fn check_key(key: &str) -> Result<(), AppError> {
+    let ok = (16..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "checkout_key",
+            "this checkout page has expired; reload it and try again",
+        ))
+    }
+}
+
+fn is_retryable(error: &Error) -> bool {
+    match error {
+        Error::Database(e) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| code == "40P01" || code == "40001"),
+        _ => false,
+    }
+}
+
+/// Places the order for the owner's cart. See the module's documentation for the steps.
+pub async fn place_order(
+    db: &PgPool,
+    keys: &TokenKeys,
+    site: &Site,
+    owner: &Owner,
+    account_email: Option<&str>,
+    input: &PlaceOrder,
+    rules: &CheckoutRules,
+) -> Result<Placed, Error> {
+    check_key(&input.checkout_key)?;
+    let method = PaymentMethod::parse(&input.payment_method)
+        .ok_or_else(|| AppError::validation("payment_method", "choose how to pay"))?;
+    // A deadlock with some other writer (never two checkouts, which lock in one order) is
+    // retried a few times before it is reported.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match place_once(db, keys, site, owner, account_email, input, method, rules).await {
+            Err(e) if attempt < 4 && is_retryable(&e) => {
+                tracing::warn!(error = %e, attempt, "checkout retried");
+            }
+            other => return other,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn place_once(
+    db: &PgPool,
+    keys: &TokenKeys,
+    site: &Site,
+    owner: &Owner,
+    account_email: Option<&str>,
+    input: &PlaceOrder,
+    method: PaymentMethod,
+    rules: &CheckoutRules,
+) -> Result<Placed, Error> {
+    let access_key = access_key(keys, &input.checkout_key);
+    let (guest_hash, account_id) = owner.keys();
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+        input.checkout_key
+    )
+    .execute(&mut *tx)
+    .await?;
+    if let Some(found) = sqlx::query!(
+        "SELECT id, number, status, payment_method, account_id, guest_hash
+         FROM orders WHERE checkout_key = $1",
+        input.checkout_key
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        let same_buyer = match owner {
+            Owner::Account(id) => found.account_id == Some(*id),
+            Owner::Guest(_) => found.guest_hash == guest_hash,
+        };
+        if !same_buyer {
+            return Err(AppError::Conflict.into());
+        }
+        return Ok(Placed {
+            order_id: found.id,
+            number: found.number,
+            status: orders::status_of(&found.status)?,
+            payment_method: orders::method_of(&found.payment_method)?,
+            access_key,
+            created: false,
+        });
+    }
+
+    let cart_id = cart::cart_for_update(&mut tx, owner, None)
+        .await?
+        .ok_or_else(empty_cart)?;
+    let p = price(&mut tx, owner, account_email, rules, true).await?;
+    if p.lines.is_empty() {
+        return Err(empty_cart());
+    }
+    if let Some(problem) = p.coupon_problem {
+        return Err(AppError::validation("coupon", problem).into());
+    }
+    let email = p
+        .draft
+        .email
+        .clone()
+        .ok_or_else(|| AppError::validation("email", "enter your email address"))?;
+    let address = p
+        .draft
+        .address
+        .clone()
+        .ok_or_else(|| AppError::validation("address", "enter a delivery address"))?;
+    let (Some(rate), Some(totals)) = (p.chosen.clone(), p.totals.clone()) else {
+        return Err(AppError::validation(
+            "shipping",
+            "there is no delivery option for this address",
+        )
+        .into());
+    };
+    if !payment_methods(Some(&rate), rules).contains(&method) {
+        return Err(AppError::validation(
+            "payment_method",
+            "this way to pay is not available for this order",
+        )
+        .into());
+    }
+    if input
+        .expected_total
+        .is_some_and(|seen| seen != totals.total.minor)
+    {
+        return Err(AppError::validation(
+            "total",
+            format!(
+                "the total is now {}; check the summary and place the order again",
+                totals.total
+            ),
+        )
+        .into());
+    }
+
+    // Stock, in variant id order.
+    let mut by_variant: Vec<&Line> = p.lines.iter().collect();
+    by_variant.sort_by_key(|l| l.variant_id);
+    for line in &by_variant {
+        let taken = sqlx::query_scalar!(
+            "UPDATE variants SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id",
+            line.variant_id,
+            line.quantity
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_none() {
+            let available =
+                sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", line.variant_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .unwrap_or(0);
+            return Err(AppError::OutOfStock {
+                item: line.product_name.clone(),
+                available: i64::from(available.max(0)),
+            }
+            .into());
+        }
+    }
+
+    let pay_by = (method == PaymentMethod::Card).then_some(rules.unpaid_order_ttl.as_secs_f64());
+    let order = sqlx::query!(
+        r#"INSERT INTO orders (checkout_key, account_id, guest_hash, access_hash, email,
+               payment_method, currency, prices_include_tax, subtotal_minor, discount_minor,
+               shipping_minor, tax_minor, total_minor, coupon_id, coupon_code, shipping_address,
+               shipping_country, shipping_rate_name, tax_rate_bp, pay_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                   $18, $19, now() + make_interval(secs => $20))
+           RETURNING id, number"#,
+        input.checkout_key,
+        account_id,
+        guest_hash,
+        token_hash(&access_key),
+        email,
+        method.as_str(),
+        rules.currency().code(),
+        rules.prices_include_tax,
+        totals.subtotal.minor,
+        totals.discount.minor,
+        totals.shipping.minor,
+        totals.tax.minor,
+        totals.total.minor,
+        p.coupon.as_ref().map(|c| c.0),
+        p.coupon.as_ref().map(|c| c.1.clone()),
+        serde_json::to_value(&address)?,
+        address.country,
+        rate.name,
+        p.tax_rate as i32,
+        pay_by
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    for (n, (line, total)) in p.lines.iter().zip(&totals.lines).enumerate() {
+        sqlx::query!(
+            "INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name,
+                 variant_title, unit_price_minor, quantity, discount_minor, tax_minor, tax_rate_bp)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            order.id,
+            n as i32 + 1,
+            line.variant_id,
+            line.sku,
+            line.product_name,
+            line.variant_title,
+            line.unit_price.minor,
+            line.quantity,
+            total.discount.minor,
+            total.tax.minor,
+            p.tax_rate as i32
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some((coupon_id, _)) = &p.coupon {
+        // The row is locked and its limit was checked; the table's check backs it up.
+        sqlx::query!(
+            "UPDATE coupons SET uses = uses + 1 WHERE id = $1",
+            coupon_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "INSERT INTO coupon_uses (order_id, coupon_id, customer) VALUES ($1, $2, $3)",
+            order.id,
+            coupon_id,
+            email
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    orders::record(
+        &mut tx,
+        order.id,
+        None,
+        Some(OrderStatus::PendingPayment),
+        "Order placed",
+        Actor::Checkout,
+    )
+    .await?;
+    let mut status = OrderStatus::PendingPayment;
+    if method == PaymentMethod::CashOnDelivery {
+        orders::transition(
+            &mut tx,
+            order.id,
+            OrderStatus::Confirmed,
+            Actor::Checkout,
+            "Cash on delivery",
+        )
+        .await?;
+        status = OrderStatus::Confirmed;
+        let mail = orders::confirmation_email(&mut tx, site, order.id, &access_key).await?;
+        mail::enqueue(&mut tx, account_id, &mail).await?;
+    }
+    sqlx::query!("DELETE FROM carts WHERE id = $1", cart_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Placed {
+        order_id: order.id,
+        number: order.number,
+        status,
+        payment_method: method,
+        access_key,
+        created: true,
+    })
+}

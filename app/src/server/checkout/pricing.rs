@@ -1,0 +1,256 @@
+//! The totals of a checkout: the cart priced from the catalog, the coupon checked against
+//! its limits, the delivery options and tax rate for the destination, and the payment
+//! methods the chosen delivery allows.
+
+use super::{draft, CheckoutRules, Draft};
+use crate::model::totals::{self, Discount, LineInput, Totals, TotalsInput};
+use crate::model::{AppError, Currency, Money, PaymentMethod, Quote, ShippingOption};
+use crate::server::cart::{self, Line, Owner};
+use crate::server::Error;
+use sqlx::PgConnection;
+
+struct CouponRow {
+    id: i64,
+    code: String,
+    kind: String,
+    value: i64,
+    currency: String,
+    min_subtotal_minor: i64,
+    usable_now: bool,
+    max_uses: Option<i32>,
+    max_uses_per_customer: Option<i32>,
+    uses: i32,
+}
+
+/// The coupon's discount for this cart and customer, or why it cannot be used. With `lock`,
+/// the coupon row stays locked to the end of the transaction, so two orders cannot both take
+/// its last use.
+pub(super) async fn coupon(
+    db: &mut PgConnection,
+    code: &str,
+    currency: Currency,
+    subtotal: i64,
+    customer: &str,
+    lock: bool,
+) -> Result<(i64, String, Discount), Error> {
+    let row = if lock {
+        sqlx::query_as!(
+            CouponRow,
+            r#"SELECT id, code, kind, value, currency, min_subtotal_minor, max_uses,
+                      max_uses_per_customer, uses,
+                      active AND (starts_at IS NULL OR starts_at <= now())
+                      AND (ends_at IS NULL OR ends_at > now()) AS "usable_now!"
+               FROM coupons WHERE code = $1 FOR UPDATE"#,
+            code
+        )
+        .fetch_optional(&mut *db)
+        .await?
+    } else {
+        sqlx::query_as!(
+            CouponRow,
+            r#"SELECT id, code, kind, value, currency, min_subtotal_minor, max_uses,
+                      max_uses_per_customer, uses,
+                      active AND (starts_at IS NULL OR starts_at <= now())
+                      AND (ends_at IS NULL OR ends_at > now()) AS "usable_now!"
+               FROM coupons WHERE code = $1"#,
+            code
+        )
+        .fetch_optional(&mut *db)
+        .await?
+    };
+    let refuse = |message: String| -> Error { AppError::validation("coupon", message).into() };
+    let Some(c) = row else {
+        return Err(refuse(format!("there is no coupon {code}")));
+    };
+    if !c.usable_now || c.currency != currency.code() {
+        return Err(refuse(format!("coupon {} cannot be used now", c.code)));
+    }
+    if c.max_uses.is_some_and(|max| c.uses >= max) {
+        return Err(refuse(format!("coupon {} has been used up", c.code)));
+    }
+    if subtotal < c.min_subtotal_minor {
+        return Err(refuse(format!(
+            "coupon {} needs an order of at least {}",
+            c.code,
+            Money::new(c.min_subtotal_minor, currency)
+        )));
+    }
+    if let (Some(max), false) = (c.max_uses_per_customer, customer.is_empty()) {
+        let used = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM coupon_uses WHERE coupon_id = $1 AND customer = $2"#,
+            c.id,
+            customer
+        )
+        .fetch_one(&mut *db)
+        .await?;
+        if used >= i64::from(max) {
+            return Err(refuse(format!("you have already used coupon {}", c.code)));
+        }
+    }
+    let discount = match c.kind.as_str() {
+        "percent" => Discount::Percent(c.value.clamp(0, 10_000) as u32),
+        _ => Discount::Fixed(c.value),
+    };
+    Ok((c.id, c.code, discount))
+}
+
+pub(super) async fn tax_rate(db: &mut PgConnection, country: &str) -> Result<u32, Error> {
+    let rate = sqlx::query_scalar!("SELECT rate_bp FROM tax_rates WHERE country = $1", country)
+        .fetch_optional(&mut *db)
+        .await?;
+    Ok(rate.unwrap_or(0).clamp(0, 10_000) as u32)
+}
+
+/// The delivery options for `country`, priced for a cart whose discounted subtotal is
+/// `goods` (a rate with a threshold is free from it on).
+async fn shipping_options(
+    db: &mut PgConnection,
+    country: &str,
+    currency: Currency,
+    goods: i64,
+) -> Result<Vec<ShippingOption>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT r.id, r.name, r.price_minor, r.free_above_minor, r.cash_on_delivery
+           FROM shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id
+           WHERE z.country = $1 AND r.currency = $2 AND r.active
+           ORDER BY r.position, r.id"#,
+        country,
+        currency.code()
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let free = r.free_above_minor.is_some_and(|t| goods >= t);
+            ShippingOption {
+                id: r.id,
+                name: r.name,
+                price: Money::new(if free { 0 } else { r.price_minor }, currency),
+                free,
+                cash_on_delivery: r.cash_on_delivery,
+            }
+        })
+        .collect())
+}
+
+pub(super) fn compute(
+    lines: &[Line],
+    discount: Discount,
+    shipping: i64,
+    tax_rate: u32,
+    rules: &CheckoutRules,
+) -> Result<Totals, Error> {
+    totals::compute(&TotalsInput {
+        currency: rules.currency(),
+        mode: rules.mode(),
+        lines: lines
+            .iter()
+            .map(|l| LineInput {
+                key: l.variant_id,
+                unit_price: l.unit_price.minor,
+                quantity: l.quantity.max(0) as u32,
+                tax_rate,
+            })
+            .collect(),
+        discount,
+        shipping,
+        shipping_tax_rate: tax_rate,
+    })
+    .map_err(|e| Error::other(format!("totals: {e}")))
+}
+
+pub(super) fn quote_of(t: &Totals, tax_rate_bp: u32, rules: &CheckoutRules) -> Quote {
+    Quote {
+        subtotal: t.subtotal,
+        discount: t.discount,
+        shipping: t.shipping,
+        tax: t.tax,
+        total: t.total,
+        prices_include_tax: rules.prices_include_tax,
+        tax_rate_bp,
+    }
+}
+
+/// Everything priced: the cart, the coupon (if it still applies), the options for the
+/// address and the chosen one, the totals.
+pub(super) struct Priced {
+    pub(super) lines: Vec<Line>,
+    pub(super) draft: Draft,
+    pub(super) coupon: Option<(i64, String)>,
+    pub(super) coupon_problem: Option<String>,
+    pub(super) options: Vec<ShippingOption>,
+    pub(super) chosen: Option<ShippingOption>,
+    pub(super) tax_rate: u32,
+    pub(super) totals: Option<Totals>,
+}
+
+pub(super) async fn price(
+    db: &mut PgConnection,
+    owner: &Owner,
+    account_email: Option<&str>,
+    rules: &CheckoutRules,
+    lock_coupon: bool,
+) -> Result<Priced, Error> {
+    let lines = cart::lines(&mut *db, owner, rules.currency()).await?;
+    let mut draft = draft(db, owner).await?.unwrap_or_default();
+    if let Some(email) = account_email {
+        draft.email = Some(email.to_owned());
+    }
+    let subtotal = cart::subtotal(&lines);
+    let customer = draft.email.clone().unwrap_or_default();
+    let (mut discount, mut coupon_used, mut coupon_problem) = (Discount::None, None, None);
+    if let Some(code) = &draft.coupon_code {
+        match coupon(db, code, rules.currency(), subtotal, &customer, lock_coupon).await {
+            Ok((id, code, d)) => {
+                discount = d;
+                coupon_used = Some((id, code));
+            }
+            Err(Error::App(AppError::Validation { message, .. })) => coupon_problem = Some(message),
+            Err(other) => return Err(other),
+        }
+    }
+    // Goods after the discount decide free shipping.
+    let goods = compute(&lines, discount, 0, 0, rules)?;
+    let goods = goods.subtotal.minor - goods.discount.minor;
+    let (mut options, mut tax) = (Vec::new(), 0);
+    if let Some(address) = &draft.address {
+        options = shipping_options(db, &address.country, rules.currency(), goods).await?;
+        tax = tax_rate(db, &address.country).await?;
+    }
+    let chosen = draft
+        .shipping_rate_id
+        .and_then(|id| options.iter().find(|o| o.id == id))
+        .or(options.first())
+        .cloned();
+    let totals = match &chosen {
+        Some(rate) if !lines.is_empty() => {
+            Some(compute(&lines, discount, rate.price.minor, tax, rules)?)
+        }
+        _ => None,
+    };
+    Ok(Priced {
+        lines,
+        draft,
+        coupon: coupon_used,
+        coupon_problem,
+        options,
+        chosen,
+        tax_rate: tax,
+        totals,
+    })
+}
+
+pub(super) fn payment_methods(
+    chosen: Option<&ShippingOption>,
+    rules: &CheckoutRules,
+) -> Vec<PaymentMethod> {
+    let mut methods = Vec::new();
+    if rules.card_enabled {
+        methods.push(PaymentMethod::Card);
+    }
+    if chosen.is_some_and(|o| o.cash_on_delivery) {
+        methods.push(PaymentMethod::CashOnDelivery);
+    }
+    methods
+}

@@ -1,0 +1,103 @@
+//! The background work of a serving process: what runs, how often, and why. Every job is a
+//! loop over one pass owned by its bounded context; a failed pass is logged and tried again
+//! on the next round, never ends the loop. Several processes may run the same jobs: each
+//! pass claims its rows (a lease or a row lock), so two never do the same work.
+//!
+//! | job | how often | why |
+//! |---|---|---|
+//! | catalog changes | on every committed change (`LISTEN`) | cached reads and pages never outlive the catalog |
+//! | sweepers | every `store.sweep_interval` | unpaid card orders give their stock back, the reconciler settles payments whose webhook never came, expired carts go |
+//! | email outbox | continuously, 0.5 s when idle; pruned hourly | email leaves after its transaction commits, retried with backoff |
+//! | search outbox | continuously, 0.5 s when idle (Meilisearch only) | Meilisearch follows the catalog |
+
+use super::payments::Payments;
+use super::platform::mail::{self, Mailer};
+use super::search::{meili::Meili, outbox, Engine};
+use super::{catalog, AppState, Error};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long an outbox worker sleeps when a pass found nothing to do.
+const IDLE: Duration = Duration::from_millis(500);
+/// How often sent and failed email is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
+
+/// Starts every job of a serving process. Returns once the catalog listener is in place, so
+/// no change committed after start-up is missed.
+pub async fn start(state: &AppState) -> Result<(), Error> {
+    catalog::follow_changes(&state.db, state.cache.clone()).await?;
+    tokio::spawn(sweep(
+        state.payments.clone(),
+        state.settings.store.sweep_interval,
+    ));
+    tokio::spawn(deliver_email(
+        state.db.clone(),
+        state.accounts.mailer.clone(),
+    ));
+    if let Engine::Meilisearch(meili) = &state.search {
+        tokio::spawn(push_search(state.db.clone(), meili.clone()));
+    }
+    Ok(())
+}
+
+/// Runs the sweepers every `every`: unpaid orders, the payment reconciler, expired carts.
+pub async fn sweep(payments: Payments, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Orders and refunds quiet for two sweeps: webhooks normally settle them first.
+    let quiet = 2.0 * every.as_secs_f64();
+    loop {
+        tick.tick().await;
+        match payments.release_unpaid().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(orders = n, "unpaid orders cancelled, stock released"),
+            Err(e) => tracing::warn!(error = %e, "unpaid-order sweep failed"),
+        }
+        if let Err(e) = payments.reconcile(quiet).await {
+            tracing::warn!(error = %e, "payment reconciler failed");
+        }
+        if let Err(e) = super::cart::sweep_expired(&payments.db).await {
+            tracing::warn!(error = %e, "cart sweep failed");
+        }
+    }
+}
+
+/// Delivers due email until the process ends, pruning old messages every hour.
+pub async fn deliver_email(db: PgPool, mailer: Mailer) {
+    let mut pruned: Option<Instant> = None;
+    loop {
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(Instant::now());
+            if let Err(error) = mail::prune(&db).await {
+                tracing::warn!(%error, "old sent email not pruned");
+            }
+        }
+        match mail::deliver_due(&db, &mailer).await {
+            Ok(p) if p.sent + p.failed > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "email outbox pass failed"),
+        }
+        tokio::time::sleep(IDLE).await;
+    }
+}
+
+/// Applies the index settings (retrying until Meilisearch answers), then pushes due catalog
+/// changes until the process ends.
+pub async fn push_search(db: PgPool, meili: Arc<Meili>) {
+    let mut configured = false;
+    loop {
+        if !configured {
+            match meili.configure(meili.index_name()).await {
+                Ok(()) => configured = true,
+                Err(error) => tracing::warn!(%error, "meilisearch settings not applied yet"),
+            }
+        }
+        match outbox::pass(&db, &meili).await {
+            Ok(p) if p.settled > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "search outbox pass failed"),
+        }
+        tokio::time::sleep(IDLE).await;
+    }
+}

@@ -1,0 +1,56 @@
+//! Orders: the floor checkout and payments stand on. An order's rules live here: the state
+//! machine and its [`timeline`] (checked here and by the database's trigger, stock and
+//! coupon use given back on cancelling), who may open an order ([`access`]), what its refunds
+//! may add up to ([`refund_basis`]), staff [`fulfilment`], the order [`pages`]' reads and the
+//! confirmation [`email`]. Orders import neither checkout nor payments.
+
+pub mod access;
+pub mod email;
+pub mod fulfilment;
+pub mod pages;
+pub mod timeline;
+
+pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKUP_TTL_SECS};
+pub use email::confirmation_email;
+pub use fulfilment::{change_status, pack};
+pub use pages::{list, recent, view};
+pub use timeline::{record, transition, Actor};
+
+use super::Error;
+use crate::model::{Currency, OrderStatus, PaymentMethod};
+
+/// A stored currency code, status or payment method: the database's checks keep them known,
+/// so anything else is an internal error.
+pub fn currency_of(code: &str) -> Result<Currency, Error> {
+    code.parse()
+        .map_err(|_| Error::other(format!("order in an unknown currency {code:?}")))
+}
+
+pub fn status_of(status: &str) -> Result<OrderStatus, Error> {
+    OrderStatus::parse(status)
+        .ok_or_else(|| Error::other(format!("unknown order status {status:?}")))
+}
+
+pub fn method_of(method: &str) -> Result<PaymentMethod, Error> {
+    PaymentMethod::parse(method)
+        .ok_or_else(|| Error::other(format!("unknown payment method {method:?}")))
+}
+
+/// What an order's refunds may add up to: a card payment as received, cash once it changed
+/// hands on delivery (a refunded cash order counts as delivered), else nothing.
+pub fn refund_basis(
+    method: PaymentMethod,
+    status: OrderStatus,
+    total_minor: i64,
+    paid_minor: i64,
+) -> i64 {
+    match method {
+        PaymentMethod::Card => paid_minor,
+        PaymentMethod::CashOnDelivery
+            if matches!(status, OrderStatus::Delivered | OrderStatus::Refunded) =>
+        {
+            total_minor
+        }
+        PaymentMethod::CashOnDelivery => 0,
+    }
+}

@@ -1,0 +1,169 @@
+//! The order pages' reads, each scoped to who may see the order: the shopper's order page
+//! and history, and the staff list.
+
+use super::{currency_of, method_of, refund_basis, status_of, Access};
+use crate::model::{
+    AddressInput, AppError, Money, OrderEventView, OrderLineView, OrderStatus, OrderSummary,
+    OrderView, Quote, StaffOrderRow,
+};
+use crate::server::accounts::tokens::token_hash;
+use crate::server::Error;
+use sqlx::PgPool;
+
+/// The newest orders for staff, optionally only those in `status`.
+pub async fn recent(
+    db: &PgPool,
+    status: Option<OrderStatus>,
+    limit: i64,
+) -> Result<Vec<StaffOrderRow>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT o.number, o.status, o.email, o.currency, o.total_minor, o.payment_method,
+                  o.tracking_number, o.refunded_minor, o.paid_minor,
+                  (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
+                   WHERE r.order_id = o.id AND r.status = 'pending')::BIGINT AS "pending_refunds!",
+                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "placed_at!",
+                  (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
+           FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
+           ORDER BY o.id DESC LIMIT $2"#,
+        status.map(OrderStatus::as_str),
+        limit.clamp(1, 500)
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let currency = currency_of(&r.currency)?;
+            let (status, payment_method) = (status_of(&r.status)?, method_of(&r.payment_method)?);
+            let basis = refund_basis(payment_method, status, r.total_minor, r.paid_minor);
+            // Less what is refunded or being refunded (the same rule `Payments::refund` keeps).
+            let refundable = (basis - r.refunded_minor - r.pending_refunds).max(0);
+            Ok(StaffOrderRow {
+                number: r.number,
+                status,
+                email: r.email,
+                total: Money::new(r.total_minor, currency),
+                payment_method,
+                tracking_number: r.tracking_number,
+                placed_at: r.placed_at,
+                item_count: r.items,
+                refunded: Money::new(r.refunded_minor, currency),
+                refundable: Money::new(refundable, currency),
+            })
+        })
+        .collect()
+}
+
+/// One order as its page shows it; `NotFound` unless `access` may see it.
+pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderView, Error> {
+    let (account, key_hash, looked_up) = match access {
+        Access::Account(id) => (Some(id), None, false),
+        Access::Key(key) => (None, Some(token_hash(key)), false),
+        Access::LookedUp | Access::Staff => (None, None, true),
+    };
+    let o = sqlx::query!(
+        r#"SELECT id, number, status, email, payment_method, currency, prices_include_tax,
+                subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
+                refunded_minor, coupon_code, shipping_address, shipping_rate_name, tax_rate_bp,
+                tracking_number,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "placed_at!"
+         FROM orders WHERE number = $1 AND (account_id = $2 OR access_hash = $3 OR $4)"#,
+        number,
+        account,
+        key_hash,
+        looked_up
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let currency = currency_of(&o.currency)?;
+    let money = |minor: i64| Money::new(minor, currency);
+    let lines = sqlx::query!(
+        "SELECT line_no, sku, product_name, variant_title, unit_price_minor, quantity,
+                fulfilled_quantity
+         FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+        o.id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|l| OrderLineView {
+        line_no: l.line_no,
+        sku: l.sku,
+        product_name: l.product_name,
+        variant_title: l.variant_title,
+        unit_price: money(l.unit_price_minor),
+        quantity: l.quantity,
+        packed: l.fulfilled_quantity,
+        line_total: money(l.unit_price_minor.saturating_mul(i64::from(l.quantity))),
+    })
+    .collect();
+    let events = sqlx::query!(
+        r#"SELECT to_status, note,
+                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "at!"
+           FROM order_events WHERE order_id = $1 ORDER BY id"#,
+        o.id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|e| OrderEventView {
+        at: e.at,
+        status: e.to_status.as_deref().and_then(OrderStatus::parse),
+        note: e.note,
+    })
+    .collect();
+    let address: AddressInput = serde_json::from_value(o.shipping_address)?;
+    Ok(OrderView {
+        number: o.number,
+        status: status_of(&o.status)?,
+        email: o.email,
+        payment_method: method_of(&o.payment_method)?,
+        lines,
+        quote: Quote {
+            subtotal: money(o.subtotal_minor),
+            discount: money(o.discount_minor),
+            shipping: money(o.shipping_minor),
+            tax: money(o.tax_minor),
+            total: money(o.total_minor),
+            prices_include_tax: o.prices_include_tax,
+            tax_rate_bp: o.tax_rate_bp.max(0) as u32,
+        },
+        refunded: money(o.refunded_minor),
+        coupon_code: o.coupon_code,
+        address_lines: crate::model::Address {
+            id: 0,
+            fields: address,
+        }
+        .lines(),
+        shipping_method: o.shipping_rate_name,
+        tracking_number: o.tracking_number,
+        placed_at: o.placed_at,
+        events,
+        card: None,
+    })
+}
+
+/// The signed-in customer's orders, newest first.
+pub async fn list(db: &PgPool, account_id: i64) -> Result<Vec<OrderSummary>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT o.number, o.status, o.currency, o.total_minor,
+                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "placed_at!",
+                  (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
+           FROM orders o WHERE o.account_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 200"#,
+        account_id
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let currency = currency_of(&r.currency)?;
+            Ok(OrderSummary {
+                number: r.number,
+                status: status_of(&r.status)?,
+                total: Money::new(r.total_minor, currency),
+                item_count: r.items,
+                placed_at: r.placed_at,
+            })
+        })
+        .collect()
+}
