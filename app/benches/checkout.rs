@@ -8,32 +8,23 @@
 //! stock + sold for every variant, none negative. `scripts/bench.sh` runs pgbench's
 //! simple-update on the same server next to it for the ratio.
 
-use app::model::{AppError, Currency};
-use app::server::accounts::tokens::{opaque_token, TokenKeys};
-use app::server::cart::{self, Owner, Rules};
-use app::server::checkout::{self, CheckoutRules, PlaceOrder};
-use app::server::platform::mail::Site;
+// The tests' fixtures: the same shop rules, keys and site.
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use app::model::AppError;
+use app::server::accounts::tokens::opaque_token;
+use app::server::cart::{self, Owner};
+use app::server::checkout::{self, PlaceOrder};
 use app::server::Error;
 use sqlx::postgres::PgPoolOptions;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::shop;
 
 const PRODUCTS: i64 = 1_000;
 const BUYERS: usize = 200;
-
-fn rules() -> CheckoutRules {
-    CheckoutRules {
-        cart: Rules {
-            currency: Currency::Aed,
-            max_quantity: 99,
-            ttl: Duration::from_secs(86_400),
-        },
-        prices_include_tax: true,
-        unpaid_order_ttl: Duration::from_secs(3_600),
-        card_enabled: false,
-    }
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,11 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .fetch_all(&db)
     .await?;
 
-    let keys = TokenKeys::random("https://bench.test");
-    let site = Site {
-        store_name: "Bench".into(),
-        public_url: "https://bench.test".into(),
-    };
+    let (keys, site) = (shop::keys(), shop::site());
     let placed = Arc::new(AtomicU64::new(0));
     let sold_out = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -93,7 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 n += BUYERS;
                 let mut added = true;
                 for variant in lines {
-                    if cart::change(&db, &owner, variant, 1, true, &rules().cart)
+                    if cart::change(&db, &owner, variant, 1, true, &shop::rules(false).cart)
                         .await
                         .is_err()
                     {
@@ -122,7 +109,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     payment_method: "cash_on_delivery".into(),
                     expected_total: None,
                 };
-                match checkout::place_order(&db, &keys, &site, &owner, None, &input, &rules()).await
+                match checkout::place_order(
+                    &db,
+                    &keys,
+                    &site,
+                    &owner,
+                    None,
+                    &input,
+                    &shop::rules(false),
+                )
+                .await
                 {
                     Ok(_) => {
                         placed.fetch_add(1, Ordering::Relaxed);

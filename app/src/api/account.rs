@@ -328,14 +328,13 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     in_span("delete_account", async move {
         let v = require_customer()?;
         let state = state()?;
-        accounts::confirm_password(
+        accounts::delete_account(
             &state.db,
             &state.accounts.hasher,
             v.account_id,
             &secret(password),
         )
         .await?;
-        profile::erase(&state.db, v.account_id).await?;
         set_cookies(state.accounts.cookies.clear());
         redirect("/?account=deleted")?;
         Ok(())

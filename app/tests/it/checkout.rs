@@ -277,15 +277,7 @@ async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
     checkout::set_coupon(&pool, &first, Some("WELCOME"), &rules(false))
         .await
         .expect("applies");
-    let placed = place(
-        &pool,
-        &keys,
-        &first,
-        &order(&new_key(), "cash_on_delivery"),
-        &rules(false),
-    )
-    .await
-    .expect("placed");
+    let placed = place_cash(&pool, &keys, &first).await.expect("placed");
     let again = buyer(&pool, "W@example.com", &[(dates, 2)]).await;
     assert!(
         checkout::set_coupon(&pool, &again, Some("WELCOME"), &rules(false))
@@ -331,15 +323,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
     let dates = variant(&pool, "medjool-dates", 4_500, 10).await;
     let keys = keys();
     let guest = buyer(&pool, "layla@example.com", &[(dates, 2)]).await;
-    let placed = place(
-        &pool,
-        &keys,
-        &guest,
-        &order(&new_key(), "cash_on_delivery"),
-        &rules(false),
-    )
-    .await
-    .expect("placed");
+    let placed = place_cash(&pool, &keys, &guest).await.expect("placed");
     // Skipping steps is refused by the code and, for a hand-written update, by the trigger.
     assert!(matches!(
         orders::change_status(
@@ -488,33 +472,9 @@ async fn bad_checkouts_get_clear_errors_and_change_nothing(pool: PgPool) {
     cart::change(&pool, &no_address, dates, 1, true, &rules(false).cart)
         .await
         .expect("add");
-    assert_eq!(
-        field(
-            place(
-                &pool,
-                &keys,
-                &no_address,
-                &order(&new_key(), "cash_on_delivery"),
-                &rules(false)
-            )
-            .await
-        ),
-        "email"
-    );
+    assert_eq!(field(place_cash(&pool, &keys, &no_address).await), "email");
     let empty = Owner::Guest(cart::new_guest_token());
-    assert_eq!(
-        field(
-            place(
-                &pool,
-                &keys,
-                &empty,
-                &order(&new_key(), "cash_on_delivery"),
-                &rules(false)
-            )
-            .await
-        ),
-        "cart"
-    );
+    assert_eq!(field(place_cash(&pool, &keys, &empty).await), "cart");
 
     let mut abroad = address();
     abroad.country = "ZM".into();
@@ -537,15 +497,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
     let coffee = variant(&pool, "arabic-coffee", 3_000, 5).await;
     let keys = keys();
     let guest = buyer(&pool, "layla@example.com", &[(dates, 3), (coffee, 1)]).await;
-    let placed = place(
-        &pool,
-        &keys,
-        &guest,
-        &order(&new_key(), "cash_on_delivery"),
-        &rules(false),
-    )
-    .await
-    .expect("placed");
+    let placed = place_cash(&pool, &keys, &guest).await.expect("placed");
     let number = placed.number;
     let view = orders::view(&pool, number, Access::Staff)
         .await
@@ -649,15 +601,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
 
     // A second order packed in one go: every line counts as packed.
     let again = buyer(&pool, "omar@example.com", &[(dates, 1), (coffee, 2)]).await;
-    let second = place(
-        &pool,
-        &keys,
-        &again,
-        &order(&new_key(), "cash_on_delivery"),
-        &rules(false),
-    )
-    .await
-    .expect("placed");
+    let second = place_cash(&pool, &keys, &again).await.expect("placed");
     orders::change_status(
         &pool,
         second.number,
@@ -1231,15 +1175,7 @@ async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
     checkout::set_details(&pool, &owner, Some("layla@example.com"), &address())
         .await
         .expect("details");
-    let placed = place(
-        &pool,
-        &keys,
-        &owner,
-        &order(&new_key(), "cash_on_delivery"),
-        &rules(false),
-    )
-    .await
-    .expect("order");
+    let placed = place_cash(&pool, &keys, &owner).await.expect("order");
     sqlx::query("UPDATE orders SET tracking_number = 'TRACK-1', coupon_code = 'WELCOME', paid_minor = 0 WHERE number = $1")
         .bind(placed.number)
         .execute(&pool)

@@ -69,19 +69,19 @@ async fn catalog_changes_mark_products_in_the_same_transaction(pool: PgPool) {
         .expect("clears");
 
     // A price change that moves the product's price marks it.
-    sqlx::query("UPDATE variants SET price_minor = 1 WHERE sku = 'SKU-0'")
+    sqlx::query("UPDATE variants SET price_minor = 1 WHERE sku = 'P0'")
         .execute(&pool)
         .await
         .expect("updates");
     let first = version_of(&pool, "p0").await.expect("marked");
     // A stock change that leaves it in stock changes nothing a document holds: no new mark.
-    sqlx::query("UPDATE variants SET stock = stock + 1 WHERE sku = 'SKU-0'")
+    sqlx::query("UPDATE variants SET stock = stock + 1 WHERE sku = 'P0'")
         .execute(&pool)
         .await
         .expect("updates");
     assert_eq!(version_of(&pool, "p0").await, Some(first));
     // Selling out does; the mark is bumped, not duplicated.
-    sqlx::query("UPDATE variants SET stock = 0 WHERE sku = 'SKU-0'")
+    sqlx::query("UPDATE variants SET stock = 0 WHERE sku = 'P0'")
         .execute(&pool)
         .await
         .expect("updates");

@@ -9,6 +9,7 @@
 //! inside its own transaction, or by the Stripe test server taking a request and never
 //! answering.
 
+use crate::input_value;
 use crate::support::{stock, stripe};
 use app::model::Currency;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
@@ -28,13 +29,7 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(format!(
-            "duka-crash-{}-{}",
-            std::process::id(),
-            app::server::platform::error::new_reference()
-        ));
-        std::fs::create_dir_all(dir.join("site/pkg")).expect("scratch dir");
-        Scratch(dir)
+        Scratch(crate::scratch_dir("crash", "site/pkg"))
     }
 }
 
@@ -264,18 +259,6 @@ fn location(headers: &HeaderMap) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned()
-}
-
-/// The `value` attribute of the input named `name` in a page.
-fn input_value(body: &str, name: &str) -> String {
-    let at = body
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no input {name}"));
-    let tag_start = body[..at].rfind('<').expect("tag");
-    let tag_end = at + body[at..].find('>').expect("tag end");
-    let tag = &body[tag_start..tag_end];
-    let v = tag.find("value=\"").expect("value") + 7;
-    tag[v..v + tag[v..].find('"').expect("quote")].to_owned()
 }
 
 /// A catalog, and one variant of it with exactly `stock` on hand: its id and SKU.

@@ -1,6 +1,7 @@
 //! The router driven in-process (`tower::ServiceExt::oneshot`) over a real PostgreSQL:
 //! status codes, pages, 404s, errors, health, static assets.
 
+use crate::input_value;
 use app::model::Currency;
 use app::server::platform::config::Settings;
 use app::server::{catalog, AppState};
@@ -17,12 +18,7 @@ struct Site(PathBuf);
 impl Site {
     /// A throwaway site root with a fake built asset, its brotli twin and a public file.
     fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "duka-site-{}-{}",
-            std::process::id(),
-            app::server::platform::error::new_reference()
-        ));
-        std::fs::create_dir_all(dir.join("pkg")).expect("creates site dir");
+        let dir = crate::scratch_dir("site", "pkg");
         std::fs::write(dir.join("pkg/duka.abc123.wasm"), b"\0asm fake").expect("writes");
         std::fs::write(dir.join("pkg/duka.abc123.wasm.br"), b"brotli bytes").expect("writes");
         std::fs::write(dir.join("humans.txt"), b"Made in Lusaka and Dubai\n").expect("writes");
@@ -1500,18 +1496,6 @@ fn cookie_value<'a>(cookies: &'a str, name: &str) -> &'a str {
         .split("; ")
         .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
         .unwrap_or("")
-}
-
-/// The `value` attribute of the input named `name` in a page.
-fn input_value(body: &str, name: &str) -> String {
-    let at = body
-        .find(&format!("name=\"{name}\""))
-        .unwrap_or_else(|| panic!("no input {name}"));
-    let tag_start = body[..at].rfind('<').expect("tag");
-    let tag_end = at + body[at..].find('>').expect("tag end");
-    let tag = &body[tag_start..tag_end];
-    let v = tag.find("value=\"").expect("value") + 7;
-    tag[v..v + tag[v..].find('"').expect("quote")].to_owned()
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]

@@ -331,6 +331,18 @@ pub async fn confirm_password(
     Ok(())
 }
 
+/// Erases the customer's account once they have given their password again (see
+/// [`profile::erase`] for what is erased and what is kept).
+pub async fn delete_account(
+    db: &PgPool,
+    hasher: &Hasher,
+    account_id: i64,
+    password: &SecretString,
+) -> Result<(), Error> {
+    confirm_password(db, hasher, account_id, password).await?;
+    profile::erase(db, account_id).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalise_email;

@@ -85,10 +85,20 @@ pub async fn place_order(
         .ok_or_else(|| AppError::validation("payment_method", "choose how to pay"))?;
     // A deadlock with some other writer (never two checkouts, which lock in one order) is
     // retried a few times before it is reported.
+    let order = Attempt {
+        db,
+        keys,
+        site,
+        owner,
+        account_email,
+        input,
+        method,
+        rules,
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match place_once(db, keys, site, owner, account_email, input, method, rules).await {
+        match place_once(&order).await {
             Err(e) if attempt < 4 && is_retryable(&e) => {
                 tracing::warn!(error = %e, attempt, "checkout retried");
             }
@@ -97,17 +107,22 @@ pub async fn place_order(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn place_once(
-    db: &PgPool,
-    keys: &TokenKeys,
-    site: &Site,
-    owner: &Owner,
-    account_email: Option<&str>,
-    input: &PlaceOrder,
+/// One placing of an order: what [`place_order`] was given, the payment method read.
+struct Attempt<'a> {
+    db: &'a PgPool,
+    keys: &'a TokenKeys,
+    site: &'a Site,
+    owner: &'a Owner,
+    account_email: Option<&'a str>,
+    input: &'a PlaceOrder,
     method: PaymentMethod,
-    rules: &CheckoutRules,
-) -> Result<Placed, Error> {
+    rules: &'a CheckoutRules,
+}
+
+async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
+    let (db, keys, site, owner) = (order.db, order.keys, order.site, order.owner);
+    let (input, method, rules) = (order.input, order.method, order.rules);
+    let account_email = order.account_email;
     let access_key = access_key(keys, &input.checkout_key);
     let (guest_hash, account_id) = owner.keys();
     let mut tx = db.begin().await?;

@@ -33,31 +33,24 @@ pub(super) async fn coupon(
     customer: &str,
     lock: bool,
 ) -> Result<(i64, String, Discount), Error> {
-    let row = if lock {
-        sqlx::query_as!(
-            CouponRow,
-            r#"SELECT id, code, kind, value, currency, min_subtotal_minor, max_uses,
-                      max_uses_per_customer, uses,
-                      active AND (starts_at IS NULL OR starts_at <= now())
-                      AND (ends_at IS NULL OR ends_at > now()) AS "usable_now!"
-               FROM coupons WHERE code = $1 FOR UPDATE"#,
-            code
-        )
-        .fetch_optional(&mut *db)
-        .await?
-    } else {
-        sqlx::query_as!(
-            CouponRow,
-            r#"SELECT id, code, kind, value, currency, min_subtotal_minor, max_uses,
-                      max_uses_per_customer, uses,
-                      active AND (starts_at IS NULL OR starts_at <= now())
-                      AND (ends_at IS NULL OR ends_at > now()) AS "usable_now!"
-               FROM coupons WHERE code = $1"#,
-            code
-        )
-        .fetch_optional(&mut *db)
-        .await?
-    };
+    if lock {
+        // Held to the end of the caller's transaction; the read below then sees the row as
+        // the last order to use it left it.
+        sqlx::query_scalar!("SELECT id FROM coupons WHERE code = $1 FOR UPDATE", code)
+            .fetch_optional(&mut *db)
+            .await?;
+    }
+    let row = sqlx::query_as!(
+        CouponRow,
+        r#"SELECT id, code, kind, value, currency, min_subtotal_minor, max_uses,
+                  max_uses_per_customer, uses,
+                  active AND (starts_at IS NULL OR starts_at <= now())
+                  AND (ends_at IS NULL OR ends_at > now()) AS "usable_now!"
+           FROM coupons WHERE code = $1"#,
+        code
+    )
+    .fetch_optional(&mut *db)
+    .await?;
     let refuse = |message: String| -> Error { AppError::validation("coupon", message).into() };
     let Some(c) = row else {
         return Err(refuse(format!("there is no coupon {code}")));

@@ -19,57 +19,30 @@ pub struct Rule {
     pub window: Duration,
 }
 
-const fn minutes(m: u64) -> Duration {
-    Duration::from_secs(m * 60)
+/// At most `max` attempts per `minutes` for one subject; `name` keys the counters.
+const fn rule(name: &'static str, max: u64, minutes: u64) -> Rule {
+    Rule {
+        name,
+        max,
+        window: Duration::from_secs(minutes * 60),
+    }
 }
 
 /// Sign-in attempts from one client address.
-pub const SIGN_IN_PER_CLIENT: Rule = Rule {
-    name: "sign_in_ip",
-    max: 30,
-    window: minutes(15),
-};
+pub const SIGN_IN_PER_CLIENT: Rule = rule("sign_in_ip", 30, 15);
 /// Sign-in attempts on one account (from anywhere: rotating addresses do not help).
-pub const SIGN_IN_PER_ACCOUNT: Rule = Rule {
-    name: "sign_in_acct",
-    max: 10,
-    window: minutes(15),
-};
-pub const REGISTER_PER_CLIENT: Rule = Rule {
-    name: "register_ip",
-    max: 10,
-    window: minutes(60),
-};
+pub const SIGN_IN_PER_ACCOUNT: Rule = rule("sign_in_acct", 10, 15);
+pub const REGISTER_PER_CLIENT: Rule = rule("register_ip", 10, 60);
 /// Registrations of one address: each sends it an email, so a stranger cannot flood an inbox.
-pub const REGISTER_PER_ACCOUNT: Rule = Rule {
-    name: "register_acct",
-    max: 3,
-    window: minutes(60),
-};
-pub const RESET_PER_CLIENT: Rule = Rule {
-    name: "reset_ip",
-    max: 10,
-    window: minutes(60),
-};
-pub const RESET_PER_ACCOUNT: Rule = Rule {
-    name: "reset_acct",
-    max: 3,
-    window: minutes(60),
-};
+pub const REGISTER_PER_ACCOUNT: Rule = rule("register_acct", 3, 60);
+pub const RESET_PER_CLIENT: Rule = rule("reset_ip", 10, 60);
+pub const RESET_PER_ACCOUNT: Rule = rule("reset_acct", 3, 60);
 /// Second-factor codes tried for one staff account: 10 guesses in 15 minutes against a
 /// million codes.
-pub const TOTP_PER_ACCOUNT: Rule = Rule {
-    name: "totp_acct",
-    max: 10,
-    window: minutes(15),
-};
+pub const TOTP_PER_ACCOUNT: Rule = rule("totp_acct", 10, 15);
 /// Uses of emailed links (verify, reset) from one client: guessing them is hopeless, but cheap
 /// to bound.
-pub const LINK_PER_CLIENT: Rule = Rule {
-    name: "link_ip",
-    max: 30,
-    window: minutes(15),
-};
+pub const LINK_PER_CLIENT: Rule = rule("link_ip", 30, 15);
 
 /// The subject of a per-client rule: the client's address (one shared bucket when unknown).
 pub fn client_subject(ip: Option<std::net::IpAddr>) -> String {

@@ -9,7 +9,8 @@ pub mod stripe;
 use app::model::{Currency, SearchQuery};
 use sqlx::PgPool;
 
-/// name, brand, attributes (JSON), description, price (fils), stock, category slug, status
+/// name, brand, attributes (JSON), description, price (fils), stock, category slug, status;
+/// product `p{i}` with one variant `P{i}`
 type Row = (
     &'static str,
     &'static str,
@@ -99,35 +100,27 @@ pub async fn labelled(pool: &PgPool) {
     for (i, (name, brand, attributes, description, price, stock, category, status)) in
         LABELLED.iter().enumerate()
     {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO products (slug, name, brand, attributes, description, status)
-             VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING id",
+        let slug = format!("p{i}");
+        product(
+            pool,
+            &slug,
+            (name, brand, description),
+            *price,
+            *stock,
+            status,
         )
-        .bind(format!("p{i}"))
-        .bind(name)
-        .bind(brand)
-        .bind(attributes)
-        .bind(description)
-        .bind(status)
-        .fetch_one(pool)
-        .await
-        .expect("product");
-        sqlx::query(
-            "INSERT INTO variants (product_id, sku, price_minor, currency, stock)
-             VALUES ($1, $2, $3, 'AED', $4)",
-        )
-        .bind(id)
-        .bind(format!("SKU-{i}"))
-        .bind(price)
-        .bind(stock)
-        .execute(pool)
-        .await
-        .expect("variant");
+        .await;
+        sqlx::query("UPDATE products SET attributes = $2::jsonb WHERE slug = $1")
+            .bind(&slug)
+            .bind(attributes)
+            .execute(pool)
+            .await
+            .expect("attributes");
         sqlx::query(
             "INSERT INTO product_categories (product_id, category_id)
-             SELECT $1, id FROM categories WHERE slug = $2",
+             SELECT p.id, c.id FROM products p, categories c WHERE p.slug = $1 AND c.slug = $2",
         )
-        .bind(id)
+        .bind(&slug)
         .bind(category)
         .execute(pool)
         .await

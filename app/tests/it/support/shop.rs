@@ -113,6 +113,18 @@ pub async fn place(
     checkout::place_order(pool, keys, &site(), owner, None, input, rules).await
 }
 
+/// `owner` places a cash-on-delivery order from a fresh checkout page.
+pub async fn place_cash(pool: &PgPool, keys: &TokenKeys, owner: &Owner) -> Result<Placed, Error> {
+    place(
+        pool,
+        keys,
+        owner,
+        &order(&new_key(), "cash_on_delivery"),
+        &rules(false),
+    )
+    .await
+}
+
 /// Every buyer places a cash-on-delivery order at the same time; the answers in order.
 pub async fn race(
     pool: &PgPool,
@@ -123,16 +135,7 @@ pub async fn race(
         .into_iter()
         .map(|owner| {
             let (pool, keys) = (pool.clone(), keys.clone());
-            tokio::spawn(async move {
-                place(
-                    &pool,
-                    &keys,
-                    &owner,
-                    &order(&new_key(), "cash_on_delivery"),
-                    &rules(false),
-                )
-                .await
-            })
+            tokio::spawn(async move { place_cash(&pool, &keys, &owner).await })
         })
         .collect();
     let mut answers = Vec::new();

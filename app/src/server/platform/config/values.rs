@@ -109,30 +109,23 @@ impl FromRaw for bool {
         }
     }
 }
-impl FromRaw for u32 {
-    fn from_raw(raw: Raw) -> Result<Self, String> {
-        parse_str(raw, "a number")
-    }
+/// Types read from text with `FromStr`, each with what a valid value looks like.
+macro_rules! from_str_setting {
+    ($($ty:ty => $expected:literal),* $(,)?) => {
+        $(impl FromRaw for $ty {
+            fn from_raw(raw: Raw) -> Result<Self, String> {
+                parse_str(raw, $expected)
+            }
+        })*
+    };
 }
-impl FromRaw for u64 {
-    fn from_raw(raw: Raw) -> Result<Self, String> {
-        parse_str(raw, "a number")
-    }
-}
-impl FromRaw for SocketAddr {
-    fn from_raw(raw: Raw) -> Result<Self, String> {
-        parse_str(raw, "an address like 127.0.0.1:3000")
-    }
-}
-impl FromRaw for Currency {
-    fn from_raw(raw: Raw) -> Result<Self, String> {
-        parse_str(raw, "a currency code")
-    }
-}
-impl FromRaw for Environment {
-    fn from_raw(raw: Raw) -> Result<Self, String> {
-        parse_str(raw, "development or production")
-    }
+
+from_str_setting! {
+    u32 => "a number",
+    u64 => "a number",
+    SocketAddr => "an address like 127.0.0.1:3000",
+    Currency => "a currency code",
+    Environment => "development or production",
 }
 
 /// The pool's default size: twice this machine's cores plus one, PostgreSQL's rule of thumb
