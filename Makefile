@@ -29,7 +29,7 @@ tools: ## install the build tools only
 fmt: ## format the code
 	cargo fmt --all
 
-lint: ## clippy for the server (ssr) and the browser (hydrate, wasm32) builds
+lint: ## rustfmt, clippy for the server (ssr, with the .sqlx check) and browser (hydrate, wasm32) builds
 	@scripts/test.sh --only lint
 
 sqlx-prepare: ## regenerate .sqlx/ after changing a query or a migration
