@@ -109,16 +109,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     payment_method: "cash_on_delivery".into(),
                     expected_total: None,
                 };
-                match checkout::place_order(
-                    &db,
-                    &keys,
-                    &site,
-                    &owner,
-                    None,
-                    &input,
-                    &shop::rules(false),
-                )
-                .await
+                match checkout::place_order(&db, &keys, &site, &owner, &input, &shop::rules(false))
+                    .await
                 {
                     Ok(_) => {
                         placed.fetch_add(1, Ordering::Relaxed);

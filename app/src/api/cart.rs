@@ -203,13 +203,11 @@ pub async fn place_order(
     in_span("place_order", async move {
         let state = state()?;
         let owner = existing(&state)?;
-        let email = checkout::account_email(&state.db, account()).await?;
         let placed = checkout::place_order(
             &state.db,
             &state.accounts.keys,
             &state.accounts.site,
             &owner,
-            email.as_deref(),
             &checkout::PlaceOrder {
                 checkout_key,
                 payment_method,

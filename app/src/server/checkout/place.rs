@@ -70,19 +70,26 @@ fn is_retryable(error: &Error) -> bool {
     }
 }
 
-/// Places the order for the owner's cart. See the module's documentation for the steps.
+/// Places the order for the owner's cart (a signed-in customer's goes to their account's
+/// email). See the module's documentation for the steps.
 pub async fn place_order(
     db: &PgPool,
     keys: &TokenKeys,
     site: &Site,
     owner: &Owner,
-    account_email: Option<&str>,
     input: &PlaceOrder,
     rules: &CheckoutRules,
 ) -> Result<Placed, Error> {
     check_key(&input.checkout_key)?;
     let method = PaymentMethod::parse(&input.payment_method)
         .ok_or_else(|| AppError::validation("payment_method", "choose how to pay"))?;
+    // A signed-in customer's order goes to their account's address.
+    let account = match owner {
+        Owner::Account(id) => Some(*id),
+        Owner::Guest(_) => None,
+    };
+    let account_email = super::account_email(db, account).await?;
+    let account_email = account_email.as_deref();
     // A deadlock with some other writer (never two checkouts, which lock in one order) is
     // retried a few times before it is reported.
     let order = Attempt {

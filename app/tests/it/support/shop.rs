@@ -110,7 +110,7 @@ pub async fn place(
     input: &PlaceOrder,
     rules: &CheckoutRules,
 ) -> Result<Placed, Error> {
-    checkout::place_order(pool, keys, &site(), owner, None, input, rules).await
+    checkout::place_order(pool, keys, &site(), owner, input, rules).await
 }
 
 /// `owner` places a cash-on-delivery order from a fresh checkout page.
