@@ -21,11 +21,6 @@ mod glue {
         cart::current_owner(&a.keys, &a.cookies, &state.cart_rules(), create)
     }
 
-    /// The signed-in customer, if any.
-    pub fn account() -> Option<i64> {
-        viewer().map(|v| v.account_id)
-    }
-
     /// The guest-or-customer owner for a change, or an empty-cart error.
     pub fn existing(state: &AppState) -> Result<Owner, crate::model::AppError> {
         owner(state, false)
@@ -125,7 +120,7 @@ pub async fn get_checkout() -> Result<CheckoutView, AppError> {
         // A visitor without a cart sees an empty one (a fresh token finds no cart).
         let owner = owner(&state, false).unwrap_or_else(|| Owner::Guest(cart::new_guest_token()));
         let rules = state.checkout_rules();
-        Ok(checkout::page(&state.db, &owner, account(), &rules).await?)
+        Ok(checkout::page(&state.db, &owner, &rules).await?)
     })
     .await
 }

@@ -92,6 +92,14 @@ impl Owner {
             Owner::Account(id) => (None, Some(*id)),
         }
     }
+
+    /// The signed-in customer whose cart it is; `None` for a guest's.
+    pub fn account(&self) -> Option<i64> {
+        match self {
+            Owner::Guest(_) => None,
+            Owner::Account(id) => Some(*id),
+        }
+    }
 }
 
 /// A new guest cart's cookie token (the cart row is made on the first add).

@@ -18,15 +18,38 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("reads the source tree") {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+/// Every file and folder under `dir`, build output and installed packages left out.
+fn paths_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if matches!(
+                name.to_str(),
+                Some("target" | "node_modules" | ".git" | ".duka")
+            ) {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
             out.push(path);
         }
     }
+    out
+}
+
+/// The Rust files under `dir`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    paths_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect()
 }
 
 /// `app/src/server/orders/pages.rs` → `["server", "orders", "pages"]`; `mod.rs` and `lib.rs`
@@ -130,8 +153,7 @@ fn room(path: &[String]) -> Option<String> {
 /// room → the rooms it imports, for `app/src`.
 fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = root().join("app/src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = rust_files(&src);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let module = module_of(&file, &src);
@@ -274,9 +296,7 @@ fn no_source_file_outgrows_one_sitting() {
     let root = root();
     let mut long = Vec::new();
     for dir in ["app/src", "server/src", "frontend/src"] {
-        let mut files = Vec::new();
-        rust_files(&root.join(dir), &mut files);
-        for file in files {
+        for file in rust_files(&root.join(dir)) {
             let name = file
                 .strip_prefix(&root)
                 .expect("under the root")
@@ -296,26 +316,15 @@ fn no_source_file_outgrows_one_sitting() {
 
 /// Every path of the repository (files and folders), relative to the root, `/`-separated.
 fn repository_paths(root: &Path) -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if matches!(name.as_str(), "target" | "node_modules" | ".git" | ".duka") {
-                continue;
-            }
-            let relative = path.strip_prefix(root).expect("under the root");
-            out.push(relative.to_string_lossy().replace('\\', "/"));
-            if path.is_dir() {
-                walk(&path, root, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out
+    paths_under(root)
+        .iter()
+        .map(|p| {
+            p.strip_prefix(root)
+                .expect("under the root")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
 }
 
 /// Every path in backticks in ARCHITECTURE.md that looks like a file or folder of ours (it

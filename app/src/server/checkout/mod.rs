@@ -254,14 +254,14 @@ pub async fn account_email(db: &PgPool, account: Option<i64>) -> Result<Option<S
     }
 }
 
-/// The checkout page for `owner`'s cart; a signed-in customer (`account`) also gets their
-/// email and saved addresses.
+/// The checkout page for `owner`'s cart; a signed-in customer's also has their email and
+/// saved addresses.
 pub async fn page(
     db: &PgPool,
     owner: &Owner,
-    account: Option<i64>,
     rules: &CheckoutRules,
 ) -> Result<CheckoutView, Error> {
+    let account = owner.account();
     let email = account_email(db, account).await?;
     let saved = match account {
         Some(id) => profile::addresses(db, id).await?,

@@ -84,11 +84,7 @@ pub async fn place_order(
     let method = PaymentMethod::parse(&input.payment_method)
         .ok_or_else(|| AppError::validation("payment_method", "choose how to pay"))?;
     // A signed-in customer's order goes to their account's address.
-    let account = match owner {
-        Owner::Account(id) => Some(*id),
-        Owner::Guest(_) => None,
-    };
-    let account_email = super::account_email(db, account).await?;
+    let account_email = super::account_email(db, owner.account()).await?;
     let account_email = account_email.as_deref();
     // A deadlock with some other writer (never two checkouts, which lock in one order) is
     // retried a few times before it is reported.
