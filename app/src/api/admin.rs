@@ -16,6 +16,9 @@ pub struct EnrolmentView {
 }
 
 #[cfg(feature = "ssr")]
+pub(crate) use glue::require as require_staff;
+
+#[cfg(feature = "ssr")]
 mod glue {
     pub use crate::api::in_span;
     pub use crate::api::redirect;

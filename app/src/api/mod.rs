@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod orders;
 pub mod search;
 #[cfg(feature = "ssr")]

@@ -35,15 +35,20 @@ pub async fn in_span<T>(
             // Over HTTP, answer with the error's status (404, 422...) rather than a blanket
             // 500; during page rendering the error page sets the same status.
             super::status::set_http_status(error.status_code());
-            if let crate::model::AppError::RateLimited { retry_after_secs } = error {
-                if let Some(response) =
-                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                {
+            let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+            match (error, response) {
+                (crate::model::AppError::RateLimited { retry_after_secs }, Some(response)) => {
                     response.insert_header(
                         http::header::RETRY_AFTER,
                         http::HeaderValue::from(*retry_after_secs),
                     );
                 }
+                (crate::model::AppError::Moved { to }, Some(response)) => {
+                    if let Ok(location) = http::HeaderValue::from_str(to) {
+                        response.insert_header(http::header::LOCATION, location);
+                    }
+                }
+                _ => {}
             }
         }
     }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// The page lives at another path now (a product's old slug): a permanent redirect.
+    #[error("this page has moved to {to}")]
+    Moved { to: String },
     #[error("please sign in")]
     Unauthorized,
     #[error("you do not have access to this")]
@@ -20,6 +23,10 @@ pub enum AppError {
     OutOfStock { item: String, available: i64 },
     #[error("this conflicts with a change made elsewhere; reload and try again")]
     Conflict,
+    /// A save over a newer one (someone else saved the same thing since it was opened):
+    /// refused, with who saved and when.
+    #[error("{message}")]
+    Stale { message: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable; try again shortly")]
@@ -44,10 +51,11 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::NotFound => 404,
+            AppError::Moved { .. } => 301,
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
             AppError::Validation { .. } => 422,
-            AppError::OutOfStock { .. } | AppError::Conflict => 409,
+            AppError::OutOfStock { .. } | AppError::Conflict | AppError::Stale { .. } => 409,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal { .. } => 500,

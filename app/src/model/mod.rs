@@ -2,6 +2,7 @@
 //! compiles to wasm32.
 
 mod account;
+pub mod catalog_admin;
 pub mod country;
 mod error;
 mod image;

@@ -6,7 +6,7 @@
 //! | job | how often | why |
 //! |---|---|---|
 //! | catalog changes | on every committed change (`LISTEN`) | cached reads and pages never outlive the catalog |
-//! | sweepers | every `store.sweep_interval` | unpaid card orders give their stock back, the reconciler settles payments whose webhook never came, expired carts go |
+//! | sweepers | every `store.sweep_interval` | unpaid card orders give their stock back, the reconciler settles payments whose webhook never came, expired carts go, drafts due go on sale |
 //! | email outbox | continuously, 0.5 s when idle; pruned hourly | email leaves after its transaction commits, retried with backoff |
 //! | search outbox | continuously, 0.5 s when idle (Meilisearch only) | Meilisearch follows the catalog |
 
@@ -41,7 +41,8 @@ pub async fn start(state: &AppState) -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs the sweepers every `every`: unpaid orders, the payment reconciler, expired carts.
+/// Runs the sweepers every `every`: unpaid orders, the payment reconciler, expired carts,
+/// scheduled products.
 pub async fn sweep(payments: Payments, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -59,6 +60,11 @@ pub async fn sweep(payments: Payments, every: Duration) {
         }
         if let Err(e) = super::cart::sweep_expired(&payments.db).await {
             tracing::warn!(error = %e, "cart sweep failed");
+        }
+        match catalog::admin::publish_due(&payments.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(products = n, "scheduled products published"),
+            Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
         }
     }
 }

@@ -1,10 +1,10 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage,
-    AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage, CartPage, CheckoutPage,
-    CollectionPage, ForgotPasswordPage, HomePage, NotFound, OrderLookupPage, OrderPage,
-    PrivacyPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage,
-    SessionsPage, SignInPage, VerifyPage,
+    AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminSignInPage, CartPage,
+    CheckoutPage, CollectionPage, ForgotPasswordPage, HomePage, NotFound, OrderLookupPage,
+    OrderPage, PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage,
+    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -95,6 +95,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/privacy") view=PrivacyPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/prices") view=PricePreviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/two-factor") view=AdminCodePage ssr=SsrMode::Async />

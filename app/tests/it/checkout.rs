@@ -949,6 +949,27 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("category_ids", No),
             ("facet_terms", No),
             ("name_vector", No),
+            ("version", No),
+            ("updated_by", No),
+            ("publish_at", No),
+        ],
+    ),
+    (
+        "product_slug_redirects",
+        &[("old_slug", No), ("product_id", No), ("created_at", No)],
+    ),
+    (
+        "stock_movements",
+        &[
+            ("id", No),
+            ("variant_id", No),
+            ("delta", No),
+            ("stock_after", No),
+            ("reason", No),
+            ("order_id", No),
+            ("account_id", No),
+            ("note", No),
+            ("at", No),
         ],
     ),
     (
@@ -1080,6 +1101,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("created_at", No),
             ("updated_at", No),
             ("image_id", No),
+            ("barcode", No),
         ],
     ),
 ];

@@ -9,6 +9,7 @@ mod architecture;
 mod cache_redis;
 mod cart;
 mod catalog;
+mod catalog_admin;
 mod checkout;
 mod payments;
 mod search;

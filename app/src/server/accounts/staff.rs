@@ -35,6 +35,9 @@ pub enum Permission {
     ManageStaff,
     /// Read the audit log.
     ViewAudit,
+    /// Read the catalog in the admin: products, variants, stock history.
+    ViewCatalog,
+    /// Create and change products, variants, pictures, categories and stock.
     ManageCatalog,
     /// Read orders: the list and one order with its timeline.
     ViewOrders,
@@ -56,6 +59,10 @@ pub const TABLE: &[(Permission, &[Role])] = {
         ),
         (ManageStaff, &[Owner]),
         (ViewAudit, &[Owner, Admin]),
+        (
+            ViewCatalog,
+            &[Owner, Admin, CatalogManager, OrderClerk, Support],
+        ),
         (ManageCatalog, &[Owner, Admin, CatalogManager]),
         (ViewOrders, &[Owner, Admin, OrderClerk, Support]),
         (ManageOrders, &[Owner, Admin, OrderClerk]),

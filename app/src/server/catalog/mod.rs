@@ -2,6 +2,7 @@
 //! Reads are cached under a catalog *generation*: any change bumps it, which retires every
 //! cached catalog entry at once (see [`invalidate`]).
 
+pub mod admin;
 mod artwork;
 mod categories;
 mod changes;

@@ -30,7 +30,30 @@ pub async fn product_by_slug(
     if !is_valid_slug(slug) {
         return Err(AppError::NotFound.into());
     }
-    cached(cache, &format!("product:{slug}"), || load(db, slug)).await
+    match cached(cache, &format!("product:{slug}"), || load(db, slug)).await {
+        Err(Error::App(AppError::NotFound)) => Err(moved(db, slug).await),
+        other => other,
+    }
+}
+
+/// Where a product that was renamed lives now: `Moved` to its current page when `slug` is
+/// one of its old slugs (and it is on sale), `NotFound` otherwise.
+async fn moved(db: &PgPool, slug: &str) -> Error {
+    let now = sqlx::query_scalar!(
+        "SELECT p.slug FROM product_slug_redirects r JOIN products p ON p.id = r.product_id
+         WHERE r.old_slug = $1 AND p.status = 'active'",
+        slug
+    )
+    .fetch_optional(db)
+    .await;
+    match now {
+        Ok(Some(to)) => AppError::Moved {
+            to: format!("/products/{to}"),
+        }
+        .into(),
+        Ok(None) => AppError::NotFound.into(),
+        Err(error) => error.into(),
+    }
 }
 
 async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {

@@ -127,6 +127,14 @@ async fn give_back(tx: &mut Transaction<'_, Postgres>, order_id: i64) -> Result<
     )
     .fetch_all(&mut **tx)
     .await?;
+    crate::server::catalog::admin::record_as(
+        tx,
+        crate::model::catalog_admin::StockReason::Released,
+        Some(order_id),
+        None,
+        "",
+    )
+    .await?;
     for line in lines {
         sqlx::query!(
             "UPDATE variants SET stock = stock + $2 WHERE id = $1",

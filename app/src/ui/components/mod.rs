@@ -1,3 +1,4 @@
+pub mod admin_product_fields;
 pub mod card_payment;
 #[cfg(feature = "hydrate")]
 mod js;

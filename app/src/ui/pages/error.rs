@@ -11,6 +11,17 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         return view! { <NotFound /> }.into_any();
     }
     crate::ui::set_status(error.status_code());
+    if let AppError::Moved { to } = &error {
+        let (href, text) = (to.clone(), to.clone());
+        return view! {
+            <Title text="Moved" />
+            <section class="message-page">
+                <h1>"This page has moved"</h1>
+                <p><a href=href>{text}</a></p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <Title text="Something went wrong" />
         <Meta name="robots" content="noindex" />

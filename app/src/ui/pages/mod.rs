@@ -1,5 +1,6 @@
 mod account;
 mod admin;
+mod admin_catalog;
 mod collection;
 mod error;
 mod home;
@@ -15,6 +16,7 @@ pub use account::{
 pub use admin::{
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
 };
+pub use admin_catalog::{AdminProductsPage, PricePreviewPage, ProductEditorPage};
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;

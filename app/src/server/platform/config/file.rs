@@ -53,6 +53,7 @@ pub(super) struct FileStore {
     pub(super) unpaid_order_minutes: Option<u32>,
     pub(super) sweep_seconds: Option<u32>,
     pub(super) max_line_quantity: Option<u32>,
+    pub(super) low_stock_threshold: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -103,6 +103,8 @@ pub struct StoreSettings {
     pub sweep_interval: std::time::Duration,
     /// The most of one variant a cart may hold.
     pub max_line_quantity: u32,
+    /// A variant with fewer units than this is low on stock (the admin's filter and badge).
+    pub low_stock_threshold: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -138,6 +138,13 @@ pub(super) fn store(env: EnvLookup<'_>, file: FileStore) -> Result<StoreSettings
             "store.max_line_quantity",
         )?
         .unwrap_or(99),
+        low_stock_threshold: pick(
+            env,
+            &["DUKA_LOW_STOCK_THRESHOLD"],
+            file.low_stock_threshold,
+            "store.low_stock_threshold",
+        )?
+        .unwrap_or(5),
     };
     if store.name.trim().is_empty() || store.name.len() > 120 {
         return Err(invalid("store.name", "must be 1 to 120 characters"));
@@ -156,6 +163,9 @@ pub(super) fn store(env: EnvLookup<'_>, file: FileStore) -> Result<StoreSettings
     }
     if !(1..=999).contains(&store.max_line_quantity) {
         return Err(invalid("store.max_line_quantity", "must be 1 to 999"));
+    }
+    if store.low_stock_threshold > 100_000 {
+        return Err(invalid("store.low_stock_threshold", "must be 0 to 100000"));
     }
     Ok(store)
 }

@@ -1,0 +1,248 @@
+//! The admin's catalog: the products list, the editor, bulk changes and stock. Each function
+//! checks the staff session and its permission (`ViewCatalog` to read, `ManageCatalog` to
+//! change), then makes one call into `server::catalog::admin`, which checks again.
+
+use crate::model::catalog_admin::{AdminProductPage, ProductEditor, ProductForm, VariantFields};
+use crate::model::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod glue {
+    pub(crate) use crate::api::admin::require_staff as require;
+    pub use crate::api::{in_span, redirect};
+    pub use crate::model::catalog_admin::*;
+    pub use crate::model::{AppError, Money};
+    pub use crate::server::accounts::staff::Permission;
+    pub use crate::server::catalog::admin;
+    pub use crate::server::state;
+
+    /// An amount typed in the shop's currency ("45.00"), or empty for none.
+    pub fn amount(
+        field: &str,
+        text: &str,
+        state: &crate::server::AppState,
+    ) -> Result<Option<i64>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            text => Money::parse_decimal(text, state.settings.store.currency)
+                .map(|m| Some(m.minor))
+                .map_err(|e| AppError::validation(field, e.to_string())),
+        }
+    }
+}
+
+/// One page of the products list; the arguments are the list's query string.
+#[server]
+pub async fn get_admin_products(
+    q: Option<String>,
+    status: Option<String>,
+    category: Option<String>,
+    stock: Option<String>,
+    sort: Option<String>,
+    after: Option<String>,
+) -> Result<AdminProductPage, AppError> {
+    use glue::*;
+    in_span("get_admin_products", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ViewCatalog).await?;
+        let params = [
+            ("q", q),
+            ("status", status),
+            ("category", category),
+            ("stock", stock),
+            ("sort", sort),
+            ("after", after),
+        ];
+        let query = AdminProductQuery::from_params(
+            params
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
+        )?;
+        let threshold = state.settings.store.low_stock_threshold.min(100_000) as i32;
+        Ok(admin::products(&state.db, &me, &query, threshold).await?)
+    })
+    .await
+}
+
+/// The editor's page for product `id`, or an empty one.
+#[server]
+pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppError> {
+    use glue::*;
+    in_span("get_product_editor", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ViewCatalog).await?;
+        let mut editor = admin::editor(&state.db, &me, id, state.settings.store.currency).await?;
+        editor.store_url = state.accounts.site.public_url.clone();
+        Ok(editor)
+    })
+    .await
+}
+
+/// Saves the editor's product fields over the version it was opened at, or creates the
+/// product (with its first variant's SKU and price) when there is no `id`. An empty slug is
+/// made from the name.
+#[server]
+pub async fn save_product(
+    id: Option<i64>,
+    product: ProductForm,
+    sku: Option<String>,
+    price: Option<String>,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("save_product", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let ip = state.accounts.client().ip;
+        let mut form = product;
+        if form.slug.trim().is_empty() {
+            form.slug = slugify(&form.name);
+        }
+        let id = match id {
+            Some(id) => {
+                admin::save_product(&state.db, &me, id, &form, ip).await?;
+                id
+            }
+            None => {
+                let price = amount("price", price.as_deref().unwrap_or(""), &state)?
+                    .ok_or_else(|| AppError::validation("price", "enter a price"))?;
+                let first = admin::VariantInput {
+                    sku: sku.unwrap_or_default().trim().to_owned(),
+                    price,
+                    compare_at: None,
+                    weight_grams: 0,
+                    barcode: String::new(),
+                };
+                let currency = state.settings.store.currency;
+                admin::create_product(&state.db, &me, &form, &first, currency, ip).await?
+            }
+        };
+        redirect(&format!("/admin/products/{id}?done=saved"))
+    })
+    .await
+}
+
+/// Saves one variant's SKU, prices, weight and barcode over the product's version.
+#[server]
+pub async fn save_variant(
+    product_id: i64,
+    variant_id: i64,
+    version: i64,
+    variant: VariantFields,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("save_variant", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let input = admin::VariantInput {
+            sku: variant.sku.trim().to_owned(),
+            price: amount("price", &variant.price, &state)?
+                .ok_or_else(|| AppError::validation("price", "enter a price"))?,
+            compare_at: amount("compare_at", &variant.compare_at, &state)?,
+            weight_grams: variant.weight_grams,
+            barcode: variant.barcode.trim().to_owned(),
+        };
+        let ip = state.accounts.client().ip;
+        admin::save_variant(&state.db, &me, product_id, variant_id, version, &input, ip).await?;
+        redirect(&format!("/admin/products/{product_id}?done=variant"))
+    })
+    .await
+}
+
+/// Changes a variant's stock: units in or out (`mode` "by"), or a count (`mode` "count"),
+/// with a reason; recorded in the stock ledger.
+#[server]
+pub async fn adjust_stock(
+    product_id: i64,
+    variant_id: i64,
+    reason: String,
+    mode: String,
+    quantity: i32,
+    note: String,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("adjust_stock", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let reason = StockReason::parse(&reason)
+            .ok_or_else(|| AppError::validation("reason", "choose a reason from the list"))?;
+        let change = match mode.as_str() {
+            "count" => admin::StockChange::CountedTo(quantity),
+            _ => admin::StockChange::By(quantity),
+        };
+        let ip = state.accounts.client().ip;
+        admin::adjust_stock(&state.db, &me, variant_id, reason, change, &note, ip).await?;
+        redirect(&format!("/admin/products/{product_id}?done=stock"))
+    })
+    .await
+}
+
+/// A change to the selected products: `action` is `status`, `add_category`,
+/// `remove_category` or `price` (after its preview: `change` as typed there).
+#[server]
+pub async fn bulk_products(
+    ids: Option<Vec<i64>>,
+    action: String,
+    status: Option<String>,
+    category: Option<String>,
+    change: Option<String>,
+    back: Option<String>,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("bulk_products", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let ids = ids.unwrap_or_default();
+        let category = || {
+            category
+                .as_deref()
+                .and_then(|c| c.parse::<i64>().ok())
+                .ok_or_else(|| AppError::validation("category", "choose a category"))
+        };
+        let action = match action.as_str() {
+            "status" => BulkAction::SetStatus(
+                status
+                    .as_deref()
+                    .and_then(ProductStatus::parse)
+                    .ok_or_else(|| AppError::validation("status", "choose a status"))?,
+            ),
+            "add_category" => BulkAction::AddToCategory(category()?),
+            "remove_category" => BulkAction::RemoveFromCategory(category()?),
+            "price" => parse_price_change(
+                change.as_deref().unwrap_or(""),
+                state.settings.store.currency,
+            )
+            .map_err(|m| AppError::validation("change", m))?,
+            _ => return Err(AppError::validation("action", "choose what to change")),
+        };
+        let ip = state.accounts.client().ip;
+        admin::apply_bulk(&state.db, &me, &ids, &action, ip).await?;
+        let back = back
+            .filter(|b| b.starts_with("/admin/products") && !b.starts_with("//"))
+            .unwrap_or_else(|| "/admin/products".into());
+        let join = if back.contains('?') { '&' } else { '?' };
+        redirect(&format!("{back}{join}done=bulk"))
+    })
+    .await
+}
+
+/// What a price change would do to the selected products, before it is applied.
+#[server]
+pub async fn preview_price_change(
+    ids: Vec<i64>,
+    change: String,
+) -> Result<Vec<(String, String, String, String)>, AppError> {
+    use glue::*;
+    in_span("preview_price_change", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ViewCatalog).await?;
+        let currency = state.settings.store.currency;
+        let action =
+            parse_price_change(&change, currency).map_err(|m| AppError::validation("change", m))?;
+        let rows = admin::preview_prices(&state.db, &me, &ids, &action, currency).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.product, r.sku, r.before.to_string(), r.after.to_string()))
+            .collect())
+    })
+    .await
+}

@@ -1,0 +1,187 @@
+//! `/admin/products/new` and `/admin/products/{id}`: the product editor. The product's
+//! fields are one form saved over the version it was opened at; each variant has its own
+//! form, and its stock changes through the ledger with a reason.
+
+use super::super::account::{send_to, FormError, Notice, Private};
+use super::super::ErrorPage;
+use super::Choice;
+use crate::api::catalog_admin::{get_product_editor, AdjustStock, SaveProduct, SaveVariant};
+use crate::model::catalog_admin::{AdminVariant, ProductEditor, ProductStatus, StockReason};
+use crate::model::AppError;
+use crate::ui::components::admin_product_fields::ProductFields;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ProductEditorPage() -> impl IntoView {
+    let id = use_params_map().read_untracked().get("id");
+    view! {
+        <Private title="Product" />
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                let id = match id.as_deref() {
+                    None | Some("new") => None,
+                    Some(text) => match text.parse::<i64>() {
+                        Ok(id) => Some(id),
+                        Err(_) => return view! { <ErrorPage error=AppError::NotFound /> }.into_any(),
+                    },
+                };
+                match get_product_editor(id).await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(editor) => view! { <Editor editor /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Editor(editor: ProductEditor) -> impl IntoView {
+    let ProductEditor {
+        id,
+        form,
+        variants,
+        categories,
+        updated,
+        may_edit,
+        store_url,
+    } = editor;
+    let title = if id.is_some() {
+        form.name.clone()
+    } else {
+        "Add a product".to_owned()
+    };
+    let live = (form.status == "active").then(|| format!("/products/{}", form.slug));
+    let version = form.version;
+    let statuses: Vec<(String, String)> = ProductStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+        .collect();
+    view! {
+        <section class="admin product-editor">
+            <h1>{title}</h1>
+            <p>
+                <a href="/admin/products">"All products"</a>
+                {live.map(|href| view! { " · " <a href=href>"View in the shop"</a> })}
+                {updated.map(|(who, at)| format!(" · last saved by {who} at {at} UTC"))}
+            </p>
+            <Notice messages=vec![("saved", "Product saved."), ("variant", "Variant saved."), ("stock", "Stock updated.")] />
+            <FormError />
+            <form method="post" action=SaveProduct::PATH id="product-form">
+                <fieldset disabled=!may_edit>
+                    {id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+                    <input type="hidden" name="product[version]" value=version />
+                    <ProductFields
+                        name=form.name.clone()
+                        slug=form.slug.clone()
+                        description=form.description.clone()
+                        seo_title=form.seo_title.clone()
+                        seo_description=form.seo_description.clone()
+                        base_url=store_url
+                        new=id.is_none()
+                    />
+                    <label>"Brand" <input type="text" name="product[brand]" value=form.brand.clone() maxlength="120" /></label>
+                    <Choice name="product[status]" label="Status" options=statuses selected=form.status.clone() />
+                    <label>"Publish at (UTC, for a draft)"
+                        <input type="datetime-local" name="product[publish_at]" value=form.publish_at.clone() />
+                    </label>
+                    <fieldset class="categories">
+                        <legend>"Categories (the first ticked is the main one)"</legend>
+                        {categories.into_iter().map(|(cid, path)| {
+                            let on = form.categories.contains(&cid);
+                            view! { <label class="check"><input type="checkbox" name="product[categories][]" value=cid checked=on /> {path}</label> }
+                        }).collect_view()}
+                    </fieldset>
+                    {id.is_none().then(|| view! {
+                        <label>"SKU" <input type="text" name="sku" required maxlength="64" /></label>
+                        <label>"Price" <input type="text" name="price" required inputmode="decimal" maxlength="20" /></label>
+                    })}
+                    <button type="submit">"Save"</button>
+                </fieldset>
+            </form>
+            {id.map(|product_id| view! {
+                <h2>"Variants"</h2>
+                {variants.into_iter().map(|v| view! { <VariantRow product_id version variant=v may_edit /> }).collect_view()}
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn VariantRow(
+    product_id: i64,
+    version: i64,
+    variant: AdminVariant,
+    may_edit: bool,
+) -> impl IntoView {
+    let AdminVariant {
+        id,
+        sku,
+        title,
+        price,
+        compare_at,
+        stock,
+        weight_grams,
+        barcode,
+        history,
+    } = variant;
+    let heading = if title.is_empty() {
+        sku.clone()
+    } else {
+        format!("{title} · {sku}")
+    };
+    view! {
+        <article class="variant">
+            <h3>{heading}</h3>
+            <form method="post" action=SaveVariant::PATH class="variant-fields">
+                <fieldset disabled=!may_edit>
+                    <input type="hidden" name="product_id" value=product_id />
+                    <input type="hidden" name="variant_id" value=id />
+                    <input type="hidden" name="version" value=version />
+                    <label>"SKU" <input type="text" name="variant[sku]" value=sku required maxlength="64" /></label>
+                    <label>"Price" <input type="text" name="variant[price]" value=price.decimal() required inputmode="decimal" maxlength="20" /></label>
+                    <label>"Compare-at price" <input type="text" name="variant[compare_at]" value=compare_at.map(|c| c.decimal()).unwrap_or_default() inputmode="decimal" maxlength="20" /></label>
+                    <label>"Weight (g)" <input type="number" name="variant[weight_grams]" value=weight_grams min="0" max="1000000" /></label>
+                    <label>"Barcode" <input type="text" name="variant[barcode]" value=barcode maxlength="64" /></label>
+                    <button type="submit">"Save variant"</button>
+                </fieldset>
+            </form>
+            <form method="post" action=AdjustStock::PATH class="stock-adjust">
+                <fieldset disabled=!may_edit>
+                    <legend>{format!("Stock: {stock} on hand")}</legend>
+                    <input type="hidden" name="product_id" value=product_id />
+                    <input type="hidden" name="variant_id" value=id />
+                    <Choice name="reason" label="Why"
+                        options=StockReason::STAFF.iter().map(|r| (r.as_str().to_owned(), r.label().to_owned())).collect()
+                        selected="received".to_owned() />
+                    <Choice name="mode" label="How"
+                        options=vec![("by".to_owned(), "Units in (+) or out (−)".to_owned()), ("count".to_owned(), "Counted: on hand now".to_owned())]
+                        selected="by".to_owned() />
+                    <label>"Quantity" <input type="number" name="quantity" required min="-100000" max="100000" /></label>
+                    <label>"Note" <input type="text" name="note" maxlength="500" /></label>
+                    <button type="submit">"Record"</button>
+                </fieldset>
+            </form>
+            <details class="stock-history">
+                <summary>"Stock history"</summary>
+                <table>
+                    <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Change"</th><th scope="col">"After"</th><th scope="col">"Why"</th><th scope="col">"Who or order"</th><th scope="col">"Note"</th></tr></thead>
+                    <tbody>
+                        {history.into_iter().map(|m| view! {
+                            <tr>
+                                <td>{m.at}</td>
+                                <td>{format!("{:+}", m.delta)}</td>
+                                <td>{m.stock_after}</td>
+                                <td>{m.reason.label()}</td>
+                                <td>{m.order_number.map(|n| format!("order {n}")).or(m.by).unwrap_or_default()}</td>
+                                <td>{m.note}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </article>
+    }
+}
