@@ -14,6 +14,7 @@ mod glue {
     pub use crate::model::{AppError, Money};
     pub use crate::server::accounts::staff::Permission;
     pub use crate::server::catalog::admin;
+    pub use crate::server::inventory;
     pub use crate::server::state;
 
     /// An amount typed in the shop's currency ("45.00"), or empty for none.
@@ -166,11 +167,11 @@ pub async fn adjust_stock(
         let reason = StockReason::parse(&reason)
             .ok_or_else(|| AppError::validation("reason", "choose a reason from the list"))?;
         let change = match mode.as_str() {
-            "count" => admin::StockChange::CountedTo(quantity),
-            _ => admin::StockChange::By(quantity),
+            "count" => inventory::StockChange::CountedTo(quantity),
+            _ => inventory::StockChange::By(quantity),
         };
         let ip = state.accounts.client().ip;
-        admin::adjust_stock(&state.db, &me, variant_id, reason, change, &note, ip).await?;
+        inventory::adjust_stock(&state.db, &me, variant_id, reason, change, &note, ip).await?;
         redirect(&format!("/admin/products/{product_id}?done=stock"))
     })
     .await

@@ -9,7 +9,8 @@ use app::model::catalog_admin::{
 };
 use app::model::{AppError, Currency};
 use app::server::accounts::staff::{Role, Staff};
-use app::server::catalog::{self, admin, admin::StockChange};
+use app::server::catalog::{self, admin};
+use app::server::inventory::{self, StockChange};
 use app::server::platform::cache::Cache;
 use app::server::Error;
 use sqlx::PgPool;
@@ -89,7 +90,7 @@ async fn every_role_against_every_catalog_function(pool: PgPool) {
             admin::save_product(&pool, &me, p, &form("Dates", "dates", v_now), None)
                 .await
                 .map(|_| ()),
-            admin::adjust_stock(
+            inventory::adjust_stock(
                 &pool,
                 &me,
                 v,
@@ -441,7 +442,7 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
             } else {
                 (StockReason::Damaged, StockChange::By(-1))
             };
-            admin::adjust_stock(&pool, &me, v, reason, change, "race", None).await
+            inventory::adjust_stock(&pool, &me, v, reason, change, "race", None).await
         }));
     }
     let mut sold = 0;
@@ -489,7 +490,7 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
     .expect("linked");
     assert_eq!(linked, sold, "every sale names its order");
     // A count records the difference; going below zero is refused and records nothing.
-    let after = admin::adjust_stock(
+    let after = inventory::adjust_stock(
         &pool,
         &me,
         v,
@@ -501,7 +502,7 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
     .await
     .expect("counted");
     assert_eq!(after, 7);
-    let refused = admin::adjust_stock(
+    let refused = inventory::adjust_stock(
         &pool,
         &me,
         v,

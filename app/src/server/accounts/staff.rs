@@ -125,6 +125,18 @@ pub struct Staff {
     pub role: Role,
 }
 
+impl Staff {
+    /// `Forbidden` unless this member's role allows `permission`: the check every staff
+    /// domain function makes itself.
+    pub fn require(&self, permission: Permission) -> Result<(), Error> {
+        if self.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden.into())
+        }
+    }
+}
+
 /// The staff member behind a staff session, if their role allows `permission`. A customer,
 /// or staff without the permission, is refused; the role is read now, so a change applies at
 /// once.

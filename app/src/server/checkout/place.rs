@@ -18,7 +18,7 @@ use crate::model::catalog_admin::StockReason;
 use crate::model::{AppError, OrderStatus, PaymentMethod};
 use crate::server::accounts::tokens::{token_hash, TokenKeys};
 use crate::server::cart::{self, Line, Owner};
-use crate::server::catalog;
+use crate::server::inventory;
 use crate::server::orders::{self, access_key, Actor};
 use crate::server::platform::mail::{self, Site};
 use crate::server::Error;
@@ -245,7 +245,7 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
     .await?;
     // Stock, in variant id order, recorded in the ledger as sold to this order. Taken after
     // the order row exists so the movements name it (an out-of-stock rolls both back).
-    catalog::admin::record_as(&mut tx, StockReason::Sold, Some(order.id), None, "").await?;
+    inventory::record_as(&mut tx, StockReason::Sold, Some(order.id), None, "").await?;
     let mut by_variant: Vec<&Line> = p.lines.iter().collect();
     by_variant.sort_by_key(|l| l.variant_id);
     for line in &by_variant {

@@ -127,7 +127,7 @@ async fn give_back(tx: &mut Transaction<'_, Postgres>, order_id: i64) -> Result<
     )
     .fetch_all(&mut **tx)
     .await?;
-    crate::server::catalog::admin::record_as(
+    crate::server::inventory::record_as(
         tx,
         crate::model::catalog_admin::StockReason::Released,
         Some(order_id),

@@ -128,7 +128,7 @@ async fn variants(db: &PgPool, id: i64, currency: Currency) -> Result<Vec<AdminV
     .fetch_all(db)
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut history = super::stock::history(db, &ids).await?;
+    let mut history = crate::server::inventory::history(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| AdminVariant {

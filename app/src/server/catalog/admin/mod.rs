@@ -6,24 +6,17 @@
 mod bulk;
 mod edit;
 mod list;
-mod stock;
 
 pub use bulk::{apply_bulk, preview_prices, PricePreview, MAX_BULK};
 pub use edit::{create_product, editor, save_product, save_variant, VariantInput};
 pub use list::products;
-pub use stock::{adjust_stock, record_as, StockChange};
 
-use crate::model::AppError;
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::Error;
 use sqlx::PgPool;
 
 fn require(staff: &Staff, permission: Permission) -> Result<(), Error> {
-    if staff.role.allows(permission) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
+    staff.require(permission)
 }
 
 /// Every category as `(id, "Parent › Child")`, in tree order.

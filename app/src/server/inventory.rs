@@ -1,10 +1,14 @@
+//! Inventory: every change of a variant's stock is a movement in a ledger, with its reason
+//! (sold, released, received, counted...), order and staff member; `stock` is always the sum
+//! of its movements. The ledger rows are written by the database's trigger on `variants`, so
+//! no writer can skip it; writers name their reason with [`record_as`].
+//!
 //! Stock as staff change it: a movement with a reason, never a blind overwrite. A change by
 //! some units is one guarded update (`stock + d >= 0`), so it composes with checkouts running
 //! at the same moment; a count ("there are 12 on the shelf") locks the row and records the
 //! difference. The ledger row itself is written by the database's trigger, with the reason,
 //! staff member and note this transaction names.
 
-use super::require;
 use crate::model::catalog_admin::{StockMovement, StockReason};
 use crate::model::AppError;
 use crate::server::accounts::staff::{Permission, Staff};
@@ -36,7 +40,7 @@ pub async fn adjust_stock(
     note: &str,
     ip: Option<IpAddr>,
 ) -> Result<i32, Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     if !StockReason::STAFF.contains(&reason) {
         return Err(AppError::validation("reason", "choose a reason from the list").into());
     }
@@ -141,7 +145,7 @@ pub async fn record_as(
 }
 
 /// The newest movements of each of `variants`, newest first.
-pub(super) async fn history(
+pub async fn history(
     db: &PgPool,
     variants: &[i64],
 ) -> Result<HashMap<i64, Vec<StockMovement>>, Error> {
