@@ -6,6 +6,7 @@
 #   BENCH_SECONDS    seconds per throughput run (default 10)
 #   BENCH_RATE       requests/s for the fixed-rate latency runs (default 500)
 #   BENCH_SEARCH_RATE  requests/s for the search latency runs (default 50)
+#   BENCH_ADMIN_RATE   requests/s for the admin products list (default 20)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DUKA_ROOT"
 
@@ -13,6 +14,7 @@ products="${BENCH_PRODUCTS:-100000}"
 seconds="${BENCH_SECONDS:-10}"
 rate="${BENCH_RATE:-500}"
 search_rate="${BENCH_SEARCH_RATE:-50}"
+admin_rate="${BENCH_ADMIN_RATE:-20}"
 port="${DUKA_BENCH_PORT:-3200}"
 
 "$DUKA_ROOT/scripts/tools.sh"
@@ -77,6 +79,22 @@ coll_rps=$(rps "$collection")
 say "fixed rate $rate req/s: latency"
 read -r mem_p50 mem_p99 <<<"$(latency "/__bench/bytes/$page_bytes")"
 read -r page_p50 page_p99 <<<"$(latency "$product")"
+
+# The admin: a staff member's products list at this catalog size (a page by cursor deep in
+# the list, a name search, the low-stock filter), and the bytes its lazy islands add.
+source "$DUKA_ROOT/scripts/bench_admin.sh"
+say "admin: products list at $admin_rate req/s, signed in as staff"
+cookie=$(admin_cookie)
+deep_id=$(psql_url "$bench_url" -XqAtc "SELECT id FROM products ORDER BY updated_at DESC, id DESC OFFSET 60000 LIMIT 1")
+read -r alist_p50 alist_p99 alist_ok <<<"$(admin_latency "/admin/products" "$cookie" "$admin_rate")"
+read -r adeep_p50 adeep_p99 adeep_ok <<<"$(admin_latency "/admin/products?after=$deep_id" "$cookie" "$admin_rate")"
+read -r aname_p50 aname_p99 aname_ok <<<"$(admin_latency "/admin/products?q=linen&sort=name" "$cookie" "$admin_rate")"
+read -r alow_p50 alow_p99 alow_ok <<<"$(admin_latency "/admin/products?stock=low" "$cookie" "$admin_rate")"
+admin_chunks_br=0; admin_chunk_count=0
+for f in target/site/pkg/split_*.wasm.br; do
+  [ -e "$f" ] || continue
+  admin_chunks_br=$((admin_chunks_br + $(stat -c %s "$f"))); admin_chunk_count=$((admin_chunk_count + 1))
+done
 
 # Search: the same queries answered from the search cache (a repeated query: cache on) and
 # by the engine itself (cache off, below). Each run: /healthz, plain, misspelt, filtered,
@@ -219,6 +237,13 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
 
   product page bytes (brotli)    HTML $html_br, CSS $css_br, JS $js_br, WASM $wasm_br
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
+  admin islands (lazy chunks)    WASM $admin_chunks_br in $admin_chunk_count chunk(s), loaded by admin pages only
+
+  admin products list at $admin_rate req/s   p50 ms    p99 ms   answered 200
+  first page, last changed       $(printf '%6s' "$alist_p50")    $(printf '%6s' "$alist_p99")   $alist_ok
+  a page 60,000 rows in          $(printf '%6s' "$adeep_p50")    $(printf '%6s' "$adeep_p99")   $adeep_ok
+  name search, by name           $(printf '%6s' "$aname_p50")    $(printf '%6s' "$aname_p99")   $aname_ok
+  low stock                      $(printf '%6s' "$alow_p50")    $(printf '%6s' "$alow_p99")   $alow_ok
 
   checkout (fsync $fsync)            per s    ratio
   orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)

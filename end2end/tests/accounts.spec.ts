@@ -1,6 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { mailTo, watchConsole } from "./helpers";
-import { createHmac } from "node:crypto";
+import { mailTo, totp, watchConsole } from "./helpers";
 
 test("register, confirm from the email, sign in, add an address, sign out", async ({ page }) => {
   const problems = watchConsole(page);
@@ -56,20 +55,6 @@ test("register, confirm from the email, sign in, add an address, sign out", asyn
   expect(problems).toEqual([]);
 });
 
-// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) from a base32 secret, as an authenticator app does.
-function totp(base32: string, at = Date.now()): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of base32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[19] & 0xf;
-  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return n.toString().padStart(6, "0");
-}
-
 test("the owner enrols an authenticator, then signs in with a code", async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto("/admin");
@@ -103,5 +88,14 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByText("owner@duka.test · Owner")).toBeVisible();
+
+  // The owner adds a catalog manager, who gets a link to choose a password
+  // (admin_catalog.spec.ts, which runs next, signs in as them).
+  const addStaff = page.locator("form", { has: page.getByRole("button", { name: "Add and email a set-password link" }) });
+  await addStaff.getByLabel("Email").fill("catalog@duka.test");
+  await addStaff.getByLabel("Role").selectOption("catalog_manager");
+  await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
+  await expect(page.locator("table").first()).toContainText("catalog@duka.test");
   expect(problems).toEqual([]);
 });
+

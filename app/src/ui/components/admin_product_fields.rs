@@ -30,6 +30,30 @@ fn Count(value: RwSignal<String>, limit: usize) -> impl IntoView {
     }
 }
 
+/// The value the field named `name` holds in the page now (in the browser, before hydration
+/// takes the input over), else `rendered`.
+fn typed(name: &str, rendered: String) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let field = document()
+            .query_selector(&format!("[name=\"{name}\"]"))
+            .ok()
+            .flatten();
+        if let Some(field) = field {
+            if let Some(input) = field.dyn_ref::<leptos::web_sys::HtmlInputElement>() {
+                return input.value();
+            }
+            if let Some(area) = field.dyn_ref::<leptos::web_sys::HtmlTextAreaElement>() {
+                return area.value();
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = name;
+    rendered
+}
+
 #[island(lazy)]
 pub fn ProductFields(
     name: String,
@@ -42,12 +66,26 @@ pub fn ProductFields(
     /// A new product: the slug follows the name until edited.
     new: bool,
 ) -> impl IntoView {
-    let name = RwSignal::new(name);
-    let slug = RwSignal::new(slug);
-    let description = RwSignal::new(description);
-    let seo_title = RwSignal::new(seo_title);
-    let seo_description = RwSignal::new(seo_description);
-    let slug_edited = RwSignal::new(!new);
+    // Typing that happened before this island woke up is in the plain inputs: start from it.
+    let name = RwSignal::new(typed("product[name]", name));
+    let slug_now = typed("product[slug]", slug);
+    let slug_edited =
+        RwSignal::new(!new || (!slug_now.is_empty() && slug_now != slugify(&name.get_untracked())));
+    let slug = RwSignal::new(if slug_edited.get_untracked() {
+        slug_now
+    } else {
+        slugify(&name.get_untracked())
+    });
+    let description = RwSignal::new(typed("product[description]", description));
+    let seo_title = RwSignal::new(typed("product[seo_title]", seo_title));
+    let seo_description = RwSignal::new(typed("product[seo_description]", seo_description));
+    // Hydration adopts the inputs as they are; once it is done, write the values back, so a
+    // slug made from a name typed before then shows.
+    Effect::new(move |_| {
+        for field in [name, slug, description, seo_title, seo_description] {
+            field.notify();
+        }
+    });
     let shown_title = move || {
         let t = seo_title.get();
         if t.trim().is_empty() {
@@ -67,7 +105,7 @@ pub fn ProductFields(
     view! {
         <div class="product-fields">
             <label>"Name"
-                <input type="text" name="product[name]" required maxlength="200" prop:value=name
+                <input type="text" name="product[name]" required maxlength="200" value=name.get_untracked() prop:value=name
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
                         if !slug_edited.get_untracked() {
@@ -78,7 +116,7 @@ pub fn ProductFields(
             </label>
             <FieldError field="name" value=name />
             <label>"Address (slug)"
-                <input type="text" name="product[slug]" maxlength="120" prop:value=slug
+                <input type="text" name="product[slug]" maxlength="120" value=slug.get_untracked() prop:value=slug
                     on:input=move |ev| {
                         slug_edited.set(true);
                         slug.set(event_target_value(&ev));
@@ -97,7 +135,7 @@ pub fn ProductFields(
                 {move || view! { <RichText source=description.get() /> }}
             </details>
             <label>"SEO title " <Count value=seo_title limit=200 />
-                <input type="text" name="product[seo_title]" maxlength="200" prop:value=seo_title
+                <input type="text" name="product[seo_title]" maxlength="200" value=seo_title.get_untracked() prop:value=seo_title
                     on:input=move |ev| seo_title.set(event_target_value(&ev)) />
             </label>
             <FieldError field="seo_title" value=seo_title />

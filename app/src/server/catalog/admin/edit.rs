@@ -243,8 +243,8 @@ async fn lock_version(
         let who = row.by.unwrap_or_else(|| "someone else".into());
         return Err(AppError::Stale {
             message: format!(
-                "{who} saved this product at {} UTC, after you opened it. Nothing you sent was \
-                 saved: reload the page to see their changes, then make yours again.",
+                "this product was saved by {who} at {} UTC, after you opened it. Nothing you \
+                 sent was saved: reload the page to see their changes, then make yours again.",
                 row.at
             ),
         }
