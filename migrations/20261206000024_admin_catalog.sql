@@ -75,15 +75,12 @@ CREATE INDEX stock_movements_order_idx ON stock_movements (order_id) WHERE order
 
 CREATE FUNCTION variants_record_stock_movement() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    d INTEGER := NEW.stock - CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE OLD.stock END;
 BEGIN
-    IF d <> 0 THEN
+    IF NEW.stock <> OLD.stock THEN
         INSERT INTO stock_movements (variant_id, delta, stock_after, reason, order_id, account_id, note)
         VALUES (
-            NEW.id, d, NEW.stock,
-            CASE WHEN TG_OP = 'INSERT' THEN 'initial'
-                 ELSE coalesce(nullif(current_setting('duka.stock_reason', true), ''), 'external') END,
+            NEW.id, NEW.stock - OLD.stock, NEW.stock,
+            coalesce(nullif(current_setting('duka.stock_reason', true), ''), 'external'),
             nullif(current_setting('duka.stock_order', true), '')::BIGINT,
             nullif(current_setting('duka.stock_account', true), '')::BIGINT,
             left(coalesce(current_setting('duka.stock_note', true), ''), 500));
@@ -92,8 +89,23 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER variants_record_stock_movement
-    AFTER INSERT OR UPDATE OF stock ON variants
+    AFTER UPDATE OF stock ON variants
     FOR EACH ROW EXECUTE FUNCTION variants_record_stock_movement();
+
+-- New variants open the ledger with their stock, one statement for a whole batch (imports,
+-- the seed).
+CREATE FUNCTION variants_record_initial_stock() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO stock_movements (variant_id, delta, stock_after, reason, account_id)
+    SELECT id, stock, stock, 'initial', nullif(current_setting('duka.stock_account', true), '')::BIGINT
+    FROM new_rows WHERE stock <> 0;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER variants_record_initial_stock
+    AFTER INSERT ON variants REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION variants_record_initial_stock();
 
 -- What is on the shelves today starts the ledger.
 INSERT INTO stock_movements (variant_id, delta, stock_after, reason)

@@ -239,7 +239,7 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
   JS + WASM                      ${script_kb} KB   goal <= 60 KB (a minimal Next.js product page: 119 KB, measured once here)
   admin islands (lazy chunks)    WASM $admin_chunks_br in $admin_chunk_count chunk(s), loaded by admin pages only
 
-  admin products list at $admin_rate req/s   p50 ms    p99 ms   answered 200
+  admin products list at $admin_rate req/s   p50 ms    p99 ms   answers (200 OK)
   first page, last changed       $(printf '%6s' "$alist_p50")    $(printf '%6s' "$alist_p99")   $alist_ok
   a page 60,000 rows in          $(printf '%6s' "$adeep_p50")    $(printf '%6s' "$adeep_p99")   $adeep_ok
   name search, by name           $(printf '%6s' "$aname_p50")    $(printf '%6s' "$aname_p99")   $aname_ok

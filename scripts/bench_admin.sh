@@ -4,7 +4,7 @@
 
 # Prints a `Cookie:` header value for a signed-in owner of the store at $base.
 admin_cookie() {
-  local jar="$DUKA_STATE/bench-cookies.txt" email="bench-owner@duka.test" pass="Bench-Owner-Password-2026"
+  local jar="$DUKA_STATE/bench-cookies.txt" email="bench-owner@duka.test" pass="Kettle-Of-Cardamom-Tea-26"
   rm -f "$jar"
   DUKA_OWNER_PASSWORD="$pass" target/release/duka admin create-owner --email "$email" >/dev/null
   local sign_in enrol page secret code
