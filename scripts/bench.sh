@@ -90,6 +90,8 @@ read -r alist_p50 alist_p99 alist_ok <<<"$(admin_latency "/admin/products" "$coo
 read -r adeep_p50 adeep_p99 adeep_ok <<<"$(admin_latency "/admin/products?after=$deep_id" "$cookie" "$admin_rate")"
 read -r aname_p50 aname_p99 aname_ok <<<"$(admin_latency "/admin/products?q=linen&sort=name" "$cookie" "$admin_rate")"
 read -r alow_p50 alow_p99 alow_ok <<<"$(admin_latency "/admin/products?stock=low" "$cookie" "$admin_rate")"
+say "admin: exporting every product as CSV"
+read -r export_s export_bytes <<<"$(curl -s -o /dev/null -w '%{time_total} %{size_download}' -H "Cookie: $cookie" "$base/admin/products/export.csv")"
 admin_chunks_br=0; admin_chunk_count=0
 for f in target/site/pkg/split_*.wasm.br; do
   [ -e "$f" ] || continue
@@ -244,6 +246,7 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
   a page 60,000 rows in          $(printf '%6s' "$adeep_p50")    $(printf '%6s' "$adeep_p99")   $adeep_ok
   name search, by name           $(printf '%6s' "$aname_p50")    $(printf '%6s' "$aname_p99")   $aname_ok
   low stock                      $(printf '%6s' "$alow_p50")    $(printf '%6s' "$alow_p99")   $alow_ok
+  CSV export, every product      $(printf '%.1f' "$export_s") s, $export_bytes bytes
 
   checkout (fsync $fsync)            per s    ratio
   orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)

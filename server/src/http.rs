@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/export.json", get(crate::routes::account::export))
         .route(
+            crate::routes::catalog_export::EXPORT_PATH,
+            get(crate::routes::catalog_export::export),
+        )
+        .route(
             crate::routes::stripe_webhook::WEBHOOK_PATH,
             axum::routing::post(crate::routes::stripe_webhook::stripe_webhook),
         )

@@ -581,3 +581,47 @@ async fn drafts_publish_when_their_time_comes(pool: PgPool) {
         Err(Error::App(AppError::Validation { .. }))
     ));
 }
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn the_export_streams_every_variant_and_keeps_formulas_as_text(pool: PgPool) {
+    let me = staff(&pool, Role::Support).await;
+    for i in 0..300 {
+        variant(&pool, &format!("item-{i:03}"), 1_000 + i, 3, "active").await;
+    }
+    let hostile = product_of(&pool, variant(&pool, "hostile", 500, 1, "draft").await).await;
+    sqlx::query("UPDATE products SET name = '=HYPERLINK(\"http://evil\",\"click\")', description = 'a, b\nc' WHERE id = $1")
+        .bind(hostile)
+        .execute(&pool)
+        .await
+        .expect("hostile name");
+    let mut rx =
+        admin::export_csv(pool.clone(), &me, AdminProductQuery::default(), 5).expect("export");
+    let mut csv = String::new();
+    let mut chunks = 0;
+    while let Some(chunk) = rx.recv().await {
+        csv.push_str(&chunk.expect("chunk"));
+        chunks += 1;
+    }
+    assert!(chunks > 1, "streamed in chunks, not one body");
+    let mut lines = csv.split("\r\n");
+    assert_eq!(lines.next(), Some(admin::CSV_COLUMNS.join(",").as_str()));
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\""),
+        "a formula stays text"
+    );
+    assert!(
+        csv.contains("\"a, b\nc\""),
+        "a description with a comma and a line break is one field"
+    );
+    // 301 variants plus the header; the description's line break is inside quotes.
+    assert_eq!(csv.matches("\r\n").count(), 302);
+    assert!(csv.contains("item-299,item-299,active,,,,,,ITEM-299,,12.99,,AED,3,0,\r\n"));
+    // The list's filters choose what is exported.
+    let drafts = AdminProductQuery::from_params([("status", "draft")]).expect("query");
+    let mut rx = admin::export_csv(pool.clone(), &me, drafts, 5).expect("export");
+    let mut only = String::new();
+    while let Some(chunk) = rx.recv().await {
+        only.push_str(&chunk.expect("chunk"));
+    }
+    assert_eq!(only.matches("\r\n").count(), 2, "{only}");
+}

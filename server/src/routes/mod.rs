@@ -1,7 +1,8 @@
 //! The routes that are not Leptos pages or server functions: Stripe's webhook, the search
-//! box's suggestions, robots.txt and the sitemaps, and the account export.
+//! box's suggestions, robots.txt and the sitemaps, the account export and the catalog's CSV.
 
 pub mod account;
+pub mod catalog_export;
 pub mod seo;
 pub mod stripe_webhook;
 pub mod suggest;

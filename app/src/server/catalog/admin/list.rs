@@ -21,7 +21,7 @@ pub async fn products(
     low_stock: i32,
 ) -> Result<AdminProductPage, Error> {
     require(staff, Permission::ViewCatalog)?;
-    let mut sql = QueryBuilder::<Postgres>::new(
+    let mut sql = filtered(
         "SELECT p.id, p.name, p.slug, p.status, p.price_min_minor, p.price_max_minor,
                 to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS updated,
                 v.stock, v.variants, v.sku, v.currency
@@ -32,42 +32,9 @@ pub async fn products(
              FROM variants WHERE product_id = p.id
          ) v ON true
          WHERE true",
+        query,
+        low_stock,
     );
-    let q = query.q.trim();
-    if !q.is_empty() {
-        let pattern = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        sql.push(" AND (p.name ILIKE ")
-            .push_bind(pattern)
-            .push(" OR p.id IN (SELECT product_id FROM variants WHERE sku = ")
-            .push_bind(q.to_owned())
-            .push("))");
-    }
-    if let Some(status) = query.status {
-        sql.push(" AND p.status = ").push_bind(status.as_str());
-    }
-    if let Some(category) = query.category {
-        sql.push(
-            " AND p.category_ids && ARRAY(WITH RECURSIVE tree (id) AS (SELECT id FROM categories WHERE id = ",
-        )
-        .push_bind(category)
-        .push(" UNION SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id) SELECT id FROM tree)");
-    }
-    match query.stock {
-        StockFilter::Any => {}
-        StockFilter::SoldOut => {
-            sql.push(" AND NOT p.in_stock");
-        }
-        StockFilter::Low => {
-            sql.push(" AND p.id IN (SELECT product_id FROM variants WHERE stock < ")
-                .push_bind(low_stock.max(1))
-                .push(")");
-        }
-    }
     // The cursor is the last row's id; its sort key is read back, so a cursor is a plain
     // number and cannot smuggle anything in.
     let after: Option<i64> = match query.after.as_deref() {
@@ -125,4 +92,50 @@ pub async fn products(
         categories: category_paths(db).await?,
         low_stock_threshold: low_stock,
     })
+}
+
+/// `select` (which names products `p` and ends in a `WHERE`) with `query`'s filters: the
+/// list and the CSV export choose products the same way.
+pub(super) fn filtered<'a>(
+    select: &str,
+    query: &'a AdminProductQuery,
+    low_stock: i32,
+) -> QueryBuilder<'a, Postgres> {
+    let mut sql = QueryBuilder::<Postgres>::new(select);
+    let q = query.q.trim();
+    if !q.is_empty() {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push(" AND (p.name ILIKE ")
+            .push_bind(pattern)
+            .push(" OR p.id IN (SELECT product_id FROM variants WHERE sku = ")
+            .push_bind(q.to_owned())
+            .push("))");
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND p.status = ").push_bind(status.as_str());
+    }
+    if let Some(category) = query.category {
+        sql.push(
+            " AND p.category_ids && ARRAY(WITH RECURSIVE tree (id) AS (SELECT id FROM categories WHERE id = ",
+        )
+        .push_bind(category)
+        .push(" UNION SELECT c.id FROM categories c JOIN tree t ON c.parent_id = t.id) SELECT id FROM tree)");
+    }
+    match query.stock {
+        StockFilter::Any => {}
+        StockFilter::SoldOut => {
+            sql.push(" AND NOT p.in_stock");
+        }
+        StockFilter::Low => {
+            sql.push(" AND p.id IN (SELECT product_id FROM variants WHERE stock < ")
+                .push_bind(low_stock.max(1))
+                .push(")");
+        }
+    }
+    sql
 }

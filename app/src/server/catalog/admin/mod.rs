@@ -5,10 +5,12 @@
 
 mod bulk;
 mod edit;
+mod export;
 mod list;
 
 pub use bulk::{apply_bulk, preview_prices, PricePreview, MAX_BULK};
 pub use edit::{create_product, editor, save_product, save_variant, VariantInput};
+pub use export::{export_csv, field as csv_field, COLUMNS as CSV_COLUMNS};
 pub use list::products;
 
 use crate::server::accounts::staff::{Permission, Staff};

@@ -71,6 +71,7 @@ fn ProductList(
     list: AdminProductQuery,
 ) -> impl IntoView {
     let here = format!("/admin/products{}", list.query_string(None));
+    let export = format!("/admin/products/export.csv{}", list.query_string(None));
     let next = page
         .next
         .as_deref()
@@ -97,7 +98,10 @@ fn ProductList(
     view! {
         <section class="admin admin-products">
             <h1>"Products"</h1>
-            <p><a href="/admin">"Admin home"</a> " · " <a href="/admin/products/new">"Add a product"</a></p>
+            <p>
+                <a href="/admin">"Admin home"</a> " · " <a href="/admin/products/new">"Add a product"</a>
+                " · " <a href=export download>"Export these as CSV"</a>
+            </p>
             <Notice messages=vec![("bulk", "Changes applied.")] />
             <FormError />
             <form method="get" class="filters">
