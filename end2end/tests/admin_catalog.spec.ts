@@ -110,5 +110,25 @@ test("a catalog manager signs in with TOTP, creates a product, publishes it and 
   await expect(other.getByRole("alert")).toContainText("This product was saved by catalog@duka.test at");
   await page.reload();
   await expect(page.getByLabel("Brand")).toHaveValue("Bee Souk");
+  await other.close();
+
+  // A new category, the product filed in it, its collection page; deleting the category
+  // asks where its product goes.
+  await page.goto("/admin/categories");
+  const add = page.locator("form", { has: page.getByRole("button", { name: "Add", exact: true }) });
+  await add.getByLabel("Name").fill("Honey");
+  await add.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Category saved");
+  await expect(page.getByRole("heading", { name: "Honey (0 products)" })).toBeVisible();
+  await page.goto(editor);
+  await page.getByRole("checkbox", { name: "Honey" }).check();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("Product saved");
+  await page.goto("/collections/honey");
+  await expect(page.locator("main")).toContainText("Saffron Honey Jar");
+  await page.goto("/admin/categories");
+  const honey = page.locator("article.category", { has: page.getByRole("heading", { name: "Honey (1 product)" }) });
+  await honey.getByRole("button", { name: "Delete this category" }).click();
+  await expect(page.getByRole("alert")).toContainText("holds 1 product: choose where it goes");
   expect(problems).toEqual([]);
 });

@@ -2,7 +2,9 @@
 //! checks the staff session and its permission (`ViewCatalog` to read, `ManageCatalog` to
 //! change), then makes one call into `server::catalog::admin`, which checks again.
 
-use crate::model::catalog_admin::{AdminProductPage, ProductEditor, ProductForm, VariantFields};
+use crate::model::catalog_admin::{
+    AdminCategory, AdminProductPage, CategoryForm, ProductEditor, ProductForm, VariantFields,
+};
 use crate::model::AppError;
 use leptos::prelude::*;
 
@@ -244,6 +246,59 @@ pub async fn preview_price_change(
             .into_iter()
             .map(|r| (r.product, r.sku, r.before.to_string(), r.after.to_string()))
             .collect())
+    })
+    .await
+}
+
+/// The category tree, and whether this member may change it.
+#[server]
+pub async fn get_admin_categories() -> Result<(Vec<AdminCategory>, bool), AppError> {
+    use glue::*;
+    in_span("get_admin_categories", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ViewCatalog).await?;
+        let tree = admin::category_tree(&state.db, &me).await?;
+        Ok((tree, me.role.allows(Permission::ManageCatalog)))
+    })
+    .await
+}
+
+/// Creates a category (no `id`) or changes one; an empty slug is made from the name.
+#[server]
+pub async fn save_category(id: Option<i64>, category: CategoryForm) -> Result<(), AppError> {
+    use glue::*;
+    in_span("save_category", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let mut form = category;
+        if form.slug.trim().is_empty() {
+            form.slug = slugify(&form.name);
+        }
+        let ip = state.accounts.client().ip;
+        admin::save_category(&state.db, &me, id, &form, ip).await?;
+        redirect("/admin/categories?done=saved")
+    })
+    .await
+}
+
+/// Deletes a category; `move_to` is where its products go: a category's id, `none` (only out
+/// of this one), or empty when it holds none.
+#[server]
+pub async fn delete_category(id: i64, move_to: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("delete_category", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let products = match move_to.trim() {
+            "" => None,
+            "none" => Some(admin::ProductsGo::Nowhere),
+            to => Some(admin::ProductsGo::To(to.parse().map_err(|_| {
+                AppError::validation("move_to", "choose a category from the list")
+            })?)),
+        };
+        let ip = state.accounts.client().ip;
+        admin::delete_category(&state.db, &me, id, products, ip).await?;
+        redirect("/admin/categories?done=deleted")
     })
     .await
 }

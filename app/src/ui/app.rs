@@ -1,10 +1,11 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
-    AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCodePage, AdminEnrolPage,
-    AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminSignInPage, CartPage,
-    CheckoutPage, CollectionPage, ForgotPasswordPage, HomePage, NotFound, OrderLookupPage,
-    OrderPage, PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage,
-    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, VerifyPage,
+    AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
+    AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage,
+    AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
+    HomePage, NotFound, OrderLookupPage, OrderPage, PricePreviewPage, PrivacyPage,
+    ProductEditorPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage,
+    SessionsPage, SignInPage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/prices") view=PricePreviewPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />

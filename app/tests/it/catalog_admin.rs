@@ -625,3 +625,111 @@ async fn the_export_streams_every_variant_and_keeps_formulas_as_text(pool: PgPoo
     }
     assert_eq!(only.matches("\r\n").count(), 2, "{only}");
 }
+
+fn category(name: &str, parent: Option<i64>) -> app::model::catalog_admin::CategoryForm {
+    app::model::catalog_admin::CategoryForm {
+        name: name.into(),
+        slug: app::model::catalog_admin::slugify(name),
+        parent: parent.map(|p| p.to_string()).unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn the_category_tree_refuses_cycles_and_deletes_only_with_an_answer(pool: PgPool) {
+    let me = staff(&pool, Role::CatalogManager).await;
+    let food = admin::save_category(&pool, &me, None, &category("Food", None), None)
+        .await
+        .expect("food");
+    let dates = admin::save_category(&pool, &me, None, &category("Dates", Some(food)), None)
+        .await
+        .expect("dates");
+    let medjool = admin::save_category(&pool, &me, None, &category("Medjool", Some(dates)), None)
+        .await
+        .expect("medjool");
+    // Food under its own grandchild: refused, and nothing moved.
+    let cycle = admin::save_category(
+        &pool,
+        &me,
+        Some(food),
+        &category("Food", Some(medjool)),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(&cycle, Err(Error::App(AppError::Validation { field, .. })) if field == "parent"),
+        "{cycle:?}"
+    );
+    let itself =
+        admin::save_category(&pool, &me, Some(food), &category("Food", Some(food)), None).await;
+    assert!(
+        matches!(&itself, Err(Error::App(AppError::Validation { field, .. })) if field == "parent"),
+        "{itself:?}"
+    );
+    let taken = admin::save_category(&pool, &me, None, &category("Dates", None), None).await;
+    assert!(
+        matches!(&taken, Err(Error::App(AppError::Validation { field, .. })) if field == "slug"),
+        "{taken:?}"
+    );
+    // Reorder and move: Medjool to the top level, first.
+    let mut top = category("Medjool", None);
+    top.position = 0;
+    admin::save_category(&pool, &me, Some(medjool), &top, None)
+        .await
+        .expect("moved");
+    let tree = admin::category_tree(&pool, &me).await.expect("tree");
+    let names: Vec<(String, i32)> = tree
+        .iter()
+        .map(|c| (c.form.name.clone(), c.depth))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("Food".into(), 0),
+            ("Dates".into(), 1),
+            ("Medjool".into(), 0)
+        ]
+    );
+
+    // Deleting Dates, which holds a product, asks where it goes; then moves it to Food and
+    // its subcategories up.
+    let v = variant(&pool, "ajwa", 4_000, 1, "active").await;
+    let p = product_of(&pool, v).await;
+    sqlx::query("INSERT INTO product_categories (product_id, category_id) VALUES ($1, $2)")
+        .bind(p)
+        .bind(dates)
+        .execute(&pool)
+        .await
+        .expect("filed");
+    let unanswered = admin::delete_category(&pool, &me, dates, None, None).await;
+    assert!(
+        matches!(&unanswered, Err(Error::App(AppError::Validation { message, .. })) if message.contains("holds 1 product:")),
+        "{unanswered:?}"
+    );
+    admin::delete_category(&pool, &me, dates, Some(admin::ProductsGo::To(food)), None)
+        .await
+        .expect("deleted");
+    let filed: Vec<i64> = sqlx::query_scalar("SELECT category_ids[1] FROM products WHERE id = $1")
+        .bind(p)
+        .fetch_all(&pool)
+        .await
+        .expect("filed");
+    assert_eq!(filed, vec![food]);
+    let support = staff(&pool, Role::Support).await;
+    let refused = admin::delete_category(
+        &pool,
+        &support,
+        food,
+        Some(admin::ProductsGo::Nowhere),
+        None,
+    )
+    .await;
+    assert!(is_forbidden(&refused));
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action IN ('catalog.category_saved', 'catalog.category_deleted')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 5, "three created, one moved, one deleted");
+}

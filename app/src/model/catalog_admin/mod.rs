@@ -2,10 +2,12 @@
 //! and the server apply the same functions, so a field is refused as it is typed for the
 //! reason the server would refuse it.
 
+mod category;
 mod list;
 mod product;
 mod stock;
 
+pub use category::*;
 pub use list::*;
 pub use product::*;
 pub use stock::*;

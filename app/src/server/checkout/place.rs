@@ -3,11 +3,12 @@
 //!    the same page (double click, retry, reload) finds the first one's order;
 //! 2. the cart row locked, its lines read and priced from the catalog;
 //! 3. the coupon row locked and its limits checked;
-//! 4. the order row written, then stock taken with a guarded update per variant, in variant
-//!    id order (so two carts sharing items cannot deadlock), each recorded in the stock
-//!    ledger as sold to the order, the first short line failing the whole order;
-//! 5. its line snapshots, the coupon use and the first timeline entry written, and the cart
-//!    deleted; cash on delivery is confirmed and its email queued.
+//! 4. stock taken with a guarded update per variant, in variant id order (so two carts
+//!    sharing items cannot deadlock), each recorded in the stock ledger as sold, the first
+//!    short line failing the whole order;
+//! 5. the order, its line snapshots (and the sales linked to it), the coupon use and the first
+//!    timeline entry written, and the cart deleted; cash on delivery is confirmed and its
+//!    email queued.
 //!
 //! Nothing outside the database is called inside it: a card payment is to be created after
 //! it commits. A crash at any point leaves the order whole or absent.
@@ -211,6 +212,33 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         .into());
     }
 
+    // Stock, in variant id order, recorded in the ledger as sold. Taken before the order row
+    // is written, so a refusal spends no order number.
+    inventory::record_as(&mut tx, StockReason::Sold, None, None, "").await?;
+    let mut by_variant: Vec<&Line> = p.lines.iter().collect();
+    by_variant.sort_by_key(|l| l.variant_id);
+    for line in &by_variant {
+        let taken = sqlx::query_scalar!(
+            "UPDATE variants SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id",
+            line.variant_id,
+            line.quantity
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_none() {
+            let available =
+                sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", line.variant_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .unwrap_or(0);
+            return Err(AppError::OutOfStock {
+                item: line.product_name.clone(),
+                available: i64::from(available.max(0)),
+            }
+            .into());
+        }
+    }
+
     let pay_by = (method == PaymentMethod::Card).then_some(rules.unpaid_order_ttl.as_secs_f64());
     let order = sqlx::query!(
         r#"INSERT INTO orders (checkout_key, account_id, guest_hash, access_hash, email,
@@ -243,33 +271,9 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
     )
     .fetch_one(&mut *tx)
     .await?;
-    // Stock, in variant id order, recorded in the ledger as sold to this order. Taken after
-    // the order row exists so the movements name it (an out-of-stock rolls both back).
-    inventory::record_as(&mut tx, StockReason::Sold, Some(order.id), None, "").await?;
-    let mut by_variant: Vec<&Line> = p.lines.iter().collect();
-    by_variant.sort_by_key(|l| l.variant_id);
-    for line in &by_variant {
-        let taken = sqlx::query_scalar!(
-            "UPDATE variants SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id",
-            line.variant_id,
-            line.quantity
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if taken.is_none() {
-            let available =
-                sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", line.variant_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .unwrap_or(0);
-            return Err(AppError::OutOfStock {
-                item: line.product_name.clone(),
-                available: i64::from(available.max(0)),
-            }
-            .into());
-        }
-    }
-
+    // The sales name their order now that it exists.
+    let variants: Vec<i64> = p.lines.iter().map(|l| l.variant_id).collect();
+    inventory::link_sales(&mut tx, order.id, &variants).await?;
     for (n, (line, total)) in p.lines.iter().zip(&totals.lines).enumerate() {
         sqlx::query!(
             "INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name,

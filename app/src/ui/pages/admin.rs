@@ -95,7 +95,7 @@ pub fn AdminHomePage() -> impl IntoView {
                             <form method="post" action=StaffSignOut::PATH class="inline">
                                 <button type="submit">"Sign out"</button>
                             </form>
-                            <p><a href="/admin/orders">"Orders"</a> " · " <a href="/admin/products">"Products"</a></p>
+                            <p><a href="/admin/orders">"Orders"</a> " · " <a href="/admin/products">"Products"</a> " · " <a href="/admin/categories">"Categories"</a></p>
                             {d.staff.map(|staff| view! {
                                 <h2>"Staff"</h2>
                                 <table>

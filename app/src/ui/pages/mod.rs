@@ -16,7 +16,9 @@ pub use account::{
 pub use admin::{
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
 };
-pub use admin_catalog::{AdminProductsPage, PricePreviewPage, ProductEditorPage};
+pub use admin_catalog::{
+    AdminCategoriesPage, AdminProductsPage, PricePreviewPage, ProductEditorPage,
+};
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;

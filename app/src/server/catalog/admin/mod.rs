@@ -4,11 +4,13 @@
 //! transaction with who, what, before and after.
 
 mod bulk;
+mod categories;
 mod edit;
 mod export;
 mod list;
 
 pub use bulk::{apply_bulk, preview_prices, PricePreview, MAX_BULK};
+pub use categories::{category_tree, delete_category, save_category, ProductsGo};
 pub use edit::{create_product, editor, save_product, save_variant, VariantInput};
 pub use export::{export_csv, field as csv_field, COLUMNS as CSV_COLUMNS};
 pub use list::products;

@@ -4,9 +4,11 @@
 //! ([`ProductFields`](crate::ui::components::admin_product_fields::ProductFields)) whose
 //! code only admin pages load.
 
+mod categories;
 mod editor;
 mod prices;
 
+pub use categories::AdminCategoriesPage;
 pub use editor::ProductEditorPage;
 pub use prices::PricePreviewPage;
 
@@ -100,6 +102,7 @@ fn ProductList(
             <h1>"Products"</h1>
             <p>
                 <a href="/admin">"Admin home"</a> " · " <a href="/admin/products/new">"Add a product"</a>
+                " · " <a href="/admin/categories">"Categories"</a>
                 " · " <a href=export download>"Export these as CSV"</a>
             </p>
             <Notice messages=vec![("bulk", "Changes applied.")] />
