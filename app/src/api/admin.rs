@@ -337,14 +337,7 @@ pub async fn refund_order(number: i64, amount: String, reason: String) -> Result
     in_span("refund_order", async move {
         let state = state()?;
         let me = require(&state, Permission::ManageOrders).await?;
-        let amount = match amount.trim() {
-            "" => None,
-            text => Some(
-                crate::model::Money::parse_decimal(text, state.settings.store.currency)
-                    .map_err(|e| AppError::validation("amount", e.to_string()))?
-                    .minor,
-            ),
-        };
+        let amount = crate::api::amount("amount", &amount, state.settings.store.currency)?;
         state
             .payments
             .refund(number, amount, &reason, Actor::Staff(me.account_id))

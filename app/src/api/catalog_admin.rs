@@ -11,27 +11,13 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod glue {
     pub(crate) use crate::api::admin::require_staff as require;
-    pub use crate::api::{in_span, redirect};
+    pub use crate::api::{amount, in_span, redirect};
     pub use crate::model::catalog_admin::*;
-    pub use crate::model::{AppError, Money};
+    pub use crate::model::AppError;
     pub use crate::server::accounts::staff::Permission;
     pub use crate::server::catalog::admin;
     pub use crate::server::inventory;
     pub use crate::server::state;
-
-    /// An amount typed in the shop's currency ("45.00"), or empty for none.
-    pub fn amount(
-        field: &str,
-        text: &str,
-        state: &crate::server::AppState,
-    ) -> Result<Option<i64>, AppError> {
-        match text.trim() {
-            "" => Ok(None),
-            text => Money::parse_decimal(text, state.settings.store.currency)
-                .map(|m| Some(m.minor))
-                .map_err(|e| AppError::validation(field, e.to_string())),
-        }
-    }
 }
 
 /// One page of the products list; the arguments are the list's query string.
@@ -106,8 +92,12 @@ pub async fn save_product(
                 id
             }
             None => {
-                let price = amount("price", price.as_deref().unwrap_or(""), &state)?
-                    .ok_or_else(|| AppError::validation("price", "enter a price"))?;
+                let price = amount(
+                    "price",
+                    price.as_deref().unwrap_or(""),
+                    state.settings.store.currency,
+                )?
+                .ok_or_else(|| AppError::validation("price", "enter a price"))?;
                 let first = admin::VariantInput {
                     sku: sku.unwrap_or_default().trim().to_owned(),
                     price,
@@ -138,9 +128,13 @@ pub async fn save_variant(
         let me = require(&state, Permission::ManageCatalog).await?;
         let input = admin::VariantInput {
             sku: variant.sku.trim().to_owned(),
-            price: amount("price", &variant.price, &state)?
+            price: amount("price", &variant.price, state.settings.store.currency)?
                 .ok_or_else(|| AppError::validation("price", "enter a price"))?,
-            compare_at: amount("compare_at", &variant.compare_at, &state)?,
+            compare_at: amount(
+                "compare_at",
+                &variant.compare_at,
+                state.settings.store.currency,
+            )?,
             weight_grams: variant.weight_grams,
             barcode: variant.barcode.trim().to_owned(),
         };
@@ -220,7 +214,7 @@ pub async fn bulk_products(
         let ip = state.accounts.client().ip;
         admin::apply_bulk(&state.db, &me, &ids, &action, ip).await?;
         let back = back
-            .filter(|b| b.starts_with("/admin/products") && !b.starts_with("//"))
+            .filter(|b| b.starts_with("/admin/products"))
             .unwrap_or_else(|| "/admin/products".into());
         let join = if back.contains('?') { '&' } else { '?' };
         redirect(&format!("{back}{join}done=bulk"))

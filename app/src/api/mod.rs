@@ -15,4 +15,4 @@ pub mod status;
 mod wire;
 
 #[cfg(feature = "ssr")]
-pub use server_fn::{in_span, redirect};
+pub use server_fn::{amount, in_span, redirect};

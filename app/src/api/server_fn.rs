@@ -16,6 +16,21 @@ pub fn redirect(to: &str) -> Result<(), crate::model::AppError> {
     Ok(())
 }
 
+/// An amount a form sent in `currency` ("45.00", as typed), in minor units; `None` when left
+/// empty. A value that is not an amount is a validation error on `field`.
+pub fn amount(
+    field: &str,
+    text: &str,
+    currency: crate::model::Currency,
+) -> Result<Option<i64>, crate::model::AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => crate::model::Money::parse_decimal(text, currency)
+            .map(|m| Some(m.minor))
+            .map_err(|e| crate::model::AppError::validation(field, e.to_string())),
+    }
+}
+
 /// Runs a server function's body in its own tracing span, so every call (rendered in-process
 /// or over HTTP) is one span with its name and outcome. Internal errors are logged by the
 /// `Error` → `AppError` conversion inside `fut`.

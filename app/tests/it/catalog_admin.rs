@@ -442,7 +442,14 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
             } else {
                 (StockReason::Damaged, StockChange::By(-1))
             };
-            inventory::adjust_stock(&pool, &me, v, reason, change, "race", None).await
+            let delta = if let StockChange::By(d) = change {
+                d
+            } else {
+                0
+            };
+            inventory::adjust_stock(&pool, &me, v, reason, change, "race", None)
+                .await
+                .map(|_| delta)
         }));
     }
     let mut sold = 0;
@@ -453,10 +460,11 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
             Err(e) => panic!("checkout failed: {e}"),
         }
     }
-    let mut staff_net = 0;
+    // The staff's net change, from what each adjustment reported (not from the ledger).
+    let mut staff_net = 0i64;
     for a in adjustments {
         match a.await.expect("task") {
-            Ok(_) => staff_net += 0, // counted from the ledger below
+            Ok(delta) => staff_net += i64::from(delta),
             Err(Error::App(AppError::Validation { .. })) => {} // would have gone below zero
             Err(e) => panic!("adjustment failed: {e}"),
         }
@@ -472,7 +480,10 @@ async fn the_stock_ledger_holds_under_staff_adjustments_racing_checkouts(pool: P
     .fetch_one(&pool)
     .await
     .expect("ledger");
-    staff_net += staff_in_ledger;
+    assert_eq!(
+        staff_in_ledger, staff_net,
+        "each staff adjustment recorded once"
+    );
     assert!(stock >= 0);
     assert_eq!(i64::from(stock), ledger_sum, "stock = initial + movements");
     assert_eq!(sold_in_ledger, sold, "one sold movement per order");

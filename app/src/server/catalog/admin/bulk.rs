@@ -2,7 +2,6 @@
 //! percentage or an amount. All or nothing: one transaction, and a price change that would
 //! make any price negative changes none. Prices can be previewed first with the same rule.
 
-use super::require;
 use crate::model::catalog_admin::{adjusted_price, BulkAction};
 use crate::model::{AppError, Currency, Money};
 use crate::server::accounts::staff::{Permission, Staff};
@@ -81,7 +80,7 @@ pub async fn preview_prices(
     action: &BulkAction,
     currency: Currency,
 ) -> Result<Vec<PricePreview>, Error> {
-    require(staff, Permission::ViewCatalog)?;
+    staff.require(Permission::ViewCatalog)?;
     check_ids(ids)?;
     let mut tx = db.begin().await?;
     let rows = price_rows(&mut tx, ids, false).await?;
@@ -111,7 +110,7 @@ pub async fn apply_bulk(
     action: &BulkAction,
     ip: Option<IpAddr>,
 ) -> Result<u64, Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     check_ids(ids)?;
     let mut tx = db.begin().await?;
     let (changed, details) = match action {

@@ -2,7 +2,6 @@
 //! that would make a category its own ancestor is refused, by the database's trigger),
 //! reorder siblings, and delete, saying where its products go. Every change is audited.
 
-use super::require;
 use crate::model::catalog_admin::{AdminCategory, CategoryForm};
 use crate::model::AppError;
 use crate::server::accounts::staff::{Permission, Staff};
@@ -23,21 +22,29 @@ pub enum ProductsGo {
 
 /// What a refused write says about the database rule it broke.
 fn refused(error: sqlx::Error) -> Error {
-    let (field, message) = match error.as_database_error().and_then(|e| e.constraint()) {
-        Some("categories_slug_key") => ("slug", "another category already uses this address"),
-        Some("categories_no_cycle" | "categories_not_own_parent") => (
-            "parent",
-            "a category cannot go under itself or one of its own subcategories",
-        ),
-        Some("categories_parent_id_fkey") => ("parent", "choose a parent from the list"),
-        _ => return error.into(),
-    };
-    AppError::validation(field, message).into()
+    const CYCLE: &str = "a category cannot go under itself or one of its own subcategories";
+    super::refused(
+        error,
+        &[
+            (
+                "categories_slug_key",
+                "slug",
+                "another category already uses this address",
+            ),
+            ("categories_no_cycle", "parent", CYCLE),
+            ("categories_not_own_parent", "parent", CYCLE),
+            (
+                "categories_parent_id_fkey",
+                "parent",
+                "choose a parent from the list",
+            ),
+        ],
+    )
 }
 
 /// Every category in tree order, with its depth and how many products it holds.
 pub async fn category_tree(db: &PgPool, staff: &Staff) -> Result<Vec<AdminCategory>, Error> {
-    require(staff, Permission::ViewCatalog)?;
+    staff.require(Permission::ViewCatalog)?;
     let rows = sqlx::query!(
         r#"WITH RECURSIVE tree (id, depth, sort) AS (
                SELECT id, 0, ARRAY[position::BIGINT, id] FROM categories WHERE parent_id IS NULL
@@ -78,7 +85,7 @@ pub async fn save_category(
     form: &CategoryForm,
     ip: Option<IpAddr>,
 ) -> Result<i64, Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     let parent = form.check()?;
     let mut tx = db.begin().await?;
     let (id, before) = match id {
@@ -147,7 +154,7 @@ pub async fn delete_category(
     products: Option<ProductsGo>,
     ip: Option<IpAddr>,
 ) -> Result<(), Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     let mut tx = db.begin().await?;
     let category = sqlx::query!(
         "SELECT parent_id, slug FROM categories WHERE id = $1 FOR UPDATE",

@@ -2,7 +2,7 @@
 //! version; a save names the version it was opened at and is refused, with who saved since
 //! and when, if that is no longer the newest. Slug changes leave a redirect (a trigger).
 
-use super::{category_paths, require};
+use super::category_paths;
 use crate::model::catalog_admin::{variant_error, AdminVariant, ProductEditor, ProductForm};
 use crate::model::{AppError, Currency, Money};
 use crate::server::accounts::staff::{Permission, Staff};
@@ -39,12 +39,21 @@ impl VariantInput {
 
 /// What a refused write says about a database rule it broke.
 fn refused(error: sqlx::Error) -> Error {
-    let message = match error.as_database_error().and_then(|e| e.constraint()) {
-        Some("products_slug_key") => ("slug", "another product already uses this address"),
-        Some("variants_sku_key") => ("sku", "another variant already uses this SKU"),
-        _ => return error.into(),
-    };
-    AppError::validation(message.0, message.1).into()
+    super::refused(
+        error,
+        &[
+            (
+                "products_slug_key",
+                "slug",
+                "another product already uses this address",
+            ),
+            (
+                "variants_sku_key",
+                "sku",
+                "another variant already uses this SKU",
+            ),
+        ],
+    )
 }
 
 /// The editor's page for product `id`, or an empty one for a new product.
@@ -54,7 +63,7 @@ pub async fn editor(
     id: Option<i64>,
     currency: Currency,
 ) -> Result<ProductEditor, Error> {
-    require(staff, Permission::ViewCatalog)?;
+    staff.require(Permission::ViewCatalog)?;
     let categories = category_paths(db).await?;
     let may_edit = staff.role.allows(Permission::ManageCatalog);
     let Some(id) = id else {
@@ -72,6 +81,27 @@ pub async fn editor(
             store_url: String::new(),
         });
     };
+    let stored = stored(db, id).await?;
+    let variants = variants(db, id, currency).await?;
+    Ok(ProductEditor {
+        id: Some(id),
+        form: stored.form,
+        variants,
+        categories,
+        updated: Some((stored.updated_by, stored.updated_at)),
+        may_edit,
+        store_url: String::new(),
+    })
+}
+
+/// A product as stored, in the editor's shape, with who saved it last and when.
+struct Stored {
+    form: ProductForm,
+    updated_by: String,
+    updated_at: String,
+}
+
+async fn stored(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Stored, Error> {
     let p = sqlx::query!(
         r#"SELECT p.version, p.name, p.slug, p.description, p.brand,
                   coalesce(p.seo_title, '') AS "seo_title!", coalesce(p.seo_description, '') AS "seo_description!",
@@ -88,9 +118,7 @@ pub async fn editor(
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)?;
-    let variants = variants(db, id, currency).await?;
-    Ok(ProductEditor {
-        id: Some(id),
+    Ok(Stored {
         form: ProductForm {
             version: p.version,
             name: p.name,
@@ -103,14 +131,8 @@ pub async fn editor(
             publish_at: p.publish_at,
             categories: p.categories,
         },
-        variants,
-        categories,
-        updated: Some((
-            p.updated_by.unwrap_or_else(|| "the shop".into()),
-            p.updated_at,
-        )),
-        may_edit,
-        store_url: String::new(),
+        updated_by: p.updated_by.unwrap_or_else(|| "the shop".into()),
+        updated_at: p.updated_at,
     })
 }
 
@@ -155,7 +177,7 @@ pub async fn create_product(
     currency: Currency,
     ip: Option<IpAddr>,
 ) -> Result<i64, Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     form.check()?;
     first.check()?;
     let mut tx = db.begin().await?;
@@ -261,11 +283,11 @@ pub async fn save_product(
     form: &ProductForm,
     ip: Option<IpAddr>,
 ) -> Result<(), Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     form.check()?;
     let mut tx = db.begin().await?;
     lock_version(&mut tx, id, form.version).await?;
-    let before = editor_fields(&mut tx, id).await?;
+    let before = fields(&stored(&mut *tx, id).await?.form);
     sqlx::query!(
         r#"UPDATE products
            SET name = $2, slug = $3, description = $4, brand = $5, seo_title = nullif($6, ''),
@@ -300,36 +322,6 @@ pub async fn save_product(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The fields as stored, in the shape [`fields`] gives a form.
-async fn editor_fields(
-    tx: &mut Transaction<'_, Postgres>,
-    id: i64,
-) -> Result<Map<String, Value>, Error> {
-    let p = sqlx::query!(
-        r#"SELECT name, slug, description, brand, coalesce(seo_title, '') AS "seo_title!",
-                  coalesce(seo_description, '') AS "seo_description!", status,
-                  coalesce(to_char(publish_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI'), '') AS "publish_at!",
-                  ARRAY(SELECT category_id FROM product_categories WHERE product_id = $1
-                        ORDER BY position, category_id) AS "categories!"
-           FROM products WHERE id = $1"#,
-        id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(fields(&ProductForm {
-        version: 0,
-        name: p.name,
-        slug: p.slug,
-        description: p.description,
-        brand: p.brand,
-        seo_title: p.seo_title,
-        seo_description: p.seo_description,
-        status: p.status,
-        publish_at: p.publish_at,
-        categories: p.categories,
-    }))
 }
 
 /// Only the fields that differ, before and after.
@@ -398,7 +390,7 @@ pub async fn save_variant(
     input: &VariantInput,
     ip: Option<IpAddr>,
 ) -> Result<(), Error> {
-    require(staff, Permission::ManageCatalog)?;
+    staff.require(Permission::ManageCatalog)?;
     input.check()?;
     let mut tx = db.begin().await?;
     lock_version(&mut tx, product_id, version).await?;

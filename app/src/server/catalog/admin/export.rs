@@ -99,13 +99,11 @@ async fn write(
     out.push_str("\r\n");
     let mut rows = sql.build().fetch(db);
     while let Some(row) = rows.try_next().await? {
-        let currency: String = row.try_get("currency")?;
-        let money = |minor: i64| -> Result<String, Error> {
-            let c: Currency = currency
-                .parse()
-                .map_err(|e| Error::other(format!("variant currency: {e}")))?;
-            Ok(Money::new(minor, c).decimal())
-        };
+        let code: &str = row.try_get("currency")?;
+        let currency: Currency = code
+            .parse()
+            .map_err(|e| Error::other(format!("variant currency: {e}")))?;
+        let money = |minor: i64| Money::new(minor, currency).decimal();
         let compare_at: Option<i64> = row.try_get("compare_at_minor")?;
         let cells = [
             field(row.try_get("slug")?),
@@ -118,9 +116,9 @@ async fn write(
             field(row.try_get("categories")?),
             field(row.try_get("sku")?),
             field(row.try_get("options")?),
-            money(row.try_get("price_minor")?)?,
-            compare_at.map(money).transpose()?.unwrap_or_default(),
-            field(&currency),
+            money(row.try_get("price_minor")?),
+            compare_at.map(money).unwrap_or_default(),
+            field(code),
             row.try_get::<i32, _>("stock")?.to_string(),
             row.try_get::<i32, _>("weight_grams")?.to_string(),
             field(row.try_get("barcode")?),

@@ -2,7 +2,7 @@
 //! each other by the last row's sort key, each read through an index in sort order, so a
 //! page at 100,000 products reads about a page of rows.
 
-use super::{category_paths, require};
+use super::category_paths;
 use crate::model::catalog_admin::{
     AdminProductPage, AdminProductQuery, AdminProductRow, AdminSort, ProductStatus, StockFilter,
 };
@@ -20,7 +20,7 @@ pub async fn products(
     query: &AdminProductQuery,
     low_stock: i32,
 ) -> Result<AdminProductPage, Error> {
-    require(staff, Permission::ViewCatalog)?;
+    staff.require(Permission::ViewCatalog)?;
     let mut sql = filtered(
         "SELECT p.id, p.name, p.slug, p.status, p.price_min_minor, p.price_max_minor,
                 to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS updated,

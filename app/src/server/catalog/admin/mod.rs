@@ -15,12 +15,18 @@ pub use edit::{create_product, editor, save_product, save_variant, VariantInput}
 pub use export::{export_csv, field as csv_field, COLUMNS as CSV_COLUMNS};
 pub use list::products;
 
-use crate::server::accounts::staff::{Permission, Staff};
+use crate::model::AppError;
 use crate::server::Error;
 use sqlx::PgPool;
 
-fn require(staff: &Staff, permission: Permission) -> Result<(), Error> {
-    staff.require(permission)
+/// A write the database refused: a validation error on the form's field when the broken
+/// rule is one of `known` (`(constraint, field, message)`), else the database error itself.
+fn refused(error: sqlx::Error, known: &[(&str, &str, &str)]) -> Error {
+    let constraint = error.as_database_error().and_then(|e| e.constraint());
+    match known.iter().find(|(name, ..)| Some(*name) == constraint) {
+        Some((_, field, message)) => AppError::validation(*field, *message).into(),
+        None => error.into(),
+    }
 }
 
 /// Every category as `(id, "Parent › Child")`, in tree order.
