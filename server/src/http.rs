@@ -99,6 +99,18 @@ pub fn router(state: AppState) -> Router {
             get(crate::routes::catalog_export::export),
         )
         .route(
+            "/admin/products/{id}/images",
+            axum::routing::post(crate::routes::uploads::product_images).layer(
+                axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMAGES_BODY_LIMIT),
+            ),
+        )
+        .route(
+            app::ui::pages::IMPORT_UPLOAD_PATH,
+            axum::routing::post(crate::routes::uploads::catalog_import).layer(
+                axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMPORT_BODY_LIMIT),
+            ),
+        )
+        .route(
             crate::routes::stripe_webhook::WEBHOOK_PATH,
             axum::routing::post(crate::routes::stripe_webhook::stripe_webhook),
         )

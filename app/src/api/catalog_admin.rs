@@ -3,7 +3,8 @@
 //! change), then makes one call into `server::catalog::admin`, which checks again.
 
 use crate::model::catalog_admin::{
-    AdminCategory, AdminProductPage, CategoryForm, ProductEditor, ProductForm, VariantFields,
+    AdminCategory, AdminProductPage, CategoryForm, ImageEdit, OptionRow, ProductEditor,
+    ProductForm, VariantFields,
 };
 use crate::model::AppError;
 use leptos::prelude::*;
@@ -104,6 +105,7 @@ pub async fn save_product(
                     compare_at: None,
                     weight_grams: 0,
                     barcode: String::new(),
+                    image_id: None,
                 };
                 let currency = state.settings.store.currency;
                 admin::create_product(&state.db, &me, &form, &first, currency, ip).await?
@@ -114,33 +116,83 @@ pub async fn save_product(
     .await
 }
 
-/// Saves one variant's SKU, prices, weight and barcode over the product's version.
+/// Saves the variant grid: every row over the product's version, all or nothing.
 #[server]
-pub async fn save_variant(
+pub async fn save_variants(
     product_id: i64,
-    variant_id: i64,
     version: i64,
-    variant: VariantFields,
+    rows: Vec<VariantFields>,
 ) -> Result<(), AppError> {
     use glue::*;
-    in_span("save_variant", async move {
+    in_span("save_variants", async move {
         let state = state()?;
         let me = require(&state, Permission::ManageCatalog).await?;
-        let input = admin::VariantInput {
-            sku: variant.sku.trim().to_owned(),
-            price: amount("price", &variant.price, state.settings.store.currency)?
-                .ok_or_else(|| AppError::validation("price", "enter a price"))?,
-            compare_at: amount(
-                "compare_at",
-                &variant.compare_at,
-                state.settings.store.currency,
-            )?,
-            weight_grams: variant.weight_grams,
-            barcode: variant.barcode.trim().to_owned(),
-        };
+        let currency = state.settings.store.currency;
+        let mut grid = Vec::with_capacity(rows.len());
+        for row in rows {
+            let sku = row.sku.trim().to_owned();
+            let named = |e: AppError| match e {
+                AppError::Validation { field, message } => {
+                    AppError::validation(field, format!("{sku}: {message}"))
+                }
+                other => other,
+            };
+            let input = admin::VariantInput {
+                price: amount("price", &row.price, currency)
+                    .map_err(named)?
+                    .ok_or_else(|| named(AppError::validation("price", "enter a price")))?,
+                compare_at: amount("compare_at", &row.compare_at, currency).map_err(named)?,
+                weight_grams: row.weight_grams,
+                barcode: row.barcode.trim().to_owned(),
+                image_id: row.image.trim().parse().ok(),
+                sku,
+            };
+            grid.push(admin::GridRow { id: row.id, input });
+        }
         let ip = state.accounts.client().ip;
-        admin::save_variant(&state.db, &me, product_id, variant_id, version, &input, ip).await?;
-        redirect(&format!("/admin/products/{product_id}?done=variant"))
+        admin::save_variants(&state.db, &me, product_id, version, &grid, ip).await?;
+        redirect(&format!("/admin/products/{product_id}?done=variants"))
+    })
+    .await
+}
+
+/// Sets the product's options (rows left blank are dropped) and regenerates its variants;
+/// removing variants needs `confirm`.
+#[server]
+pub async fn save_options(
+    product_id: i64,
+    version: i64,
+    options: Option<Vec<OptionRow>>,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
+    use glue::*;
+    in_span("save_options", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let specs: Vec<OptionSpec> = options
+            .unwrap_or_default()
+            .iter()
+            .filter_map(OptionRow::spec)
+            .collect();
+        let ip = state.accounts.client().ip;
+        let confirm = confirm.is_some();
+        admin::set_options(&state.db, &me, product_id, version, &specs, confirm, ip).await?;
+        redirect(&format!("/admin/products/{product_id}?done=options"))
+    })
+    .await
+}
+
+/// Saves the pictures' alt text and order and deletes those ticked.
+#[server]
+pub async fn save_images(product_id: i64, images: Option<Vec<ImageEdit>>) -> Result<(), AppError> {
+    use glue::*;
+    in_span("save_images", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageCatalog).await?;
+        let ip = state.accounts.client().ip;
+        let images = images.unwrap_or_default();
+        admin::save_images(&state.db, &me, product_id, &images, ip).await?;
+        redirect(&format!("/admin/products/{product_id}?done=pictures"))
     })
     .await
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod catalog_import;
 pub mod orders;
 pub mod search;
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@
 //! | catalog changes | on every committed change (`LISTEN`) | cached reads and pages never outlive the catalog |
 //! | sweepers | every `store.sweep_interval` | unpaid card orders give their stock back, the reconciler settles payments whose webhook never came, expired carts go, drafts due go on sale |
 //! | email outbox | continuously, 0.5 s when idle; pruned hourly | email leaves after its transaction commits, retried with backoff |
+//! | catalog imports | continuously, 1 s when idle | CSV imports run in the background, resuming after a restart |
 //! | search outbox | continuously, 0.5 s when idle (Meilisearch only) | Meilisearch follows the catalog |
 
 use super::payments::Payments;
@@ -35,6 +36,7 @@ pub async fn start(state: &AppState) -> Result<(), Error> {
         state.db.clone(),
         state.accounts.mailer.clone(),
     ));
+    tokio::spawn(run_imports(state.db.clone(), state.settings.store.currency));
     if let Engine::Meilisearch(meili) = &state.search {
         tokio::spawn(push_search(state.db.clone(), meili.clone()));
     }
@@ -65,6 +67,20 @@ pub async fn sweep(payments: Payments, every: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(products = n, "scheduled products published"),
             Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
+        }
+    }
+}
+
+/// Runs catalog imports as they are queued (or as their worker goes quiet), one at a time.
+pub async fn run_imports(db: PgPool, currency: crate::model::Currency) {
+    loop {
+        match catalog::admin::work_imports(&db, currency, None).await {
+            Ok(Some(id)) => tracing::info!(import = id, "catalog import pass finished"),
+            Ok(None) => tokio::time::sleep(Duration::from_secs(1)).await,
+            Err(error) => {
+                tracing::warn!(%error, "catalog import pass failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
         }
     }
 }

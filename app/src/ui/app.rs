@@ -3,9 +3,9 @@ use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage,
     AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
-    HomePage, NotFound, OrderLookupPage, OrderPage, PricePreviewPage, PrivacyPage,
-    ProductEditorPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage,
-    SessionsPage, SignInPage, VerifyPage,
+    HomePage, ImportPage, ImportsPage, NotFound, OrderLookupPage, OrderPage, PricePreviewPage,
+    PrivacyPage, ProductEditorPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage,
+    SearchPage, SessionsPage, SignInPage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/prices") view=PricePreviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/import") view=ImportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/import/:id") view=ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async />

@@ -15,7 +15,7 @@ use app::server::platform::cache::Cache;
 use app::server::Error;
 use sqlx::PgPool;
 
-async fn staff(pool: &PgPool, role: Role) -> Staff {
+pub(crate) async fn staff(pool: &PgPool, role: Role) -> Staff {
     let account_id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (email, role, email_verified_at) VALUES ($1, $2, now()) RETURNING id",
     )
@@ -31,7 +31,7 @@ async fn staff(pool: &PgPool, role: Role) -> Staff {
     }
 }
 
-async fn product_of(pool: &PgPool, variant: i64) -> i64 {
+pub(crate) async fn product_of(pool: &PgPool, variant: i64) -> i64 {
     sqlx::query_scalar("SELECT product_id FROM variants WHERE id = $1")
         .bind(variant)
         .fetch_one(pool)
@@ -49,21 +49,22 @@ fn form(name: &str, slug: &str, version: i64) -> ProductForm {
     }
 }
 
-fn first_variant(sku: &str, price: i64) -> admin::VariantInput {
+pub(crate) fn first_variant(sku: &str, price: i64) -> admin::VariantInput {
     admin::VariantInput {
         sku: sku.into(),
         price,
         compare_at: None,
         weight_grams: 0,
         barcode: String::new(),
+        image_id: None,
     }
 }
 
-fn is_forbidden<T: std::fmt::Debug>(r: &Result<T, Error>) -> bool {
+pub(crate) fn is_forbidden<T: std::fmt::Debug>(r: &Result<T, Error>) -> bool {
     matches!(r, Err(Error::App(AppError::Forbidden)))
 }
 
-async fn version(pool: &PgPool, product: i64) -> i64 {
+pub(crate) async fn version(pool: &PgPool, product: i64) -> i64 {
     sqlx::query_scalar("SELECT version FROM products WHERE id = $1")
         .bind(product)
         .fetch_one(pool)
@@ -188,8 +189,11 @@ async fn a_save_over_a_newer_version_is_refused_and_says_who(pool: PgPool) {
         .expect("name");
     assert_eq!(name, "Medjool dates", "the refused save overwrote nothing");
     // A variant save over the old version is refused too.
-    let variant_save =
-        admin::save_variant(&pool, &bob, p, v, opened, &first_variant("DATES", 1), None).await;
+    let row = admin::GridRow {
+        id: v,
+        input: first_variant("DATES", 1),
+    };
+    let variant_save = admin::save_variants(&pool, &bob, p, opened, &[row], None).await;
     assert!(matches!(
         variant_save,
         Err(Error::App(AppError::Stale { .. }))

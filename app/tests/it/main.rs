@@ -10,6 +10,8 @@ mod cache_redis;
 mod cart;
 mod catalog;
 mod catalog_admin;
+mod catalog_import;
+mod catalog_variants;
 mod checkout;
 mod payments;
 mod search;

@@ -1,8 +1,9 @@
 //! The routes that are not Leptos pages or server functions: Stripe's webhook, the search
-//! box's suggestions, robots.txt and the sitemaps, the account export and the catalog's CSV.
+//! box's suggestions, robots.txt and the sitemaps, the account export, the catalog's CSV, and the admin's uploads.
 
 pub mod account;
 pub mod catalog_export;
 pub mod seo;
 pub mod stripe_webhook;
 pub mod suggest;
+pub mod uploads;

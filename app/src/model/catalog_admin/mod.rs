@@ -3,11 +3,15 @@
 //! reason the server would refuse it.
 
 mod category;
+mod import;
 mod list;
+mod options;
 mod product;
 mod stock;
 
 pub use category::*;
+pub use import::*;
 pub use list::*;
+pub use options::*;
 pub use product::*;
 pub use stock::*;

@@ -114,15 +114,18 @@ pub fn slugify(name: &str) -> String {
     slug
 }
 
-/// A variant's fields as the editor's form sends them (`variant[sku]`...): amounts as typed.
+/// One row of the editor's variant grid as the form sends it (`rows[0][sku]`...): amounts as
+/// typed, `image` a picture's id or empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VariantFields {
+    pub id: i64,
     pub sku: String,
     pub price: String,
     pub compare_at: String,
     pub weight_grams: i32,
     pub barcode: String,
+    pub image: String,
 }
 
 /// A variant as the editor shows it.
@@ -137,6 +140,8 @@ pub struct AdminVariant {
     pub stock: i32,
     pub weight_grams: i32,
     pub barcode: String,
+    /// Its own picture, one of the product's.
+    pub image_id: Option<i64>,
     /// The newest movements of its stock, newest first.
     pub history: Vec<StockMovement>,
 }
@@ -179,6 +184,28 @@ pub fn variant_error(
     None
 }
 
+/// One of a product's pictures in the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminImage {
+    pub id: i64,
+    pub alt: String,
+    /// The smallest rendition's address, for a thumbnail.
+    pub thumbnail: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// One picture's new alt text and place, as the editor's form sends it (`images[0][alt]`...).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct ImageEdit {
+    pub id: i64,
+    pub alt: String,
+    pub position: i32,
+    /// Ticked: delete this picture.
+    pub delete: Option<String>,
+}
+
 /// The editor's page: the product, its variants, and what the form needs to offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductEditor {
@@ -186,6 +213,8 @@ pub struct ProductEditor {
     pub id: Option<i64>,
     pub form: ProductForm,
     pub variants: Vec<AdminVariant>,
+    pub options: Vec<super::OptionSpec>,
+    pub images: Vec<AdminImage>,
     /// Every category, as `(id, "Parent › Child")`.
     pub categories: Vec<(i64, String)>,
     /// Who saved last and when, for the page's header.
@@ -193,6 +222,8 @@ pub struct ProductEditor {
     pub may_edit: bool,
     /// The storefront's address, no trailing slash (the search-result preview).
     pub store_url: String,
+    /// The shop's currency: prices in the grid are checked in it as they are typed.
+    pub currency: crate::model::Currency,
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
+pub mod admin_image_upload;
 pub mod admin_product_fields;
+pub mod admin_variant_grid;
 pub mod card_payment;
 #[cfg(feature = "hydrate")]
 mod js;

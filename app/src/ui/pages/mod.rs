@@ -17,7 +17,8 @@ pub use admin::{
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
 };
 pub use admin_catalog::{
-    AdminCategoriesPage, AdminProductsPage, PricePreviewPage, ProductEditorPage,
+    AdminCategoriesPage, AdminProductsPage, ImportPage, ImportsPage, PricePreviewPage,
+    ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
 pub use collection::CollectionPage;
 pub use error::ErrorPage;

@@ -3,8 +3,10 @@
 //! and when, if that is no longer the newest. Slug changes leave a redirect (a trigger).
 
 use super::category_paths;
-use crate::model::catalog_admin::{variant_error, AdminVariant, ProductEditor, ProductForm};
-use crate::model::{AppError, Currency, Money};
+use crate::model::catalog_admin::{
+    variant_error, AdminImage, AdminVariant, ProductEditor, ProductForm,
+};
+use crate::model::{AppError, Currency, ImageFormat, Money, ProductImage};
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
 use crate::server::Error;
@@ -20,10 +22,12 @@ pub struct VariantInput {
     pub compare_at: Option<i64>,
     pub weight_grams: i32,
     pub barcode: String,
+    /// The variant's own picture: one of the product's images.
+    pub image_id: Option<i64>,
 }
 
 impl VariantInput {
-    fn check(&self) -> Result<(), Error> {
+    pub(super) fn check(&self) -> Result<(), Error> {
         match variant_error(
             &self.sku,
             self.price,
@@ -38,7 +42,7 @@ impl VariantInput {
 }
 
 /// What a refused write says about a database rule it broke.
-fn refused(error: sqlx::Error) -> Error {
+pub(super) fn refused(error: sqlx::Error) -> Error {
     super::refused(
         error,
         &[
@@ -75,22 +79,31 @@ pub async fn editor(
                 ..Default::default()
             },
             variants: Vec::new(),
+            options: Vec::new(),
+            images: Vec::new(),
             categories,
             updated: None,
             may_edit,
             store_url: String::new(),
+            currency,
         });
     };
     let stored = stored(db, id).await?;
     let variants = variants(db, id, currency).await?;
+    let mut conn = db.acquire().await?;
+    let options = super::variants::current_options(&mut conn, id).await?;
+    let images = images(db, id).await?;
     Ok(ProductEditor {
         id: Some(id),
         form: stored.form,
         variants,
+        options,
+        images,
         categories,
         updated: Some((stored.updated_by, stored.updated_at)),
         may_edit,
         store_url: String::new(),
+        currency,
     })
 }
 
@@ -138,7 +151,7 @@ async fn stored(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Stored, Error>
 
 async fn variants(db: &PgPool, id: i64, currency: Currency) -> Result<Vec<AdminVariant>, Error> {
     let rows = sqlx::query!(
-        r#"SELECT v.id, v.sku, v.price_minor, v.compare_at_minor, v.stock, v.weight_grams, v.barcode,
+        r#"SELECT v.id, v.sku, v.price_minor, v.compare_at_minor, v.stock, v.weight_grams, v.barcode, v.image_id,
                   coalesce((SELECT string_agg(ov.value, ' / ' ORDER BY o.position, o.id)
                             FROM variant_option_values vov
                             JOIN product_options o ON o.id = vov.option_id
@@ -162,7 +175,36 @@ async fn variants(db: &PgPool, id: i64, currency: Currency) -> Result<Vec<AdminV
             stock: r.stock,
             weight_grams: r.weight_grams,
             barcode: r.barcode,
+            image_id: r.image_id,
             history: history.remove(&r.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+async fn images(db: &PgPool, id: i64) -> Result<Vec<AdminImage>, Error> {
+    let rows = sqlx::query!(
+        "SELECT id, alt, storage_key, width, height FROM product_images
+         WHERE product_id = $1 ORDER BY position, id",
+        id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let image = ProductImage {
+                key: r.storage_key,
+                alt: r.alt.clone(),
+                width: r.width as u32,
+                height: r.height as u32,
+            };
+            AdminImage {
+                id: r.id,
+                alt: r.alt,
+                thumbnail: image.src(320, ImageFormat::Webp),
+                width: r.width,
+                height: r.height,
+            }
         })
         .collect())
 }
@@ -246,7 +288,7 @@ fn fields(form: &ProductForm) -> Map<String, Value> {
 }
 
 /// Locks product `id` and checks the editor's `version` is still the newest.
-async fn lock_version(
+pub(super) async fn lock_version(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
     version: i64,
@@ -342,7 +384,7 @@ fn changed(
 }
 
 /// The product's categories become `ids`, in that order (the first is its main category).
-async fn set_categories(
+pub(super) async fn set_categories(
     tx: &mut Transaction<'_, Postgres>,
     id: i64,
     ids: &[i64],
@@ -376,69 +418,5 @@ async fn set_categories(
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-/// Saves one variant's fields over product version `version` (the product's version moves
-/// on: a variant is part of the product being edited).
-pub async fn save_variant(
-    db: &PgPool,
-    staff: &Staff,
-    product_id: i64,
-    variant_id: i64,
-    version: i64,
-    input: &VariantInput,
-    ip: Option<IpAddr>,
-) -> Result<(), Error> {
-    staff.require(Permission::ManageCatalog)?;
-    input.check()?;
-    let mut tx = db.begin().await?;
-    lock_version(&mut tx, product_id, version).await?;
-    let before = sqlx::query!(
-        "SELECT sku, price_minor, compare_at_minor, weight_grams, barcode FROM variants
-         WHERE id = $1 AND product_id = $2 FOR UPDATE",
-        variant_id,
-        product_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    sqlx::query!(
-        "UPDATE variants SET sku = $2, price_minor = $3, compare_at_minor = $4, weight_grams = $5,
-                barcode = $6
-         WHERE id = $1",
-        variant_id,
-        input.sku,
-        input.price,
-        input.compare_at,
-        input.weight_grams,
-        input.barcode
-    )
-    .execute(&mut *tx)
-    .await
-    .map_err(refused)?;
-    sqlx::query!(
-        "UPDATE products SET version = version + 1, updated_by = $2 WHERE id = $1",
-        product_id,
-        staff.account_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record_in(
-        &mut tx,
-        Some(staff.account_id),
-        "catalog.variant_saved",
-        ip,
-        json!({
-            "product": product_id,
-            "variant": variant_id,
-            "before": { "sku": before.sku, "price": before.price_minor, "compare_at": before.compare_at_minor,
-                        "weight_grams": before.weight_grams, "barcode": before.barcode },
-            "after": { "sku": input.sku, "price": input.price, "compare_at": input.compare_at,
-                       "weight_grams": input.weight_grams, "barcode": input.barcode },
-        }),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -7,13 +7,22 @@ mod bulk;
 mod categories;
 mod edit;
 mod export;
+mod images;
+mod import;
 mod list;
+mod variants;
 
 pub use bulk::{apply_bulk, preview_prices, PricePreview, MAX_BULK};
 pub use categories::{category_tree, delete_category, save_category, ProductsGo};
-pub use edit::{create_product, editor, save_product, save_variant, VariantInput};
+pub use edit::{create_product, editor, save_product, VariantInput};
 pub use export::{export_csv, field as csv_field, COLUMNS as CSV_COLUMNS};
+pub use images::{add_images, save_images, Upload, UploadReport, MAX_FILES_PER_UPLOAD};
+pub use import::{
+    abandon_upload, add_chunk, apply_import, finish_upload, import_status, recent_imports,
+    start_upload, work as work_imports, CHUNK_BYTES, MAX_IMPORT_BYTES,
+};
 pub use list::products;
+pub use variants::{save_variants, set_options, GridRow, MatrixChange};
 
 use crate::model::AppError;
 use crate::server::Error;

@@ -1,11 +1,14 @@
 //! `/admin/products/new` and `/admin/products/{id}`: the product editor. The product's
-//! fields are one form saved over the version it was opened at; each variant has its own
-//! form, and its stock changes through the ledger with a reason.
+//! fields are one form saved over the version it was opened at; pictures, options and the
+//! variant grid follow ([`super::pictures`], [`super::variants`]), and each variant's stock
+//! changes through the ledger with a reason.
 
 use super::super::account::{send_to, FormError, Notice, Private};
 use super::super::ErrorPage;
+use super::pictures::Pictures;
+use super::variants::{OptionsForm, VariantGrid};
 use super::Choice;
-use crate::api::catalog_admin::{get_product_editor, AdjustStock, SaveProduct, SaveVariant};
+use crate::api::catalog_admin::{get_product_editor, AdjustStock, SaveProduct};
 use crate::model::catalog_admin::{AdminVariant, ProductEditor, ProductStatus, StockReason};
 use crate::model::AppError;
 use crate::ui::components::admin_product_fields::ProductFields;
@@ -43,10 +46,13 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
         id,
         form,
         variants,
+        options,
+        images,
         categories,
         updated,
         may_edit,
         store_url,
+        currency,
     } = editor;
     let title = if id.is_some() {
         form.name.clone()
@@ -67,7 +73,14 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
                 {live.map(|href| view! { " · " <a href=href>"View in the shop"</a> })}
                 {updated.map(|(who, at)| format!(" · last saved by {who} at {at} UTC"))}
             </p>
-            <Notice messages=vec![("saved", "Product saved."), ("variant", "Variant saved."), ("stock", "Stock updated.")] />
+            <Notice messages=vec![
+                ("saved", "Product saved."),
+                ("variants", "Variants saved."),
+                ("options", "Options saved: the variants follow them."),
+                ("pictures", "Pictures saved."),
+                ("images", "Pictures uploaded."),
+                ("stock", "Stock updated."),
+            ] />
             <FormError />
             <form method="post" action=SaveProduct::PATH id="product-form">
                 <fieldset disabled=!may_edit>
@@ -101,53 +114,40 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
                     <button type="submit">"Save"</button>
                 </fieldset>
             </form>
-            {id.map(|product_id| view! {
-                <h2>"Variants"</h2>
-                {variants.into_iter().map(|v| view! { <VariantRow product_id version variant=v may_edit /> }).collect_view()}
+            {id.map(|product_id| {
+                let pictures: Vec<(i64, String)> = images.iter().enumerate()
+                    .map(|(i, img)| (img.id, format!("{}. {}", i + 1, img.alt)))
+                    .collect();
+                view! {
+                    <Pictures product_id images may_edit />
+                    <OptionsForm product_id version options may_edit />
+                    <VariantGrid product_id version variants=variants.clone() pictures currency may_edit />
+                    <h2>"Stock"</h2>
+                    {variants.into_iter().map(|v| view! { <StockRow product_id variant=v may_edit /> }).collect_view()}
+                }
             })}
         </section>
     }
 }
 
 #[component]
-fn VariantRow(
-    product_id: i64,
-    version: i64,
-    variant: AdminVariant,
-    may_edit: bool,
-) -> impl IntoView {
+fn StockRow(product_id: i64, variant: AdminVariant, may_edit: bool) -> impl IntoView {
     let AdminVariant {
         id,
         sku,
         title,
-        price,
-        compare_at,
         stock,
-        weight_grams,
-        barcode,
         history,
+        ..
     } = variant;
     let heading = if title.is_empty() {
-        sku.clone()
+        sku
     } else {
         format!("{title} · {sku}")
     };
     view! {
         <article class="variant">
             <h3>{heading}</h3>
-            <form method="post" action=SaveVariant::PATH class="variant-fields">
-                <fieldset disabled=!may_edit>
-                    <input type="hidden" name="product_id" value=product_id />
-                    <input type="hidden" name="variant_id" value=id />
-                    <input type="hidden" name="version" value=version />
-                    <label>"SKU" <input type="text" name="variant[sku]" value=sku required maxlength="64" /></label>
-                    <label>"Price" <input type="text" name="variant[price]" value=price.decimal() required inputmode="decimal" maxlength="20" /></label>
-                    <label>"Compare-at price" <input type="text" name="variant[compare_at]" value=compare_at.map(|c| c.decimal()).unwrap_or_default() inputmode="decimal" maxlength="20" /></label>
-                    <label>"Weight (g)" <input type="number" name="variant[weight_grams]" value=weight_grams min="0" max="1000000" /></label>
-                    <label>"Barcode" <input type="text" name="variant[barcode]" value=barcode maxlength="64" /></label>
-                    <button type="submit">"Save variant"</button>
-                </fieldset>
-            </form>
             <form method="post" action=AdjustStock::PATH class="stock-adjust">
                 <fieldset disabled=!may_edit>
                     <legend>{format!("Stock: {stock} on hand")}</legend>

@@ -6,10 +6,14 @@
 
 mod categories;
 mod editor;
+mod imports;
+mod pictures;
 mod prices;
+mod variants;
 
 pub use categories::AdminCategoriesPage;
 pub use editor::ProductEditorPage;
+pub use imports::{ImportPage, ImportsPage, UPLOAD_PATH as IMPORT_UPLOAD_PATH};
 pub use prices::PricePreviewPage;
 
 use super::account::{query, send_to, FormError, Notice, Private};

@@ -1,0 +1,624 @@
+//! Reading a catalog CSV: Duka's own export columns or Shopify's product CSV. Rows are
+//! grouped into products by handle (a product's rows follow each other, as both exports write
+//! them); each product comes out whole and checked, or as the problems that stop it, each
+//! naming the row, the column as the file names it, and the reason.
+
+use super::{product_field_error, variant_error, variant_sku};
+use crate::model::{is_slug, Currency, Money};
+use serde::{Deserialize, Serialize};
+
+/// Which columns a file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportFormat {
+    Duka,
+    Shopify,
+}
+
+impl ImportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Duka => "duka",
+            Self::Shopify => "shopify",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "duka" => Some(Self::Duka),
+            "shopify" => Some(Self::Shopify),
+            _ => None,
+        }
+    }
+}
+
+/// An import as staff follow it in the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportStatus {
+    pub id: i64,
+    pub file_name: String,
+    /// `None` until the header row is read.
+    pub format: Option<ImportFormat>,
+    /// `false`: a dry run, which changes nothing.
+    pub apply: bool,
+    /// uploading, queued, running, done or failed.
+    pub state: String,
+    pub percent: u8,
+    pub rows_done: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub failed: i32,
+    /// The first problems; `problem_count` counts them all.
+    pub problems: Vec<Problem>,
+    pub problem_count: i32,
+    /// Why the whole file could not be read, if it could not.
+    pub error: Option<String>,
+    /// When it was uploaded (UTC) and by whom.
+    pub at: String,
+    pub by: String,
+}
+
+/// Something wrong with one cell (or row) of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The row as a spreadsheet numbers it: the header is row 1.
+    pub row: u32,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Handle,
+    Name,
+    Status,
+    Published,
+    Brand,
+    Description,
+    SeoTitle,
+    SeoDescription,
+    Categories,
+    Sku,
+    Options,
+    OptionName(usize),
+    OptionValue(usize),
+    Price,
+    CompareAt,
+    Currency,
+    Stock,
+    Weight,
+    Barcode,
+}
+
+const DUKA: &[(&str, Field)] = &[
+    ("handle", Field::Handle),
+    ("name", Field::Name),
+    ("status", Field::Status),
+    ("brand", Field::Brand),
+    ("description", Field::Description),
+    ("seo_title", Field::SeoTitle),
+    ("seo_description", Field::SeoDescription),
+    ("categories", Field::Categories),
+    ("sku", Field::Sku),
+    ("options", Field::Options),
+    ("price", Field::Price),
+    ("compare_at_price", Field::CompareAt),
+    ("currency", Field::Currency),
+    ("stock", Field::Stock),
+    ("weight_grams", Field::Weight),
+    ("barcode", Field::Barcode),
+];
+
+const SHOPIFY: &[(&str, Field)] = &[
+    ("handle", Field::Handle),
+    ("title", Field::Name),
+    ("status", Field::Status),
+    ("published", Field::Published),
+    ("vendor", Field::Brand),
+    ("body (html)", Field::Description),
+    ("seo title", Field::SeoTitle),
+    ("seo description", Field::SeoDescription),
+    ("variant sku", Field::Sku),
+    ("option1 name", Field::OptionName(0)),
+    ("option1 value", Field::OptionValue(0)),
+    ("option2 name", Field::OptionName(1)),
+    ("option2 value", Field::OptionValue(1)),
+    ("option3 name", Field::OptionName(2)),
+    ("option3 value", Field::OptionValue(2)),
+    ("variant price", Field::Price),
+    ("variant compare at price", Field::CompareAt),
+    ("variant inventory qty", Field::Stock),
+    ("variant grams", Field::Weight),
+    ("variant barcode", Field::Barcode),
+];
+
+/// The header row read: the format, and where each known column is (other columns, such as
+/// Shopify's images and tags, are not imported).
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub format: ImportFormat,
+    columns: Vec<(Field, usize, String)>,
+}
+
+impl Header {
+    /// Reads the first row, or says why the file cannot be imported.
+    pub fn read(cells: &[String]) -> Result<Self, String> {
+        let names: Vec<String> = cells
+            .iter()
+            .map(|c| c.trim_start_matches('\u{feff}').trim().to_lowercase())
+            .collect();
+        let format = if names
+            .iter()
+            .any(|n| n == "variant sku" || n == "variant price")
+        {
+            ImportFormat::Shopify
+        } else {
+            ImportFormat::Duka
+        };
+        let known = match format {
+            ImportFormat::Duka => DUKA,
+            ImportFormat::Shopify => SHOPIFY,
+        };
+        let columns: Vec<(Field, usize, String)> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                known.iter().find(|(name, _)| name == n).map(|(_, f)| {
+                    (
+                        *f,
+                        i,
+                        cells[i].trim_start_matches('\u{feff}').trim().to_owned(),
+                    )
+                })
+            })
+            .collect();
+        let needed: &[(&str, Field)] = match format {
+            ImportFormat::Duka => &[
+                ("handle", Field::Handle),
+                ("sku", Field::Sku),
+                ("price", Field::Price),
+            ],
+            ImportFormat::Shopify => &[("Handle", Field::Handle), ("Variant Price", Field::Price)],
+        };
+        let missing: Vec<&str> = needed
+            .iter()
+            .filter(|(_, f)| !columns.iter().any(|(c, ..)| c == f))
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "the first row must name the columns; this file has no {} column. Use the \
+                 columns of Duka's export (handle, name, sku, price...) or of Shopify's product CSV.",
+                missing.join(", ")
+            ));
+        }
+        Ok(Self { format, columns })
+    }
+
+    fn cell<'a>(&self, cells: &'a [String], field: Field) -> Option<(&'a str, &str)> {
+        self.columns
+            .iter()
+            .find(|(f, ..)| *f == field)
+            .map(|(_, i, name)| {
+                (
+                    cells.get(*i).map(|c| unescape(c.trim())).unwrap_or(""),
+                    name.as_str(),
+                )
+            })
+    }
+}
+
+/// A cell the export kept from running as a formula (`'=SUM(A1)`) back as it was typed.
+fn unescape(text: &str) -> &str {
+    match text.as_bytes() {
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &text[1..],
+        _ => text,
+    }
+}
+
+/// One variant from one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportVariant {
+    pub row: u32,
+    pub sku: String,
+    /// `(option, value)` in the options' order.
+    pub options: Vec<(String, String)>,
+    pub price: i64,
+    pub compare_at: Option<i64>,
+    /// `None`: the file does not set it (the stock stays as it is).
+    pub stock: Option<i32>,
+    pub weight_grams: Option<i32>,
+    pub barcode: Option<String>,
+}
+
+/// One product from its rows. `None` fields are not in the file: a new product gets the
+/// default, an existing one keeps what it has.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportProduct {
+    pub row: u32,
+    pub handle: String,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub brand: Option<String>,
+    pub description: Option<String>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+    /// Category addresses (slugs), the first the main one.
+    pub categories: Option<Vec<String>>,
+    pub variants: Vec<ImportVariant>,
+}
+
+/// A product's rows read: how many rows it took, and the product or its problems.
+#[derive(Debug)]
+pub struct Group {
+    pub rows: u32,
+    pub product: Result<ImportProduct, Vec<Problem>>,
+}
+
+/// Groups rows into products as they come.
+pub struct Grouper {
+    header: Header,
+    currency: Currency,
+    current: Option<(ImportProduct, Vec<Problem>, u32, [String; 3])>,
+}
+
+impl Grouper {
+    pub fn new(header: Header, currency: Currency) -> Self {
+        Self {
+            header,
+            currency,
+            current: None,
+        }
+    }
+
+    /// Reads row `row`; returns the previous product when this row starts the next.
+    pub fn push(&mut self, row: u32, cells: &[String]) -> Option<Group> {
+        let handle = self
+            .header
+            .cell(cells, Field::Handle)
+            .map(|(v, _)| v)
+            .unwrap_or("");
+        let same = self
+            .current
+            .as_ref()
+            .is_some_and(|(p, ..)| p.handle == handle && !handle.is_empty());
+        let done = if same { None } else { self.finish() };
+        if !same {
+            self.start(row, handle, cells);
+        }
+        let (product, problems, rows, names) =
+            self.current.as_mut().expect("a product was started");
+        *rows += 1;
+        read_variant(
+            &self.header,
+            self.currency,
+            row,
+            cells,
+            product,
+            problems,
+            names,
+        );
+        done
+    }
+
+    /// The last product, at the end of the file.
+    pub fn finish(&mut self) -> Option<Group> {
+        let (product, problems, rows, _) = self.current.take()?;
+        let product = if problems.is_empty() {
+            Ok(product)
+        } else {
+            Err(problems)
+        };
+        Some(Group { rows, product })
+    }
+
+    fn start(&mut self, row: u32, handle: &str, cells: &[String]) {
+        let h = &self.header;
+        let text = |f: Field| h.cell(cells, f).map(|(v, _)| v.to_owned());
+        let mut problems = Vec::new();
+        let mut product = ImportProduct {
+            row,
+            handle: handle.to_owned(),
+            name: text(Field::Name),
+            status: text(Field::Status).map(|s| s.to_lowercase()),
+            brand: text(Field::Brand),
+            description: text(Field::Description).map(|d| match h.format {
+                ImportFormat::Shopify => html_to_text(&d),
+                ImportFormat::Duka => d,
+            }),
+            seo_title: text(Field::SeoTitle),
+            seo_description: text(Field::SeoDescription),
+            categories: text(Field::Categories)
+                .map(|c| c.split_whitespace().map(str::to_owned).collect()),
+            variants: Vec::new(),
+        };
+        if product.status.as_deref() == Some("") {
+            product.status = None;
+        }
+        if product.status.is_none() {
+            if let Some(published) = text(Field::Published).filter(|p| !p.is_empty()) {
+                let on = published.eq_ignore_ascii_case("true");
+                product.status = Some(if on { "active" } else { "draft" }.into());
+            }
+        }
+        let column = |f: Field| {
+            h.cell(cells, f)
+                .map(|(_, n)| n.to_owned())
+                .unwrap_or_default()
+        };
+        if handle.is_empty() {
+            problems.push(Problem {
+                row,
+                column: column(Field::Handle),
+                reason: "every row needs the product's handle".into(),
+            });
+        } else if !is_slug(handle) {
+            problems.push(Problem {
+                row,
+                column: column(Field::Handle),
+                reason: "a handle is lowercase letters, digits and single hyphens, at most 120 characters".into(),
+            });
+        }
+        let checks = [
+            (Field::Name, "name", product.name.clone()),
+            (Field::Status, "status", product.status.clone()),
+            (Field::Brand, "brand", product.brand.clone()),
+            (
+                Field::Description,
+                "description",
+                product.description.clone(),
+            ),
+            (Field::SeoTitle, "seo_title", product.seo_title.clone()),
+            (
+                Field::SeoDescription,
+                "seo_description",
+                product.seo_description.clone(),
+            ),
+        ];
+        for (f, name, value) in checks {
+            if let Some(reason) = value.and_then(|v| product_field_error(name, &v)) {
+                let reason = if name == "status" {
+                    "active, draft or archived"
+                } else {
+                    reason
+                };
+                problems.push(Problem {
+                    row,
+                    column: column(f),
+                    reason: reason.into(),
+                });
+            }
+        }
+        if product.name.is_none() {
+            problems.push(Problem {
+                row,
+                column: column(Field::Name),
+                reason: "enter the product's name on its first row".into(),
+            });
+        }
+        self.current = Some((product, problems, 0, Default::default()));
+    }
+}
+
+fn read_variant(
+    h: &Header,
+    currency: Currency,
+    row: u32,
+    cells: &[String],
+    product: &mut ImportProduct,
+    problems: &mut Vec<Problem>,
+    names: &mut [String; 3],
+) {
+    let get = |f: Field| h.cell(cells, f);
+    let column = |f: Field| get(f).map(|(_, n)| n.to_owned()).unwrap_or_default();
+    let mut problem = |f: Field, reason: String| {
+        problems.push(Problem {
+            row,
+            column: column(f),
+            reason,
+        })
+    };
+    let mut options = Vec::new();
+    match h.format {
+        ImportFormat::Duka => {
+            for pair in get(Field::Options)
+                .map(|(v, _)| v)
+                .unwrap_or("")
+                .split(';')
+                .filter(|p| !p.trim().is_empty())
+            {
+                match pair.split_once('=') {
+                    Some((n, v)) if !n.trim().is_empty() && !v.trim().is_empty() => {
+                        options.push((n.trim().to_owned(), v.trim().to_owned()))
+                    }
+                    _ => problem(
+                        Field::Options,
+                        format!("\"{pair}\" is not Option=Value (such as Size=M;Colour=Red)"),
+                    ),
+                }
+            }
+        }
+        ImportFormat::Shopify => {
+            for (i, name) in names.iter_mut().enumerate() {
+                if let Some((n, _)) = get(Field::OptionName(i)).filter(|(n, _)| !n.is_empty()) {
+                    *name = n.to_owned();
+                }
+                let value = get(Field::OptionValue(i)).map(|(v, _)| v).unwrap_or("");
+                // Shopify's products without options have one: Title, Default Title.
+                let default = *name == "Title" && value == "Default Title";
+                if !value.is_empty() && !default {
+                    if name.is_empty() {
+                        problem(
+                            Field::OptionValue(i),
+                            format!(
+                                "Option{} Value has no Option{} Name on the product's first row",
+                                i + 1,
+                                i + 1
+                            ),
+                        );
+                    } else {
+                        options.push((name.clone(), value.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    let sku = get(Field::Sku).map(|(v, _)| v).unwrap_or("");
+    let price_text = get(Field::Price).map(|(v, _)| v).unwrap_or("");
+    if h.format == ImportFormat::Shopify
+        && sku.is_empty()
+        && price_text.is_empty()
+        && options.is_empty()
+    {
+        return; // a row that only adds a picture
+    }
+    // Shopify allows variants without a SKU; Duka needs one: made from the handle and values.
+    let sku = if sku.is_empty() && h.format == ImportFormat::Shopify {
+        let values: Vec<String> = options.iter().map(|(_, v)| v.clone()).collect();
+        variant_sku(&product.handle.to_uppercase(), &values)
+    } else {
+        sku.to_owned()
+    };
+    let money = |f: Field, text: &str, problems: &mut Vec<Problem>| -> Option<i64> {
+        match Money::parse_decimal(text, currency) {
+            Ok(m) => Some(m.minor),
+            Err(_) => {
+                problems.push(Problem {
+                    row,
+                    column: column(f),
+                    reason: format!("\"{text}\" is not an amount in {}", currency.code()),
+                });
+                None
+            }
+        }
+    };
+    let mut bad = Vec::new();
+    let price = if price_text.is_empty() {
+        bad.push(Problem {
+            row,
+            column: column(Field::Price),
+            reason: "enter a price".into(),
+        });
+        None
+    } else {
+        money(Field::Price, price_text, &mut bad)
+    };
+    let compare_at = match get(Field::CompareAt).map(|(v, _)| v).unwrap_or("") {
+        "" => None,
+        text => money(Field::CompareAt, text, &mut bad),
+    };
+    let whole = |f: Field, problems: &mut Vec<Problem>| -> Option<i32> {
+        let (text, _) = get(f).filter(|(v, _)| !v.is_empty())?;
+        let number = text.strip_suffix(".0").unwrap_or(text);
+        match number.parse::<i32>() {
+            Ok(n) if (0..=10_000_000).contains(&n) => Some(n),
+            _ => {
+                problems.push(Problem {
+                    row,
+                    column: column(f),
+                    reason: format!("\"{text}\" is not a whole number from 0 up"),
+                });
+                None
+            }
+        }
+    };
+    let stock = whole(Field::Stock, &mut bad);
+    let weight_grams = whole(Field::Weight, &mut bad);
+    if let Some((code, name)) = get(Field::Currency).filter(|(c, _)| !c.is_empty()) {
+        if code != currency.code() {
+            bad.push(Problem {
+                row,
+                column: name.to_owned(),
+                reason: format!(
+                    "prices are in {}, the shop's currency, not {code}",
+                    currency.code()
+                ),
+            });
+        }
+    }
+    let barcode = get(Field::Barcode).map(|(v, _)| v.to_owned());
+    problems.extend(bad);
+    let Some(price) = price else { return };
+    if let Some((field, reason)) = variant_error(
+        &sku,
+        price,
+        compare_at,
+        weight_grams.unwrap_or(0),
+        barcode.as_deref().unwrap_or(""),
+    ) {
+        let f = match field {
+            "sku" => Field::Sku,
+            "price" => Field::Price,
+            "compare_at" => Field::CompareAt,
+            "weight_grams" => Field::Weight,
+            _ => Field::Barcode,
+        };
+        problems.push(Problem {
+            row,
+            column: column(f),
+            reason: reason.into(),
+        });
+    }
+    product.variants.push(ImportVariant {
+        row,
+        sku,
+        options,
+        price,
+        compare_at,
+        stock,
+        weight_grams,
+        barcode,
+    });
+}
+
+/// Shopify's HTML description as Duka's plain rich text: paragraphs, `- ` list items, and
+/// nothing of the markup (tags are dropped, the common entities decoded).
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_lowercase();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        match name.as_str() {
+            "br" => out.push('\n'),
+            "li" if !tag.starts_with('/') => out.push_str("\n- "),
+            "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table"
+            | "tr" => out.push_str("\n\n"),
+            _ => {}
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let text = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut paragraphs: Vec<String> = Vec::new();
+    for block in text.split("\n\n") {
+        let lines: Vec<&str> = block
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !lines.is_empty() {
+            paragraphs.push(lines.join("\n"));
+        }
+    }
+    paragraphs.join("\n\n")
+}
+
+#[cfg(test)]
+#[path = "import_tests.rs"]
+mod tests;

@@ -1,0 +1,228 @@
+//! The admin's two uploads, streamed multipart requests that server functions do not take:
+//! a product's pictures (`POST /admin/products/{id}/images`, field `images`, several files)
+//! and a catalog CSV (`POST /admin/products/import/upload`, field `file`). Both answer with
+//! a redirect to the page that shows the outcome, so a plain form and the upload island
+//! (which follows the redirect) end in the same place.
+
+use app::server::accounts::staff::{self, Permission, Staff};
+use app::server::auth::{client_of, RequestStaff};
+use app::server::catalog::admin::{
+    self, Upload, CHUNK_BYTES, MAX_FILES_PER_UPLOAD, MAX_IMPORT_BYTES,
+};
+use app::server::platform::media::MAX_UPLOAD_BYTES;
+use app::server::AppState;
+use app::ui::pages::IMPORT_UPLOAD_PATH as UPLOAD_PATH;
+use axum::extract::{ConnectInfo, Multipart, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::{IpAddr, SocketAddr};
+
+/// The largest picture upload, all files together (the media store checks each file).
+pub const IMAGES_BODY_LIMIT: usize = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 64 * 1024;
+/// The largest import request.
+pub const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES as usize + 64 * 1024;
+
+/// The signed-in staff member allowed to change the catalog, or the response to send.
+async fn manager(
+    state: &AppState,
+    viewer: Option<app::server::auth::Viewer>,
+) -> Result<Staff, Response> {
+    let Some(viewer) = viewer else {
+        return Err(Redirect::to("/admin/sign-in").into_response());
+    };
+    staff::authorize(
+        &state.db,
+        viewer.account_id,
+        viewer.session_id,
+        Permission::ManageCatalog,
+    )
+    .await
+    .map_err(crate::http::error_response)
+}
+
+fn ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr> {
+    client_of(headers, Some(peer.ip()), &state.accounts.trusted_proxies).ip
+}
+
+/// `?refused=` for the editor: one `name: reason` line per refused file.
+fn refused_query(refused: &[(String, String)]) -> String {
+    let text: Vec<String> = refused.iter().map(|(n, r)| format!("{n}: {r}")).collect();
+    url_encode(&text.join("\n"))
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn product_images(
+    State(state): State<AppState>,
+    axum::Extension(RequestStaff(viewer)): axum::Extension<RequestStaff>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(product_id): Path<i64>,
+    mut form: Multipart,
+) -> Response {
+    let me = match manager(&state, viewer).await {
+        Ok(me) => me,
+        Err(response) => return response,
+    };
+    let editor = format!("/admin/products/{product_id}");
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                refused.push((
+                    "upload".to_owned(),
+                    format!("the upload was cut short ({})", e.body_text()),
+                ));
+                break;
+            }
+        };
+        if field.name() != Some("images") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .unwrap_or("picture")
+            .chars()
+            .take(120)
+            .collect::<String>();
+        let mut bytes = Vec::new();
+        let mut too_big = false;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_UPLOAD_BYTES => {
+                    bytes.extend_from_slice(&chunk)
+                }
+                Ok(Some(_)) => too_big = true,
+                Ok(None) => break,
+                Err(e) => {
+                    refused.push((
+                        name.clone(),
+                        format!("the upload was cut short ({})", e.body_text()),
+                    ));
+                    bytes.clear();
+                    break;
+                }
+            }
+        }
+        if too_big {
+            refused.push((name, "is larger than 20 MB".to_owned()));
+        } else if !bytes.is_empty() {
+            files.push(Upload { name, bytes });
+        }
+    }
+    if files.is_empty() && refused.is_empty() {
+        refused.push((
+            "upload".to_owned(),
+            "choose one or more pictures first".to_owned(),
+        ));
+    }
+    let ip = ip(&state, &headers, peer);
+    match admin::add_images(&state.db, &state.media, &me, product_id, files, ip).await {
+        Ok(report) => refused.extend(report.refused),
+        Err(app::server::Error::App(app::model::AppError::Validation { message, .. })) => {
+            refused.push(("upload".to_owned(), message))
+        }
+        Err(error) => return crate::http::error_response(error),
+    }
+    if refused.is_empty() {
+        Redirect::to(&format!("{editor}?done=images")).into_response()
+    } else {
+        Redirect::to(&format!("{editor}?refused={}", refused_query(&refused))).into_response()
+    }
+}
+
+pub async fn catalog_import(
+    State(state): State<AppState>,
+    axum::Extension(RequestStaff(viewer)): axum::Extension<RequestStaff>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let me = match manager(&state, viewer).await {
+        Ok(me) => me,
+        Err(response) => return response,
+    };
+    let back = |message: &str| {
+        let error = app::model::AppError::validation("file", message);
+        let url = leptos::server_fn::error::ServerFnUrlError::new(UPLOAD_PATH, error)
+            .to_url("http://duka/admin/products/import");
+        match url {
+            Ok(url) => Redirect::to(&format!("{}?{}", url.path(), url.query().unwrap_or("")))
+                .into_response(),
+            Err(_) => Redirect::to("/admin/products/import").into_response(),
+        }
+    };
+    let mut field = loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => break field,
+            Ok(Some(_)) => continue,
+            Ok(None) => return back("choose a CSV file first"),
+            Err(e) => return back(&format!("the upload was cut short ({})", e.body_text())),
+        }
+    };
+    let name = field.file_name().unwrap_or("products.csv").to_owned();
+    let id = match admin::start_upload(&state.db, &me, &name).await {
+        Ok(id) => id,
+        Err(error) => return crate::http::error_response(error),
+    };
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+    let (mut n, mut total) = (0, 0i64);
+    let outcome: Result<(), String> = async {
+        loop {
+            match field.chunk().await {
+                Ok(Some(bytes)) => {
+                    total += bytes.len() as i64;
+                    if total > MAX_IMPORT_BYTES {
+                        return Err(
+                            "the file is larger than 256 MB: split it and import the parts".into(),
+                        );
+                    }
+                    chunk.extend_from_slice(&bytes);
+                    while chunk.len() >= CHUNK_BYTES {
+                        let rest = chunk.split_off(CHUNK_BYTES);
+                        admin::add_chunk(&state.db, id, n, &chunk)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        n += 1;
+                        chunk = rest;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(format!("the upload was cut short ({})", e.body_text())),
+            }
+        }
+        if !chunk.is_empty() {
+            admin::add_chunk(&state.db, id, n, &chunk)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        if total == 0 {
+            return Err("the file is empty".into());
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(message) = outcome {
+        if let Err(error) = admin::abandon_upload(&state.db, id).await {
+            tracing::warn!(%error, import = id, "an abandoned upload was not removed");
+        }
+        return back(&message);
+    }
+    let ip = ip(&state, &headers, peer);
+    if let Err(error) = admin::finish_upload(&state.db, id, total, ip).await {
+        return crate::http::error_response(error);
+    }
+    Redirect::to(&format!("/admin/products/import/{id}")).into_response()
+}
