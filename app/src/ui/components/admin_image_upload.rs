@@ -1,6 +1,6 @@
 //! The editor's picture upload as a lazy island: a plain multipart form (it works without
-//! JavaScript) that, once hydrated, takes dropped files too and sends them with a progress
-//! bar, then opens the page the server answers with (the editor, with what was refused).
+//! JavaScript) that, once hydrated, uploads dropped files at once and sends chosen ones on
+//! "Upload" with a progress bar, then opens the page the server answers with (the editor, with what was refused).
 
 use leptos::prelude::*;
 
@@ -38,14 +38,14 @@ pub fn ImageUpload(action: String) -> impl IntoView {
                 on:drop=on_drop>
                 "Drop pictures here, or choose them "
                 <input type="file" name="images" multiple accept="image/png,image/jpeg,image/webp"
-                    node_ref=input on:change=move |_| upload() />
+                    node_ref=input />
             </label>
             <p class="help">"PNG, JPEG or WebP; up to 20 MB and 8000×8000 pixels each, 10 at once."</p>
             {move || progress.get().map(|p| {
                 let percent = (p * 100.0).round() as u32;
                 view! { <progress max="100" value=percent>{format!("{percent}%")}</progress> }
             })}
-            <p role="status">{move || message.get()}</p>
+            <p class="upload-status" aria-live="polite">{move || message.get()}</p>
             <button type="submit">"Upload"</button>
         </form>
     }

@@ -108,6 +108,7 @@ fn ProductList(
                 <a href="/admin">"Admin home"</a> " · " <a href="/admin/products/new">"Add a product"</a>
                 " · " <a href="/admin/categories">"Categories"</a>
                 " · " <a href=export download>"Export these as CSV"</a>
+                " · " <a href="/admin/products/import">"Import a CSV"</a>
             </p>
             <Notice messages=vec![("bulk", "Changes applied.")] />
             <FormError />

@@ -90,7 +90,7 @@ pub(super) fn VariantGrid(
                                                     view! { <option value=*id selected=on>{label.clone()}</option> }
                                                 }).collect_view()}
                                             </select></td>
-                                            <td>{v.stock}<p class="field-error" data-row-error="" role="alert"></p></td>
+                                            <td>{v.stock}<p class="field-error" data-row-error="" aria-live="polite"></p></td>
                                         </tr>
                                     }
                                 }).collect_view()}

@@ -3,8 +3,15 @@
 //! them); each product comes out whole and checked, or as the problems that stop it, each
 //! naming the row, the column as the file names it, and the reason.
 
+mod columns;
+mod html;
+
+pub use columns::Header;
+pub use html::html_to_text;
+
 use super::{product_field_error, variant_error, variant_sku};
 use crate::model::{is_slug, Currency, Money};
+use columns::Field;
 use serde::{Deserialize, Serialize};
 
 /// Which columns a file has.
@@ -65,155 +72,6 @@ pub struct Problem {
     pub row: u32,
     pub column: String,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Handle,
-    Name,
-    Status,
-    Published,
-    Brand,
-    Description,
-    SeoTitle,
-    SeoDescription,
-    Categories,
-    Sku,
-    Options,
-    OptionName(usize),
-    OptionValue(usize),
-    Price,
-    CompareAt,
-    Currency,
-    Stock,
-    Weight,
-    Barcode,
-}
-
-const DUKA: &[(&str, Field)] = &[
-    ("handle", Field::Handle),
-    ("name", Field::Name),
-    ("status", Field::Status),
-    ("brand", Field::Brand),
-    ("description", Field::Description),
-    ("seo_title", Field::SeoTitle),
-    ("seo_description", Field::SeoDescription),
-    ("categories", Field::Categories),
-    ("sku", Field::Sku),
-    ("options", Field::Options),
-    ("price", Field::Price),
-    ("compare_at_price", Field::CompareAt),
-    ("currency", Field::Currency),
-    ("stock", Field::Stock),
-    ("weight_grams", Field::Weight),
-    ("barcode", Field::Barcode),
-];
-
-const SHOPIFY: &[(&str, Field)] = &[
-    ("handle", Field::Handle),
-    ("title", Field::Name),
-    ("status", Field::Status),
-    ("published", Field::Published),
-    ("vendor", Field::Brand),
-    ("body (html)", Field::Description),
-    ("seo title", Field::SeoTitle),
-    ("seo description", Field::SeoDescription),
-    ("variant sku", Field::Sku),
-    ("option1 name", Field::OptionName(0)),
-    ("option1 value", Field::OptionValue(0)),
-    ("option2 name", Field::OptionName(1)),
-    ("option2 value", Field::OptionValue(1)),
-    ("option3 name", Field::OptionName(2)),
-    ("option3 value", Field::OptionValue(2)),
-    ("variant price", Field::Price),
-    ("variant compare at price", Field::CompareAt),
-    ("variant inventory qty", Field::Stock),
-    ("variant grams", Field::Weight),
-    ("variant barcode", Field::Barcode),
-];
-
-/// The header row read: the format, and where each known column is (other columns, such as
-/// Shopify's images and tags, are not imported).
-#[derive(Debug, Clone)]
-pub struct Header {
-    pub format: ImportFormat,
-    columns: Vec<(Field, usize, String)>,
-}
-
-impl Header {
-    /// Reads the first row, or says why the file cannot be imported.
-    pub fn read(cells: &[String]) -> Result<Self, String> {
-        let names: Vec<String> = cells
-            .iter()
-            .map(|c| c.trim_start_matches('\u{feff}').trim().to_lowercase())
-            .collect();
-        let format = if names
-            .iter()
-            .any(|n| n == "variant sku" || n == "variant price")
-        {
-            ImportFormat::Shopify
-        } else {
-            ImportFormat::Duka
-        };
-        let known = match format {
-            ImportFormat::Duka => DUKA,
-            ImportFormat::Shopify => SHOPIFY,
-        };
-        let columns: Vec<(Field, usize, String)> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                known.iter().find(|(name, _)| name == n).map(|(_, f)| {
-                    (
-                        *f,
-                        i,
-                        cells[i].trim_start_matches('\u{feff}').trim().to_owned(),
-                    )
-                })
-            })
-            .collect();
-        let needed: &[(&str, Field)] = match format {
-            ImportFormat::Duka => &[
-                ("handle", Field::Handle),
-                ("sku", Field::Sku),
-                ("price", Field::Price),
-            ],
-            ImportFormat::Shopify => &[("Handle", Field::Handle), ("Variant Price", Field::Price)],
-        };
-        let missing: Vec<&str> = needed
-            .iter()
-            .filter(|(_, f)| !columns.iter().any(|(c, ..)| c == f))
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!(
-                "the first row must name the columns; this file has no {} column. Use the \
-                 columns of Duka's export (handle, name, sku, price...) or of Shopify's product CSV.",
-                missing.join(", ")
-            ));
-        }
-        Ok(Self { format, columns })
-    }
-
-    fn cell<'a>(&self, cells: &'a [String], field: Field) -> Option<(&'a str, &str)> {
-        self.columns
-            .iter()
-            .find(|(f, ..)| *f == field)
-            .map(|(_, i, name)| {
-                (
-                    cells.get(*i).map(|c| unescape(c.trim())).unwrap_or(""),
-                    name.as_str(),
-                )
-            })
-    }
-}
-
-/// A cell the export kept from running as a formula (`'=SUM(A1)`) back as it was typed.
-fn unescape(text: &str) -> &str {
-    match text.as_bytes() {
-        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &text[1..],
-        _ => text,
-    }
 }
 
 /// One variant from one row.
@@ -571,54 +429,5 @@ fn read_variant(
     });
 }
 
-/// Shopify's HTML description as Duka's plain rich text: paragraphs, `- ` list items, and
-/// nothing of the markup (tags are dropped, the common entities decoded).
-pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('>') else {
-            rest = "";
-            break;
-        };
-        let tag = rest[start + 1..start + end].trim().to_lowercase();
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        match name.as_str() {
-            "br" => out.push('\n'),
-            "li" if !tag.starts_with('/') => out.push_str("\n- "),
-            "p" | "div" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "table"
-            | "tr" => out.push_str("\n\n"),
-            _ => {}
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    let text = out
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    let mut paragraphs: Vec<String> = Vec::new();
-    for block in text.split("\n\n") {
-        let lines: Vec<&str> = block
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        if !lines.is_empty() {
-            paragraphs.push(lines.join("\n"));
-        }
-    }
-    paragraphs.join("\n\n")
-}
-
 #[cfg(test)]
-#[path = "import_tests.rs"]
 mod tests;
