@@ -7,6 +7,7 @@
 #   BENCH_RATE       requests/s for the fixed-rate latency runs (default 500)
 #   BENCH_SEARCH_RATE  requests/s for the search latency runs (default 50)
 #   BENCH_ADMIN_RATE   requests/s for the admin products list (default 20)
+#   BENCH_IMPORT_ROWS  rows of the CSV import timed through the admin (default 100000)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DUKA_ROOT"
 
@@ -92,6 +93,13 @@ read -r aname_p50 aname_p99 aname_ok <<<"$(admin_latency "/admin/products?q=line
 read -r alow_p50 alow_p99 alow_ok <<<"$(admin_latency "/admin/products?stock=low" "$cookie" "$admin_rate")"
 say "admin: exporting every product as CSV"
 read -r export_s export_bytes <<<"$(curl -s -o /dev/null -w '%{time_total} %{size_download}' -H "Cookie: $cookie" "$base/admin/products/export.csv")"
+import_rows="${BENCH_IMPORT_ROWS:-100000}"
+say "admin: importing a CSV of $import_rows rows (dry run, apply, then the same file again)"
+import_csv "$DUKA_STATE/bench-import.csv" "$import_rows"
+import_bytes=$(stat -c %s "$DUKA_STATE/bench-import.csv")
+read -r imp_up imp_dry imp_apply imp_peak imp_created _ imp_failed <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
+read -r _ again_dry again_apply again_peak _ again_unchanged _ <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
+rm -f "$DUKA_STATE/bench-import.csv"
 admin_chunks_br=0; admin_chunk_count=0
 for f in target/site/pkg/split_*.wasm.br; do
   [ -e "$f" ] || continue
@@ -247,6 +255,9 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
   name search, by name           $(printf '%6s' "$aname_p50")    $(printf '%6s' "$aname_p99")   $aname_ok
   low stock                      $(printf '%6s' "$alow_p50")    $(printf '%6s' "$alow_p99")   $alow_ok
   CSV export, every product      $(printf '%.1f' "$export_s") s, $export_bytes bytes
+  CSV import, $import_rows rows ($import_bytes bytes): upload $(printf '%.1f' "$imp_up") s, dry run $imp_dry s, apply $imp_apply s; $imp_created products created, $imp_failed refused
+  the same file again            dry run $again_dry s, apply $again_apply s; $again_unchanged products unchanged
+  server peak RSS while importing  $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB
 
   checkout (fsync $fsync)            per s    ratio
   orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)

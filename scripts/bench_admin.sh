@@ -31,3 +31,50 @@ admin_latency() {
   hey -z "${seconds}s" -c 5 -q $((($3 + 4) / 5)) -H "Cookie: $2" "$base$1" |
     awk '/ 50% in/ {p50=$3} / 99% in/ {p99=$3} /\[200\]/ {ok=$2} END {printf "%.2f %.2f %d", p50*1000, p99*1000, ok}'
 }
+
+# A catalog CSV of $2 rows at $1: products of two variants each (sizes S and M), new to the
+# shop, in Duka's columns.
+import_csv() {
+  awk -v rows="$2" 'BEGIN {
+    print "handle,name,status,brand,description,sku,options,price,stock,weight_grams"
+    for (i = 0; i < rows / 2; i++) {
+      for (s = 0; s < 2; s++) {
+        size = s ? "M" : "S"
+        printf "bench-import-%d,Imported item %d,active,Bench,\"Made for the import bench, line %d.\",BI-%d-%s,Size=%s,%d.%02d,%d,%d\n",
+          i, i, i, i, size, size, 10 + i % 90, i % 100, i % 7, 100 + s * 50
+      }
+    }
+  }' >"$1"
+}
+
+# Waits for import $1 to finish, sampling the server's resident memory; prints the seconds
+# it took and the highest RSS seen in KB.
+import_wait() {
+  local id="$1" t0 state peak=0 rss
+  t0=$(date +%s.%N)
+  while :; do
+    state=$(psql_url "$DATABASE_URL" -XqAtc "SELECT state FROM catalog_imports WHERE id = $id")
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$server/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+    case "$state" in done | failed) break ;; esac
+    sleep 0.2
+  done
+  [ "$state" = done ] || die "bench: import $id $state: $(psql_url "$DATABASE_URL" -XqAtc "SELECT error FROM catalog_imports WHERE id = $id")"
+  echo "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') $peak"
+}
+
+# Imports $1 through the admin as staff with cookie $2: upload, dry run, apply. Prints the
+# upload, dry-run and apply seconds, the peak server RSS in KB, and the products created.
+admin_import() {
+  local file="$1" cookie="$2" location id apply dry_s dry_peak apply_s apply_peak up_s
+  read -r up_s location <<<"$(curl -s -o /dev/null -w '%{time_total} %{redirect_url}' -H "Cookie: $cookie" -H "Origin: $base" \
+    -F "file=@$file;type=text/csv" "$base/admin/products/import/upload")"
+  id="${location##*/}"
+  [[ "$id" =~ ^[0-9]+$ ]] || die "bench: the import upload did not start a job ($location)"
+  read -r dry_s dry_peak <<<"$(import_wait "$id")"
+  apply=$(curl -s -H "Cookie: $cookie" "$base/admin/products/import/$id" | grep -oE 'action="/api/apply_import[^"]*"' | head -n1 | cut -d'"' -f2)
+  [ -n "$apply" ] || die "bench: the dry run of import $id offers no apply"
+  curl -s -o /dev/null -H "Cookie: $cookie" -H "Origin: $base" --data-urlencode "id=$id" "$base$apply"
+  read -r apply_s apply_peak <<<"$(import_wait "$id")"
+  echo "$up_s $dry_s $apply_s $((dry_peak > apply_peak ? dry_peak : apply_peak)) $(psql_url "$DATABASE_URL" -XqAtc "SELECT created, unchanged, failed FROM catalog_imports WHERE id = $id" | tr '|' ' ')"
+}

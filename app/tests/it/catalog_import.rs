@@ -201,14 +201,18 @@ async fn shopify_files_import_with_their_options(pool: PgPool) {
 tee,Tee,<p>Soft &amp; <b>warm</b></p>,Acme,Shirts,,TRUE,Size,S,Colour,Red,,200,3,10.00,,,https://cdn.example/1.jpg,active\n\
 tee,,,,,,,,M,,Red,,200,1,10.00,,,,\n\
 tee,,,,,,,,,,,,,,,,,https://cdn.example/2.jpg,\n\
-mug,Mug,,Acme,,,FALSE,Title,Default Title,,,MUG-1,0,9,5.50,7.00,,,draft\n";
+mug,Mug,,Acme,,,FALSE,Title,Default Title,,,MUG-1,0,9,5.50,7.00,,,draft\n\
+twin,Twin,,Acme,,,TRUE,Size,S,,,TWIN-1,0,1,5.00,,,,active\n\
+twin,,,,,,,,S,,,TWIN-2,0,1,5.00,,,,\n";
     let id = upload(&pool, &me, csv.as_bytes()).await;
     let dry = run(&pool, &me, id).await;
     assert_eq!(
         dry.format,
         Some(app::model::catalog_admin::ImportFormat::Shopify)
     );
-    assert_eq!((dry.created, dry.failed), (2, 0), "{dry:?}");
+    // The database refuses two variants with the same values: that product alone is left out.
+    assert_eq!((dry.created, dry.failed), (2, 1), "{dry:?}");
+    assert_eq!(dry.problems[0].reason, "two variants have the same option values");
     admin::apply_import(&pool, &me, id, None)
         .await
         .expect("apply");

@@ -9,8 +9,9 @@ mod records;
 mod write;
 
 use crate::model::catalog_admin::{
-    Grouper, Header, ImportFormat, ImportStatus, Problem, StockReason,
+    Group, Grouper, Header, ImportFormat, ImportStatus, Problem, StockReason,
 };
+use crate::server::inventory;
 use crate::model::{AppError, Currency};
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
@@ -322,79 +323,89 @@ impl Run<'_> {
     }
 
     /// Writes `groups` in one transaction with the job's progress; a dry run rolls the
-    /// writing back and records only the progress.
+    /// writing back and records only the progress. Products are written without savepoints;
+    /// when the database refuses one, the batch is run again with a savepoint around each
+    /// product, so only that one is left out.
     async fn batch(
         &self,
-        groups: Vec<crate::model::catalog_admin::Group>,
+        groups: Vec<Group>,
         format: ImportFormat,
         read: i64,
     ) -> Result<(), Error> {
-        let mut tx = self.db.begin().await?;
-        crate::server::inventory::record_as(
-            &mut tx,
-            StockReason::Correction,
-            None,
-            self.account,
-            &format!("import #{}", self.id),
-        )
-        .await?;
-        let mut tally = Tally::default();
-        for group in groups {
-            tally.rows += group.rows;
-            let product = match group.product {
-                Ok(p) => p,
-                Err(problems) => {
-                    tally.failed += 1;
-                    tally.problems.extend(problems);
-                    continue;
+        let mut careful = false;
+        loop {
+            let mut tx = self.db.begin().await?;
+            let note = format!("import #{}", self.id);
+            inventory::record_as(&mut tx, StockReason::Correction, None, self.account, &note)
+                .await?;
+            let mut tally = Tally::default();
+            let mut again = false;
+            for group in &groups {
+                tally.rows += group.rows;
+                let product = match &group.product {
+                    Ok(p) => p,
+                    Err(problems) => {
+                        tally.failed += 1;
+                        tally.problems.extend(problems.iter().cloned());
+                        continue;
+                    }
+                };
+                if careful {
+                    sqlx::query("SAVEPOINT product").execute(&mut *tx).await?;
                 }
-            };
-            sqlx::query("SAVEPOINT product").execute(&mut *tx).await?;
-            let outcome = write::write(
-                &mut tx,
-                &product,
-                format,
-                self.account,
-                self.currency.code(),
-            )
-            .await;
-            let outcome = match outcome {
-                Ok(o) => o,
-                Err(Error::Database(e))
-                    if e.as_database_error().and_then(|d| d.constraint()).is_some() =>
-                {
-                    let constraint = e
-                        .as_database_error()
-                        .and_then(|d| d.constraint())
-                        .unwrap_or_default();
-                    Err(vec![Problem {
-                        row: product.row,
-                        column: String::new(),
-                        reason: refusal(constraint),
-                    }])
-                }
-                Err(other) => return Err(other),
-            };
-            match outcome {
-                Ok(o) => {
+                let currency = self.currency.code();
+                let outcome =
+                    match write::write(&mut tx, product, format, self.account, currency).await {
+                        Ok(o) => o,
+                        Err(Error::Database(e)) if constraint(&e).is_some() => {
+                            if !careful {
+                                again = true;
+                                break;
+                            }
+                            sqlx::query("ROLLBACK TO SAVEPOINT product")
+                                .execute(&mut *tx)
+                                .await?;
+                            let reason = refusal(constraint(&e).unwrap_or_default());
+                            Err(vec![Problem {
+                                row: product.row,
+                                column: String::new(),
+                                reason,
+                            }])
+                        }
+                        Err(other) => return Err(other),
+                    };
+                if careful {
                     sqlx::query("RELEASE SAVEPOINT product")
                         .execute(&mut *tx)
                         .await?;
-                    match o {
-                        Outcome::Created(id) => tally.created.push(id),
-                        Outcome::Updated(id) => tally.updated.push(id),
-                        Outcome::Unchanged => tally.unchanged += 1,
+                }
+                match outcome {
+                    Ok(Outcome::Created(id)) => tally.created.push(id),
+                    Ok(Outcome::Updated(id)) => tally.updated.push(id),
+                    Ok(Outcome::Unchanged) => tally.unchanged += 1,
+                    Err(problems) => {
+                        tally.failed += 1;
+                        tally.problems.extend(problems);
                     }
                 }
-                Err(problems) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT product")
-                        .execute(&mut *tx)
-                        .await?;
-                    tally.failed += 1;
-                    tally.problems.extend(problems);
-                }
             }
+            if again {
+                tx.rollback().await?;
+                careful = true;
+                continue;
+            }
+            return self.finish_batch(tx, tally, read).await;
         }
+    }
+
+    /// Records a batch's outcome with the job's progress and commits it (a dry run's writes
+    /// are rolled back first).
+    async fn finish_batch(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        tally: Tally,
+        read: i64,
+    ) -> Result<(), Error> {
         if self.apply && !(tally.created.is_empty() && tally.updated.is_empty()) {
             audit::record_in(
                 &mut tx,
@@ -437,6 +448,11 @@ impl Run<'_> {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The rule a refused write broke, if the database named one.
+fn constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|d| d.constraint())
 }
 
 /// What a database rule a product broke means for staff.

@@ -30,8 +30,8 @@ fn column(format: ImportFormat, field: &str) -> String {
     }
 }
 
-/// Writes `p` in `tx`. `Ok(Err(problems))`: the file's data cannot be written (the caller
-/// rolls the product back); `Err`: the database failed.
+/// Writes `p` in `tx`. `Ok(Err(problems))`: the file's data cannot be written, found before
+/// anything was written; `Err`: the database refused or failed.
 pub(super) async fn write(
     tx: &mut Transaction<'_, Postgres>,
     p: &ImportProduct,
@@ -164,6 +164,27 @@ pub(super) async fn write(
         return Ok(Err(problems));
     }
 
+    if let Some(e) = existing
+        .as_ref()
+        .filter(|_| names.len() > stored_names.len())
+    {
+        // Variants the file leaves out would have no value for the new option.
+        let left_out = sqlx::query_scalar!(
+            "SELECT sku FROM variants WHERE product_id = $1 AND NOT (sku = ANY($2)) ORDER BY position, id LIMIT 5",
+            e.id,
+            &sku_list
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        if !left_out.is_empty() {
+            return Ok(Err(vec![problem(
+                p.row,
+                "options",
+                format!("the file adds an option, but the variants {} are not in it: list every variant of the product", left_out.join(", ")),
+            )]));
+        }
+    }
+
     let (id, mut changed, created) = match existing {
         Some(e) => {
             let n = sqlx::query!(
@@ -242,14 +263,19 @@ pub(super) async fn write(
             }
             v
         };
-        let option_id = match sqlx::query_scalar!(
-            "SELECT id FROM product_options WHERE product_id = $1 AND name = $2",
-            id,
-            name
-        )
-        .fetch_optional(&mut **tx)
-        .await?
-        {
+        let stored = match created {
+            true => None,
+            false => {
+                sqlx::query_scalar!(
+                    "SELECT id FROM product_options WHERE product_id = $1 AND name = $2",
+                    id,
+                    name
+                )
+                .fetch_optional(&mut **tx)
+                .await?
+            }
+        };
+        let option_id = match stored {
             Some(o) => o,
             None => {
                 changed = true;
@@ -263,47 +289,28 @@ pub(super) async fn write(
                 .await?
             }
         };
-        let added = sqlx::query!(
-            "INSERT INTO product_option_values (option_id, position, value)
-             SELECT $1, (SELECT coalesce(max(position), -1) FROM product_option_values WHERE option_id = $1) + n::INTEGER, v
-             FROM unnest($2::TEXT[]) WITH ORDINALITY AS t(v, n)
-             ON CONFLICT (option_id, value) DO NOTHING",
-            option_id,
-            &values
-        )
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        changed |= added > 0;
+        // New values are added after the others; one statement returns every value's id
+        // (the select half sees the values there were before it).
         let rows = sqlx::query!(
-            "SELECT id, value FROM product_option_values WHERE option_id = $1 AND value = ANY($2)",
+            r#"WITH added AS (
+                   INSERT INTO product_option_values (option_id, position, value)
+                   SELECT $1, (SELECT coalesce(max(position), -1) FROM product_option_values WHERE option_id = $1) + n::INTEGER, v
+                   FROM unnest($2::TEXT[]) WITH ORDINALITY AS t(v, n)
+                   ON CONFLICT (option_id, value) DO NOTHING
+                   RETURNING id, value)
+               SELECT id AS "id!", value AS "value!", true AS "added!" FROM added
+               UNION ALL
+               SELECT id, value, false FROM product_option_values WHERE option_id = $1 AND value = ANY($2)"#,
             option_id,
             &values
         )
         .fetch_all(&mut **tx)
         .await?;
         for r in rows {
+            changed |= r.added;
             value_ids.insert((name.clone(), r.value), (option_id, r.id));
         }
     }
-    if !created && names.len() > stored_names.len() {
-        // Variants the file leaves out would have no value for the new option.
-        let left_out = sqlx::query_scalar!(
-            "SELECT sku FROM variants WHERE product_id = $1 AND NOT (sku = ANY($2)) ORDER BY position, id LIMIT 5",
-            id,
-            &sku_list
-        )
-        .fetch_all(&mut **tx)
-        .await?;
-        if !left_out.is_empty() {
-            return Ok(Err(vec![problem(
-                p.row,
-                "options",
-                format!("the file adds an option, but the variants {} are not in it: list every variant of the product", left_out.join(", ")),
-            )]));
-        }
-    }
-
     for v in &p.variants {
         let pairs: Vec<(i64, i64)> = v
             .options
@@ -351,12 +358,17 @@ pub(super) async fn write(
             }
             None => {
                 changed = true;
-                let vid = sqlx::query_scalar!(
-                    "INSERT INTO variants (product_id, sku, position, option_key, price_minor, compare_at_minor,
-                                           currency, stock, weight_grams, barcode)
-                     VALUES ($1, $2, (SELECT coalesce(max(position) + 1, 0) FROM variants WHERE product_id = $1),
-                             $3, $4, $5, $6, coalesce($7, 0), coalesce($8, 0), coalesce($9, ''))
-                     RETURNING id",
+                let options: Vec<i64> = pairs.iter().map(|(o, _)| *o).collect();
+                let values: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
+                sqlx::query!(
+                    "WITH v AS (
+                         INSERT INTO variants (product_id, sku, position, option_key, price_minor, compare_at_minor,
+                                               currency, stock, weight_grams, barcode)
+                         VALUES ($1, $2, (SELECT coalesce(max(position) + 1, 0) FROM variants WHERE product_id = $1),
+                                 $3, $4, $5, $6, coalesce($7, 0), coalesce($8, 0), coalesce($9, ''))
+                         RETURNING id)
+                     INSERT INTO variant_option_values (variant_id, option_id, option_value_id)
+                     SELECT v.id, o, val FROM v, unnest($10::BIGINT[], $11::BIGINT[]) AS t(o, val)",
                     id,
                     v.sku,
                     key,
@@ -365,11 +377,13 @@ pub(super) async fn write(
                     currency,
                     v.stock,
                     v.weight_grams,
-                    v.barcode
+                    v.barcode,
+                    &options,
+                    &values
                 )
-                .fetch_one(&mut **tx)
+                .execute(&mut **tx)
                 .await?;
-                (vid, true)
+                continue;
             }
         };
         if rewrite {
@@ -392,6 +406,9 @@ pub(super) async fn write(
             .await?;
         }
     }
+    if created {
+        return Ok(Ok(Outcome::Created(id)));
+    }
     if !changed {
         return Ok(Ok(Outcome::Unchanged));
     }
@@ -402,9 +419,5 @@ pub(super) async fn write(
     )
     .execute(&mut **tx)
     .await?;
-    Ok(Ok(if created {
-        Outcome::Created(id)
-    } else {
-        Outcome::Updated(id)
-    }))
+    Ok(Ok(Outcome::Updated(id)))
 }
