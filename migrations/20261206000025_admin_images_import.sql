@@ -45,3 +45,23 @@ CREATE TABLE catalog_import_chunks (
     data      BYTEA   NOT NULL,
     PRIMARY KEY (import_id, n)
 );
+
+-- A writer that changes many variants of one product at once (an import) may defer the
+-- product's price and stock summary to one refresh of its own, per product rather than per
+-- variant: it sets `duka.defer_variant_summary` for its transaction and calls
+-- products_refresh_variant_summary itself before committing.
+CREATE OR REPLACE FUNCTION variants_refresh_product() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('duka.defer_variant_summary', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM products_refresh_variant_summary(OLD.product_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_OP = 'INSERT' OR NEW.product_id <> OLD.product_id) THEN
+        PERFORM products_refresh_variant_summary(NEW.product_id);
+    END IF;
+    RETURN NULL;
+END;
+$$;

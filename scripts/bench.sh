@@ -97,8 +97,8 @@ import_rows="${BENCH_IMPORT_ROWS:-100000}"
 say "admin: importing a CSV of $import_rows rows (dry run, apply, then the same file again)"
 import_csv "$DUKA_STATE/bench-import.csv" "$import_rows"
 import_bytes=$(stat -c %s "$DUKA_STATE/bench-import.csv")
-read -r imp_up imp_dry imp_apply imp_peak imp_created _ imp_failed <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
-read -r _ again_dry again_apply again_peak _ again_unchanged _ <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
+read -r imp_up imp_dry imp_apply imp_before imp_peak imp_created _ imp_failed <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
+read -r _ again_dry again_apply _ again_peak _ again_unchanged _ <<<"$(admin_import "$DUKA_STATE/bench-import.csv" "$cookie")"
 rm -f "$DUKA_STATE/bench-import.csv"
 admin_chunks_br=0; admin_chunk_count=0
 for f in target/site/pkg/split_*.wasm.br; do
@@ -257,7 +257,7 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
   CSV export, every product      $(printf '%.1f' "$export_s") s, $export_bytes bytes
   CSV import, $import_rows rows ($import_bytes bytes): upload $(printf '%.1f' "$imp_up") s, dry run $imp_dry s, apply $imp_apply s; $imp_created products created, $imp_failed refused
   the same file again            dry run $again_dry s, apply $again_apply s; $again_unchanged products unchanged
-  server peak RSS while importing  $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB
+  server RSS while importing     $((imp_before / 1024)) MB before, $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB at the peak
 
   checkout (fsync $fsync)            per s    ratio
   orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)

@@ -64,9 +64,11 @@ import_wait() {
 }
 
 # Imports $1 through the admin as staff with cookie $2: upload, dry run, apply. Prints the
-# upload, dry-run and apply seconds, the peak server RSS in KB, and the products created.
+# upload, dry-run and apply seconds, the server's RSS before and at its peak in KB, and the
+# products created, unchanged and refused.
 admin_import() {
-  local file="$1" cookie="$2" location id apply dry_s dry_peak apply_s apply_peak up_s
+  local file="$1" cookie="$2" location id apply dry_s dry_peak apply_s apply_peak up_s before
+  before=$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")
   read -r up_s location <<<"$(curl -s -o /dev/null -w '%{time_total} %{redirect_url}' -H "Cookie: $cookie" -H "Origin: $base" \
     -F "file=@$file;type=text/csv" "$base/admin/products/import/upload")"
   id="${location##*/}"
@@ -76,5 +78,5 @@ admin_import() {
   [ -n "$apply" ] || die "bench: the dry run of import $id offers no apply"
   curl -s -o /dev/null -H "Cookie: $cookie" -H "Origin: $base" --data-urlencode "id=$id" "$base$apply"
   read -r apply_s apply_peak <<<"$(import_wait "$id")"
-  echo "$up_s $dry_s $apply_s $((dry_peak > apply_peak ? dry_peak : apply_peak)) $(psql_url "$DATABASE_URL" -XqAtc "SELECT created, unchanged, failed FROM catalog_imports WHERE id = $id" | tr '|' ' ')"
+  echo "$up_s $dry_s $apply_s $before $((dry_peak > apply_peak ? dry_peak : apply_peak)) $(psql_url "$DATABASE_URL" -XqAtc "SELECT created, unchanged, failed FROM catalog_imports WHERE id = $id" | tr '|' ' ')"
 }

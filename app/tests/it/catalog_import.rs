@@ -104,6 +104,14 @@ async fn a_dry_run_reports_changes_nothing_then_applies_and_reimports_as_a_no_op
         ]
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM product_options o JOIN products p ON p.id = o.product_id WHERE p.slug = 'linen-shirt'").await, 2);
+    // The listing's summary follows the variants (refreshed once per product).
+    let summary: (Option<i64>, Option<i64>, bool) = sqlx::query_as(
+        "SELECT price_min_minor, price_max_minor, in_stock FROM products WHERE slug = 'linen-shirt'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("summary");
+    assert_eq!(summary, (Some(12_000), Some(12_000), true));
     let name: String = sqlx::query_scalar("SELECT name FROM products WHERE slug = 'dates'")
         .fetch_one(&pool)
         .await
@@ -159,6 +167,12 @@ async fn a_dry_run_reports_changes_nothing_then_applies_and_reimports_as_a_no_op
     .await
     .expect("movement");
     assert_eq!(moved, (5, "correction".into(), format!("import #{third}")));
+    let lowest: Option<i64> =
+        sqlx::query_scalar("SELECT price_min_minor FROM products WHERE slug = 'linen-shirt'")
+            .fetch_one(&pool)
+            .await
+            .expect("summary");
+    assert_eq!(lowest, Some(9_950));
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
@@ -212,7 +226,10 @@ twin,,,,,,,,S,,,TWIN-2,0,1,5.00,,,,\n";
     );
     // The database refuses two variants with the same values: that product alone is left out.
     assert_eq!((dry.created, dry.failed), (2, 1), "{dry:?}");
-    assert_eq!(dry.problems[0].reason, "two variants have the same option values");
+    assert_eq!(
+        dry.problems[0].reason,
+        "two variants have the same option values"
+    );
     admin::apply_import(&pool, &me, id, None)
         .await
         .expect("apply");

@@ -11,9 +11,9 @@ mod write;
 use crate::model::catalog_admin::{
     Group, Grouper, Header, ImportFormat, ImportStatus, Problem, StockReason,
 };
-use crate::server::inventory;
 use crate::model::{AppError, Currency};
 use crate::server::accounts::staff::{Permission, Staff};
+use crate::server::inventory;
 use crate::server::platform::audit;
 use crate::server::Error;
 use records::Records;
@@ -337,6 +337,10 @@ impl Run<'_> {
             let mut tx = self.db.begin().await?;
             let note = format!("import #{}", self.id);
             inventory::record_as(&mut tx, StockReason::Correction, None, self.account, &note)
+                .await?;
+            // Each product's price and stock summary is refreshed once, after its variants.
+            sqlx::query("SELECT set_config('duka.defer_variant_summary', 'on', true)")
+                .execute(&mut *tx)
                 .await?;
             let mut tally = Tally::default();
             let mut again = false;

@@ -406,11 +406,15 @@ pub(super) async fn write(
             .await?;
         }
     }
-    if created {
-        return Ok(Ok(Outcome::Created(id)));
-    }
     if !changed {
         return Ok(Ok(Outcome::Unchanged));
+    }
+    // The batch defers the summary trigger: one refresh for the product's variants.
+    sqlx::query!("SELECT products_refresh_variant_summary($1)", id)
+        .execute(&mut **tx)
+        .await?;
+    if created {
+        return Ok(Ok(Outcome::Created(id)));
     }
     sqlx::query!(
         "UPDATE products SET version = version + 1, updated_by = $2 WHERE id = $1",
