@@ -28,7 +28,7 @@ test("a storefront page never loads an admin chunk", async ({ page }) => {
   expect(chunks).toEqual([]);
 });
 
-test("a catalog manager signs in with TOTP, creates a product, publishes it and reprices it", async ({ page }) => {
+test("a catalog manager signs in with TOTP, creates a product with two options and two pictures, publishes and reprices it, imports a CSV", async ({ page }) => {
   const problems = watchConsole(page);
   const chunks = adminChunks(page);
 

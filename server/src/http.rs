@@ -105,6 +105,12 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route(
+            "/admin/categories/{id}/image",
+            axum::routing::post(crate::routes::uploads::category_image).layer(
+                axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMAGE_BODY_LIMIT),
+            ),
+        )
+        .route(
             app::ui::pages::IMPORT_UPLOAD_PATH,
             axum::routing::post(crate::routes::uploads::catalog_import).layer(
                 axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMPORT_BODY_LIMIT),

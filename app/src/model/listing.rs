@@ -294,6 +294,8 @@ pub struct CategoryView {
     pub slug: String,
     pub name: String,
     pub description: String,
+    /// Its banner picture, if it has one.
+    pub image: Option<crate::model::ProductImage>,
     /// Root first, without the category itself.
     pub ancestors: Vec<CategoryLink>,
     pub children: Vec<CategoryLink>,

@@ -39,7 +39,7 @@ pub(crate) async fn product_of(pool: &PgPool, variant: i64) -> i64 {
         .expect("product")
 }
 
-fn form(name: &str, slug: &str, version: i64) -> ProductForm {
+pub(crate) fn form(name: &str, slug: &str, version: i64) -> ProductForm {
     ProductForm {
         version,
         name: name.into(),
@@ -641,7 +641,7 @@ async fn the_export_streams_every_variant_and_keeps_formulas_as_text(pool: PgPoo
     assert_eq!(only.matches("\r\n").count(), 2, "{only}");
 }
 
-fn category(name: &str, parent: Option<i64>) -> app::model::catalog_admin::CategoryForm {
+pub(crate) fn category(name: &str, parent: Option<i64>) -> app::model::catalog_admin::CategoryForm {
     app::model::catalog_admin::CategoryForm {
         name: name.into(),
         slug: app::model::catalog_admin::slugify(name),

@@ -2,12 +2,14 @@
 //! directory: the matrix keeps what variants had and asks before removing any, the grid saves
 //! all rows or none, and uploads are checked by content with nothing half-written.
 
-use crate::catalog_admin::{first_variant, is_forbidden, product_of, staff, version};
+use crate::catalog_admin::{
+    category, first_variant, form, is_forbidden, product_of, staff, version,
+};
 use crate::support::variant;
 use app::model::catalog_admin::{ImageEdit, OptionSpec};
-use app::model::AppError;
+use app::model::{AppError, Currency};
 use app::server::accounts::staff::Role;
-use app::server::catalog::admin;
+use app::server::catalog::{self, admin};
 use app::server::platform::media::MediaStore;
 use app::server::Error;
 use sqlx::PgPool;
@@ -351,5 +353,97 @@ async fn pictures_are_checked_by_content_and_managed(pool: PgPool) {
     assert!(is_forbidden(
         &admin::add_images(&pool, &media, &clerk, p, Vec::new(), None).await
     ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn attributes_and_category_pictures(pool: PgPool) {
+    let me = staff(&pool, Role::CatalogManager).await;
+    let mut rug = form("Rug", "rug", 0);
+    rug.attributes = "Material: wool\n\nOrigin: Nizwa, Oman".into();
+    let id = admin::create_product(
+        &pool,
+        &me,
+        &rug,
+        &first_variant("RUG", 100),
+        Currency::Aed,
+        None,
+    )
+    .await
+    .expect("rug");
+    let stored: serde_json::Value =
+        sqlx::query_scalar("SELECT attributes FROM products WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .expect("attributes");
+    assert_eq!(
+        stored,
+        serde_json::json!({ "Material": "wool", "Origin": "Nizwa, Oman" })
+    );
+    let editor = admin::editor(&pool, &me, Some(id), Currency::Aed)
+        .await
+        .expect("editor");
+    assert_eq!(
+        editor.form.attributes,
+        "Material: wool\nOrigin: Nizwa, Oman"
+    );
+    let mut bad = editor.form.clone();
+    bad.attributes = "Material wool".into();
+    match admin::save_product(&pool, &me, id, &bad, None).await {
+        Err(Error::App(AppError::Validation { field, .. })) => assert_eq!(field, "attributes"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // A category's picture: checked like a product's, shown by its collection page.
+    let dir = std::env::temp_dir().join(format!("duka-category-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let media = MediaStore::new(&dir);
+    let rugs = admin::save_category(&pool, &me, None, &category("Rugs", None), None)
+        .await
+        .expect("rugs");
+    let picture = admin::Upload {
+        name: "rugs.png".into(),
+        bytes: png(900, 300, 150),
+    };
+    admin::set_category_image(&pool, &media, &me, rugs, Some(picture), None)
+        .await
+        .expect("picture");
+    let page = catalog::category_page(&pool, "rugs").await.expect("page");
+    let image = page.view.image.expect("a banner");
+    assert_eq!(
+        (image.width, image.height, image.alt.as_str()),
+        (900, 300, "Rugs")
+    );
+    let fake = admin::Upload {
+        name: "rugs.png".into(),
+        bytes: b"GIF89a not really".to_vec(),
+    };
+    assert!(matches!(
+        admin::set_category_image(&pool, &media, &me, rugs, Some(fake), None).await,
+        Err(Error::App(AppError::Validation { .. }))
+    ));
+    assert!(
+        catalog::category_page(&pool, "rugs")
+            .await
+            .expect("page")
+            .view
+            .image
+            .is_some(),
+        "kept"
+    );
+    let clerk = staff(&pool, Role::OrderClerk).await;
+    assert!(is_forbidden(
+        &admin::set_category_image(&pool, &media, &clerk, rugs, None, None).await
+    ));
+    admin::set_category_image(&pool, &media, &me, rugs, None, None)
+        .await
+        .expect("removed");
+    assert!(catalog::category_page(&pool, "rugs")
+        .await
+        .expect("page")
+        .view
+        .image
+        .is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -757,6 +757,9 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("description", No),
             ("created_at", No),
             ("updated_at", No),
+            ("image_key", No),
+            ("image_width", No),
+            ("image_height", No),
         ],
     ),
     (

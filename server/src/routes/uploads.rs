@@ -1,6 +1,7 @@
-//! The admin's two uploads, streamed multipart requests that server functions do not take:
-//! a product's pictures (`POST /admin/products/{id}/images`, field `images`, several files)
-//! and a catalog CSV (`POST /admin/products/import/upload`, field `file`). Both answer with
+//! The admin's uploads, streamed multipart requests that server functions do not take: a
+//! product's pictures (`POST /admin/products/{id}/images`, field `images`, several files), a
+//! category's picture (`POST /admin/categories/{id}/image`, field `image`, or `remove`), and
+//! a catalog CSV (`POST /admin/products/import/upload`, field `file`). Both answer with
 //! a redirect to the page that shows the outcome, so a plain form and the upload island
 //! (which follows the redirect) end in the same place.
 
@@ -19,6 +20,8 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The largest picture upload, all files together (the media store checks each file).
 pub const IMAGES_BODY_LIMIT: usize = MAX_FILES_PER_UPLOAD * MAX_UPLOAD_BYTES + 64 * 1024;
+/// The largest category picture upload.
+pub const IMAGE_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 /// The largest import request.
 pub const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES as usize + 64 * 1024;
 
@@ -140,6 +143,80 @@ pub async fn product_images(
         Redirect::to(&format!("{editor}?done=images")).into_response()
     } else {
         Redirect::to(&format!("{editor}?refused={}", refused_query(&refused))).into_response()
+    }
+}
+
+/// Reads the next file field named `name` whole, within `limit` bytes: `Ok(None)` when the
+/// form has no more, `Err` with the reason when it cannot be read.
+async fn next_file(
+    form: &mut Multipart,
+    name: &str,
+    limit: usize,
+) -> Result<Option<Upload>, String> {
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(format!("the upload was cut short ({})", e.body_text())),
+        };
+        if field.name() != Some(name) {
+            continue;
+        }
+        let file = field
+            .file_name()
+            .unwrap_or("picture")
+            .chars()
+            .take(120)
+            .collect::<String>();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| format!("{file}: the upload was cut short ({})", e.body_text()))?
+        {
+            if bytes.len() + chunk.len() > limit {
+                return Err(format!(
+                    "{file}: is larger than {} MB",
+                    limit / (1024 * 1024)
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if bytes.is_empty() {
+            continue; // a file input left empty
+        }
+        return Ok(Some(Upload { name: file, bytes }));
+    }
+}
+
+pub async fn category_image(
+    State(state): State<AppState>,
+    axum::Extension(RequestStaff(viewer)): axum::Extension<RequestStaff>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(category_id): Path<i64>,
+    mut form: Multipart,
+) -> Response {
+    let me = match manager(&state, viewer).await {
+        Ok(me) => me,
+        Err(response) => return response,
+    };
+    let refused = |reason: String| {
+        let query = refused_query(&[("picture".to_owned(), reason)]);
+        Redirect::to(&format!("/admin/categories?refused={query}")).into_response()
+    };
+    let upload = match next_file(&mut form, "image", MAX_UPLOAD_BYTES).await {
+        Ok(Some(file)) => Some(file),
+        Ok(None) => None, // no file: take the picture away
+        Err(reason) => return refused(reason),
+    };
+    let ip = ip(&state, &headers, peer);
+    match admin::set_category_image(&state.db, &state.media, &me, category_id, upload, ip).await {
+        Ok(()) => Redirect::to("/admin/categories?done=image").into_response(),
+        Err(app::server::Error::App(app::model::AppError::Validation { message, .. })) => {
+            refused(message)
+        }
+        Err(error) => crate::http::error_response(error),
     }
 }
 

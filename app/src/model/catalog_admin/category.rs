@@ -12,6 +12,8 @@ pub struct AdminCategory {
     pub form: CategoryForm,
     /// Products filed directly under it.
     pub products: i64,
+    /// Its picture's thumbnail address, if it has one.
+    pub image: Option<String>,
 }
 
 /// A category's fields as the form sends them (`category[name]`...).

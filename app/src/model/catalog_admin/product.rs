@@ -21,6 +21,37 @@ pub struct ProductForm {
     /// `YYYY-MM-DDTHH:MM` in UTC (a `datetime-local` field), or empty.
     pub publish_at: String,
     pub categories: Vec<i64>,
+    /// The product's attributes (shown on its page, filterable), one `Name: value` per line.
+    pub attributes: String,
+}
+
+/// At most this many attributes on a product.
+pub const MAX_ATTRIBUTES: usize = 30;
+
+/// The attributes' lines (`Material: linen`) as `(name, value)` pairs in order, or what is
+/// wrong with them. Blank lines are skipped; a name appears once.
+pub fn parse_attributes(text: &str) -> Result<Vec<(String, String)>, &'static str> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err("one attribute per line, as Name: value");
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty() || value.is_empty() {
+            return Err("one attribute per line, as Name: value");
+        }
+        if name.chars().count() > 60 || value.chars().count() > 200 {
+            return Err("an attribute's name has at most 60 characters, its value 200");
+        }
+        if out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Err("each attribute's name once");
+        }
+        out.push((name.to_owned(), value.to_owned()));
+    }
+    if out.len() > MAX_ATTRIBUTES {
+        return Err("at most 30 attributes");
+    }
+    Ok(out)
 }
 
 /// The limits of each product field, as the database's checks have them.
@@ -51,6 +82,7 @@ pub fn product_field_error(field: &str, value: &str) -> Option<&'static str> {
         "publish_at" if !value.is_empty() && !is_datetime_local(value) => {
             Some("a date and time such as 2026-12-24T09:00")
         }
+        "attributes" => parse_attributes(value).err(),
         _ => None,
     }
 }
@@ -67,6 +99,7 @@ impl ProductForm {
             ("seo_description", &self.seo_description),
             ("status", &self.status),
             ("publish_at", &self.publish_at),
+            ("attributes", &self.attributes),
         ] {
             if let Some(message) = product_field_error(field, value) {
                 return Err(AppError::validation(field, message));
@@ -256,6 +289,17 @@ mod tests {
         form.publish_at = "2026-12-24T09:30".into();
         assert_eq!(form.check(), Ok(()));
         assert!(product_field_error("seo_title", &"x".repeat(201)).is_some());
+        assert_eq!(
+            parse_attributes("Material: linen\n\n Fit :  relaxed "),
+            Ok(vec![
+                ("Material".into(), "linen".into()),
+                ("Fit".into(), "relaxed".into())
+            ])
+        );
+        assert!(parse_attributes("Material linen").is_err());
+        assert!(parse_attributes("Fit: a\nfit: b").is_err());
+        form.attributes = "Origin: Al Ahsa: oasis".into();
+        assert_eq!(form.check(), Ok(()), "a value may hold a colon");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The category tree.
 
 use super::{cached, is_valid_slug};
-use crate::model::{AppError, CategoryLink, CategoryView};
+use crate::model::{AppError, CategoryLink, CategoryView, ProductImage};
 use crate::server::platform::cache::Cache;
 use crate::server::Error;
 use sqlx::PgPool;
@@ -25,8 +25,9 @@ pub async fn category_page(db: &PgPool, slug: &str) -> Result<CategoryPage, Erro
                SELECT c.id, c.parent_id, c.slug, c.name, c.description, up.depth + 1
                FROM categories c JOIN up ON c.id = up.parent_id
            )
-           SELECT id AS "id!", slug AS "slug!", name AS "name!", description AS "description!"
-           FROM up ORDER BY depth DESC"#,
+           SELECT up.id AS "id!", up.slug AS "slug!", up.name AS "name!", up.description AS "description!",
+                  c.image_key, c.image_width, c.image_height
+           FROM up JOIN categories c ON c.id = up.id ORDER BY depth DESC"#,
         slug
     )
     .fetch_all(db)
@@ -55,6 +56,15 @@ pub async fn category_page(db: &PgPool, slug: &str) -> Result<CategoryPage, Erro
             slug: this.slug.clone(),
             name: this.name.clone(),
             description: this.description.clone(),
+            image: match (&this.image_key, this.image_width, this.image_height) {
+                (Some(key), Some(width), Some(height)) => Some(ProductImage {
+                    key: key.clone(),
+                    alt: this.name.clone(),
+                    width: width as u32,
+                    height: height as u32,
+                }),
+                _ => None,
+            },
             ancestors,
             children,
         },

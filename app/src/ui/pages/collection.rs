@@ -2,7 +2,9 @@ use super::ErrorPage;
 use crate::api::catalog::get_collection;
 use crate::model::{CollectionPage as Page, ListingQuery, StoreInfo};
 use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
+use crate::ui::components::picture::{Picture, PictureData};
 use crate::ui::components::product_card::ProductGrid;
+use crate::ui::components::rich_text::RichText;
 use crate::ui::components::seo::{Breadcrumbs, PageMeta};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -69,7 +71,15 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
         {noindex.then(|| view! { <Meta name="robots" content="noindex, follow" /> })}
         <Breadcrumbs base_url=store.base_url.clone() trail />
         <header class="collection-header">
+            {category.image.as_ref().map(|image| view! {
+                <div class="collection-banner">
+                    <Picture data=PictureData::new(image, 1024) sizes="(max-width: 72rem) 100vw, 72rem" eager=true />
+                </div>
+            })}
             <h1 class="page-title">{category.name.clone()}</h1>
+            {(!category.description.is_empty()).then(|| view! {
+                <div class="collection-description"><RichText source=category.description.clone() /></div>
+            })}
             <p class="count">{count}</p>
             {(!category.children.is_empty())
                 .then(|| {

@@ -2,10 +2,12 @@
 //! that would make a category its own ancestor is refused, by the database's trigger),
 //! reorder siblings, and delete, saying where its products go. Every change is audited.
 
+use super::Upload;
 use crate::model::catalog_admin::{AdminCategory, CategoryForm};
-use crate::model::AppError;
+use crate::model::{AppError, ImageFormat, ProductImage};
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
+use crate::server::platform::media::MediaStore;
 use crate::server::Error;
 use serde_json::json;
 use sqlx::PgPool;
@@ -53,6 +55,7 @@ pub async fn category_tree(db: &PgPool, staff: &Staff) -> Result<Vec<AdminCatego
                FROM categories c JOIN tree t ON c.parent_id = t.id
            )
            SELECT c.id, c.parent_id, t.depth AS "depth!", c.name, c.slug, c.description, c.position,
+                  c.image_key, c.image_width,
                   (SELECT count(*) FROM product_categories pc WHERE pc.category_id = c.id) AS "products!"
            FROM tree t JOIN categories c ON c.id = t.id ORDER BY t.sort"#
     )
@@ -72,8 +75,68 @@ pub async fn category_tree(db: &PgPool, staff: &Staff) -> Result<Vec<AdminCatego
                 position: r.position,
             },
             products: r.products,
+            image: r.image_key.zip(r.image_width).map(|(key, width)| {
+                let image = ProductImage {
+                    key,
+                    alt: String::new(),
+                    width: width as u32,
+                    height: 1,
+                };
+                image.src(320, ImageFormat::Webp)
+            }),
         })
         .collect())
+}
+
+/// Gives category `id` the picture `upload` (checked and stored as products' are), or takes
+/// its picture away (`None`). The files stay: other pictures may share them.
+pub async fn set_category_image(
+    db: &PgPool,
+    media: &MediaStore,
+    staff: &Staff,
+    id: i64,
+    upload: Option<Upload>,
+    ip: Option<IpAddr>,
+) -> Result<(), Error> {
+    staff.require(Permission::ManageCatalog)?;
+    let stored = match upload {
+        None => None,
+        Some(file) => {
+            let store = media.clone();
+            let stored = tokio::task::spawn_blocking(move || store.store(&file.bytes))
+                .await
+                .map_err(|e| Error::other(format!("storing an image: {e}")))??;
+            Some(stored)
+        }
+    };
+    let mut tx = db.begin().await?;
+    let before = sqlx::query_scalar!(
+        "SELECT image_key FROM categories WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let key = stored.as_ref().map(|s| s.key.clone());
+    sqlx::query!(
+        "UPDATE categories SET image_key = $2, image_width = $3, image_height = $4 WHERE id = $1",
+        id,
+        key,
+        stored.as_ref().map(|s| s.width as i32),
+        stored.as_ref().map(|s| s.height as i32)
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record_in(
+        &mut tx,
+        Some(staff.account_id),
+        "catalog.category_image_set",
+        ip,
+        json!({ "category": id, "before": before, "after": key }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Creates a category (no `id`) or changes one: its name, slug, description, parent and

@@ -4,7 +4,7 @@
 
 use super::category_paths;
 use crate::model::catalog_admin::{
-    variant_error, AdminImage, AdminVariant, ProductEditor, ProductForm,
+    parse_attributes, variant_error, AdminImage, AdminVariant, ProductEditor, ProductForm,
 };
 use crate::model::{AppError, Currency, ImageFormat, Money, ProductImage};
 use crate::server::accounts::staff::{Permission, Staff};
@@ -123,7 +123,8 @@ async fn stored(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Stored, Error>
                   to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "updated_at!",
                   a.email AS "updated_by?",
                   ARRAY(SELECT category_id FROM product_categories WHERE product_id = p.id
-                        ORDER BY position, category_id) AS "categories!"
+                        ORDER BY position, category_id) AS "categories!",
+                  p.attributes
            FROM products p LEFT JOIN accounts a ON a.id = p.updated_by
            WHERE p.id = $1"#,
         id
@@ -143,6 +144,7 @@ async fn stored(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Stored, Error>
             status: p.status,
             publish_at: p.publish_at,
             categories: p.categories,
+            attributes: attributes_text(&p.attributes),
         },
         updated_by: p.updated_by.unwrap_or_else(|| "the shop".into()),
         updated_at: p.updated_at,
@@ -225,9 +227,9 @@ pub async fn create_product(
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO products (name, slug, description, brand, seo_title, seo_description,
-                                 status, publish_at, updated_by)
+                                 status, publish_at, updated_by, attributes)
            VALUES ($1, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7,
-                   CASE WHEN $8 = '' THEN NULL ELSE ($8 || ':00+00')::TIMESTAMPTZ END, $9)
+                   CASE WHEN $8 = '' THEN NULL ELSE ($8 || ':00+00')::TIMESTAMPTZ END, $9, $10)
            RETURNING id"#,
         form.name.trim(),
         form.slug,
@@ -237,7 +239,8 @@ pub async fn create_product(
         form.seo_description.trim(),
         form.status,
         form.publish_at,
-        staff.account_id
+        staff.account_id,
+        attributes_json(form)
     )
     .fetch_one(&mut *tx)
     .await
@@ -269,6 +272,28 @@ pub async fn create_product(
     Ok(id)
 }
 
+/// Stored attributes as the editor's lines, by name.
+fn attributes_text(stored: &Value) -> String {
+    let Some(map) = stored.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The form's attributes as the JSON object the catalog stores (checked by `form.check()`).
+fn attributes_json(form: &ProductForm) -> Value {
+    let pairs = parse_attributes(&form.attributes).unwrap_or_default();
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
 fn fields(form: &ProductForm) -> Map<String, Value> {
     let mut map = Map::new();
     for (k, v) in [
@@ -281,6 +306,7 @@ fn fields(form: &ProductForm) -> Map<String, Value> {
         ("status", json!(form.status)),
         ("publish_at", json!(form.publish_at)),
         ("categories", json!(form.categories)),
+        ("attributes", attributes_json(form)),
     ] {
         map.insert(k.to_owned(), v);
     }
@@ -335,7 +361,7 @@ pub async fn save_product(
            SET name = $2, slug = $3, description = $4, brand = $5, seo_title = nullif($6, ''),
                seo_description = nullif($7, ''), status = $8,
                publish_at = CASE WHEN $9 = '' THEN NULL ELSE ($9 || ':00+00')::TIMESTAMPTZ END,
-               version = version + 1, updated_by = $10
+               version = version + 1, updated_by = $10, attributes = $11
            WHERE id = $1"#,
         id,
         form.name.trim(),
@@ -346,7 +372,8 @@ pub async fn save_product(
         form.seo_description.trim(),
         form.status,
         form.publish_at,
-        staff.account_id
+        staff.account_id,
+        attributes_json(form)
     )
     .execute(&mut *tx)
     .await

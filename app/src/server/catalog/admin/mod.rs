@@ -13,7 +13,9 @@ mod list;
 mod variants;
 
 pub use bulk::{apply_bulk, preview_prices, PricePreview, MAX_BULK};
-pub use categories::{category_tree, delete_category, save_category, ProductsGo};
+pub use categories::{
+    category_tree, delete_category, save_category, set_category_image, ProductsGo,
+};
 pub use edit::{create_product, editor, save_product, VariantInput};
 pub use export::{export_csv, field as csv_field, COLUMNS as CSV_COLUMNS};
 pub use images::{add_images, save_images, Upload, UploadReport, MAX_FILES_PER_UPLOAD};

@@ -1,7 +1,8 @@
 //! `/admin/categories`: the category tree. A form per category (name, address, parent,
-//! order, description) and one to delete it, asking where its products go; a form to add one.
+//! order, description), one for its picture (a multipart upload) and one to delete it, asking
+//! where its products go; a form to add one.
 
-use super::super::account::{send_to, FormError, Notice, Private};
+use super::super::account::{query, send_to, FormError, Notice, Private};
 use super::super::ErrorPage;
 use super::Choice;
 use crate::api::catalog_admin::{get_admin_categories, DeleteCategory, SaveCategory};
@@ -70,6 +71,13 @@ fn Tree(tree: Vec<AdminCategory>, may_edit: bool) -> impl IntoView {
                         <button type="submit">"Save"</button>
                     </fieldset>
                 </form>
+                <form method="post" action=format!("/admin/categories/{id}/image") enctype="multipart/form-data" class="category-image">
+                    <fieldset disabled=!may_edit>
+                        {c.image.clone().map(|src| view! { <img src=src alt="" width="160" loading="lazy" /> })}
+                        <label>"Picture (PNG, JPEG or WebP)" <input type="file" name="image" accept="image/png,image/jpeg,image/webp" /></label>
+                        <button type="submit">{if c.image.is_some() { "Replace the picture, or remove it if none is chosen" } else { "Upload the picture" }}</button>
+                    </fieldset>
+                </form>
                 <form method="post" action=DeleteCategory::PATH class="category-delete">
                     <fieldset disabled=!may_edit>
                         <input type="hidden" name="id" value=id />
@@ -84,8 +92,9 @@ fn Tree(tree: Vec<AdminCategory>, may_edit: bool) -> impl IntoView {
         <section class="admin admin-categories">
             <h1>"Categories"</h1>
             <p><a href="/admin">"Admin home"</a> " · " <a href="/admin/products">"Products"</a></p>
-            <Notice messages=vec![("saved", "Category saved."), ("deleted", "Category deleted.")] />
+            <Notice messages=vec![("saved", "Category saved."), ("deleted", "Category deleted."), ("image", "Picture saved.")] />
             <FormError />
+            {query("refused").map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             <form method="post" action=SaveCategory::PATH class="category-fields">
                 <fieldset disabled=!may_edit>
                     <legend>"Add a category"</legend>

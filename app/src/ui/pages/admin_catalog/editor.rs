@@ -96,6 +96,9 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
                         new=id.is_none()
                     />
                     <label>"Brand" <input type="text" name="product[brand]" value=form.brand.clone() maxlength="120" /></label>
+                    <label>"Attributes (one per line, such as Material: linen)"
+                        <textarea name="product[attributes]" rows="4">{form.attributes.clone()}</textarea>
+                    </label>
                     <Choice name="product[status]" label="Status" options=statuses selected=form.status.clone() />
                     <label>"Publish at (UTC, for a draft)"
                         <input type="datetime-local" name="product[publish_at]" value=form.publish_at.clone() />
