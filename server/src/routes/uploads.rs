@@ -80,49 +80,13 @@ pub async fn product_images(
     let mut files = Vec::new();
     let mut refused = Vec::new();
     loop {
-        let mut field = match form.next_field().await {
-            Ok(Some(field)) => field,
+        match next_file(&mut form, "images", MAX_UPLOAD_BYTES).await {
+            Ok(Some(file)) => files.push(file),
             Ok(None) => break,
-            Err(e) => {
-                refused.push((
-                    "upload".to_owned(),
-                    format!("the upload was cut short ({})", e.body_text()),
-                ));
+            Err(problem) => {
+                refused.push(problem);
                 break;
             }
-        };
-        if field.name() != Some("images") {
-            continue;
-        }
-        let name = field
-            .file_name()
-            .unwrap_or("picture")
-            .chars()
-            .take(120)
-            .collect::<String>();
-        let mut bytes = Vec::new();
-        let mut too_big = false;
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_UPLOAD_BYTES => {
-                    bytes.extend_from_slice(&chunk)
-                }
-                Ok(Some(_)) => too_big = true,
-                Ok(None) => break,
-                Err(e) => {
-                    refused.push((
-                        name.clone(),
-                        format!("the upload was cut short ({})", e.body_text()),
-                    ));
-                    bytes.clear();
-                    break;
-                }
-            }
-        }
-        if too_big {
-            refused.push((name, "is larger than 20 MB".to_owned()));
-        } else if !bytes.is_empty() {
-            files.push(Upload { name, bytes });
         }
     }
     if files.is_empty() && refused.is_empty() {
@@ -147,17 +111,24 @@ pub async fn product_images(
 }
 
 /// Reads the next file field named `name` whole, within `limit` bytes: `Ok(None)` when the
-/// form has no more, `Err` with the reason when it cannot be read.
+/// form has no more, `Err((file, reason))` when it cannot be read (the rest of the form is
+/// not read either).
 async fn next_file(
     form: &mut Multipart,
     name: &str,
     limit: usize,
-) -> Result<Option<Upload>, String> {
+) -> Result<Option<Upload>, (String, String)> {
+    let cut = |file: &str, e: axum::extract::multipart::MultipartError| {
+        (
+            file.to_owned(),
+            format!("the upload was cut short ({})", e.body_text()),
+        )
+    };
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => return Ok(None),
-            Err(e) => return Err(format!("the upload was cut short ({})", e.body_text())),
+            Err(e) => return Err(cut("upload", e)),
         };
         if field.name() != Some(name) {
             continue;
@@ -169,16 +140,10 @@ async fn next_file(
             .take(120)
             .collect::<String>();
         let mut bytes = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| format!("{file}: the upload was cut short ({})", e.body_text()))?
-        {
+        while let Some(chunk) = field.chunk().await.map_err(|e| cut(&file, e))? {
             if bytes.len() + chunk.len() > limit {
-                return Err(format!(
-                    "{file}: is larger than {} MB",
-                    limit / (1024 * 1024)
-                ));
+                let reason = format!("is larger than {} MB", limit / (1024 * 1024));
+                return Err((file, reason));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -201,20 +166,20 @@ pub async fn category_image(
         Ok(me) => me,
         Err(response) => return response,
     };
-    let refused = |reason: String| {
-        let query = refused_query(&[("picture".to_owned(), reason)]);
+    let refused = |problem: (String, String)| {
+        let query = refused_query(&[problem]);
         Redirect::to(&format!("/admin/categories?refused={query}")).into_response()
     };
     let upload = match next_file(&mut form, "image", MAX_UPLOAD_BYTES).await {
         Ok(Some(file)) => Some(file),
         Ok(None) => None, // no file: take the picture away
-        Err(reason) => return refused(reason),
+        Err(problem) => return refused(problem),
     };
     let ip = ip(&state, &headers, peer);
     match admin::set_category_image(&state.db, &state.media, &me, category_id, upload, ip).await {
         Ok(()) => Redirect::to("/admin/categories?done=image").into_response(),
         Err(app::server::Error::App(app::model::AppError::Validation { message, .. })) => {
-            refused(message)
+            refused(("picture".to_owned(), message))
         }
         Err(error) => crate::http::error_response(error),
     }

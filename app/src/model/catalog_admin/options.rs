@@ -111,6 +111,18 @@ pub fn matrix(options: &[OptionSpec]) -> Vec<Vec<String>> {
     })
 }
 
+/// A combination's identity as `variants.option_key` stores it: its value ids, ascending,
+/// joined by dots.
+pub fn option_key(value_ids: &[i64]) -> String {
+    let mut sorted = value_ids.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// A new variant's SKU: the product's first SKU and the values, as SKU characters
 /// (`LINEN-SHIRT` + `Large`, `Sky blue` → `LINEN-SHIRT-LARGE-SKY-BLUE`), at most 64.
 pub fn variant_sku(base: &str, values: &[String]) -> String {
@@ -167,6 +179,8 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), 6);
         assert_eq!(matrix(&[]), vec![Vec::<String>::new()]);
+        assert_eq!(option_key(&[12, 3, 40]), "3.12.40");
+        assert_eq!(option_key(&[]), "");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! over the product's version, like the product's own fields.
 
 use super::edit::{lock_version, refused, VariantInput};
-use crate::model::catalog_admin::{matrix, options_error, variant_sku, OptionSpec};
+use crate::model::catalog_admin::{matrix, option_key, options_error, variant_sku, OptionSpec};
 use crate::model::AppError;
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
@@ -282,13 +282,7 @@ pub async fn set_options(
             .zip(combo)
             .map(|(o, v)| value_ids[&(o.name.clone(), v.clone())])
             .collect();
-        let mut sorted = ids.clone();
-        sorted.sort_unstable();
-        let key = sorted
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(".");
+        let key = option_key(&ids);
         let variant_id = match kept.iter().find(|(_, c)| c == combo) {
             Some((id, _)) => {
                 sqlx::query!(

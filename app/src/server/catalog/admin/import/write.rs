@@ -3,7 +3,7 @@
 //! are added, never removed (the editor removes them); stock a file sets goes through the
 //! ledger as a correction.
 
-use crate::model::catalog_admin::{ImportFormat, ImportProduct, Problem};
+use crate::model::catalog_admin::{option_key, ImportFormat, ImportProduct, Problem};
 use crate::server::Error;
 use sqlx::{Postgres, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -317,13 +317,7 @@ pub(super) async fn write(
             .iter()
             .map(|(o, val)| value_ids[&(o.clone(), val.clone())])
             .collect();
-        let mut sorted: Vec<i64> = pairs.iter().map(|(_, value)| *value).collect();
-        sorted.sort_unstable();
-        let key = sorted
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(".");
+        let key = option_key(&pairs.iter().map(|(_, value)| *value).collect::<Vec<_>>());
         let (variant_id, rewrite) = match variant_ids.get(&v.sku) {
             Some(&vid) => {
                 let n = sqlx::query!(
