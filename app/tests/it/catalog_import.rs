@@ -173,6 +173,19 @@ async fn a_dry_run_reports_changes_nothing_then_applies_and_reimports_as_a_no_op
             .await
             .expect("summary");
     assert_eq!(lowest, Some(9_950));
+    // The audit log has the update with who, and the changed fields before and after.
+    let (who, details): (Option<i64>, serde_json::Value) = sqlx::query_as(
+        "SELECT account_id, details FROM audit_log WHERE action = 'catalog.import_batch' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(who, Some(me.account_id));
+    let change = &details["updated"][0];
+    assert_eq!(change["before"]["variant SHIRT-M"]["price"], 12_000);
+    assert_eq!(change["before"]["variant SHIRT-M"]["stock"], 2);
+    assert_eq!(change["after"]["variant SHIRT-M"]["price"], 9_950);
+    assert_eq!(change["after"]["variant SHIRT-M"]["stock"], 7);
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]

@@ -246,7 +246,8 @@ struct Run<'a> {
 struct Tally {
     rows: u32,
     created: Vec<i64>,
-    updated: Vec<i64>,
+    /// Each updated product with its fields before and after.
+    updated: Vec<serde_json::Value>,
     unchanged: i32,
     failed: i32,
     problems: Vec<Problem>,
@@ -385,7 +386,7 @@ impl Run<'_> {
                 }
                 match outcome {
                     Ok(Outcome::Created(id)) => tally.created.push(id),
-                    Ok(Outcome::Updated(id)) => tally.updated.push(id),
+                    Ok(Outcome::Updated(_, diff)) => tally.updated.push(diff),
                     Ok(Outcome::Unchanged) => tally.unchanged += 1,
                     Err(problems) => {
                         tally.failed += 1;

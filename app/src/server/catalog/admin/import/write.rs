@@ -5,14 +5,16 @@
 
 use crate::model::catalog_admin::{option_key, ImportFormat, ImportProduct, Problem};
 use crate::server::Error;
+use serde_json::{json, Map};
 use sqlx::{Postgres, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// What happened to one product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) enum Outcome {
     Created(i64),
-    Updated(i64),
+    /// The product, and its changed fields before and after (for the audit log).
+    Updated(i64, serde_json::Value),
     Unchanged,
 }
 
@@ -63,7 +65,9 @@ pub(super) async fn write(
     }
 
     let existing = sqlx::query!(
-        "SELECT id FROM products WHERE slug = $1 FOR UPDATE",
+        r#"SELECT id, name, status, brand, description, coalesce(seo_title, '') AS "seo_title!",
+                  coalesce(seo_description, '') AS "seo_description!"
+           FROM products WHERE slug = $1 FOR UPDATE"#,
         p.handle
     )
     .fetch_optional(&mut **tx)
@@ -137,7 +141,9 @@ pub(super) async fn write(
 
     let sku_list: Vec<String> = p.variants.iter().map(|v| v.sku.clone()).collect();
     let owners = sqlx::query!(
-        "SELECT v.sku, v.id, v.product_id, p.slug FROM variants v JOIN products p ON p.id = v.product_id
+        "SELECT v.sku, v.id, v.product_id, p.slug, v.price_minor, v.compare_at_minor, v.weight_grams,
+                v.barcode, v.stock
+         FROM variants v JOIN products p ON p.id = v.product_id
          WHERE v.sku = ANY($1)",
         &sku_list
     )
@@ -157,7 +163,9 @@ pub(super) async fn write(
                 format!("{} belongs to the product {}", o.sku, o.slug),
             ));
         } else {
-            variant_ids.insert(o.sku, o.id);
+            let was = json!({ "price": o.price_minor, "compare_at": o.compare_at_minor,
+                              "weight_grams": o.weight_grams, "barcode": o.barcode, "stock": o.stock });
+            variant_ids.insert(o.sku, (o.id, was));
         }
     }
     if !problems.is_empty() {
@@ -185,6 +193,8 @@ pub(super) async fn write(
         }
     }
 
+    // What changed, before and after, for the audit log.
+    let (mut before, mut after) = (Map::new(), Map::new());
     let (id, mut changed, created) = match existing {
         Some(e) => {
             let n = sqlx::query!(
@@ -209,6 +219,20 @@ pub(super) async fn write(
             .execute(&mut **tx)
             .await?
             .rows_affected();
+            let fields = [
+                ("name", e.name, &p.name),
+                ("status", e.status, &p.status),
+                ("brand", e.brand, &p.brand),
+                ("description", e.description, &p.description),
+                ("seo_title", e.seo_title, &p.seo_title),
+                ("seo_description", e.seo_description, &p.seo_description),
+            ];
+            for (key, old, new) in fields {
+                if new.as_ref().is_some_and(|new| *new != old) {
+                    before.insert(key.into(), json!(old));
+                    after.insert(key.into(), json!(new));
+                }
+            }
             (e.id, n > 0, false)
         }
         None => {
@@ -246,9 +270,12 @@ pub(super) async fn write(
         if now != wanted {
             super::super::edit::set_categories(tx, id, &ids).await?;
             changed = true;
+            before.insert("categories".into(), json!(now));
+            after.insert("categories".into(), json!(wanted));
         }
     }
 
+    let mut added_values: Vec<String> = Vec::new();
     // Options and values: added where missing; value ids by (option, value).
     let mut value_ids: HashMap<(String, String), (i64, i64)> = HashMap::new();
     for (position, name) in names.iter().enumerate() {
@@ -308,9 +335,13 @@ pub(super) async fn write(
         .await?;
         for r in rows {
             changed |= r.added;
+            if r.added && !created {
+                added_values.push(format!("{name}: {}", r.value));
+            }
             value_ids.insert((name.clone(), r.value), (option_id, r.id));
         }
     }
+    let mut added_variants: Vec<String> = Vec::new();
     for v in &p.variants {
         let pairs: Vec<(i64, i64)> = v
             .options
@@ -319,7 +350,8 @@ pub(super) async fn write(
             .collect();
         let key = option_key(&pairs.iter().map(|(_, value)| *value).collect::<Vec<_>>());
         let (variant_id, rewrite) = match variant_ids.get(&v.sku) {
-            Some(&vid) => {
+            Some((vid, was)) => {
+                let vid = *vid;
                 let n = sqlx::query!(
                     "UPDATE variants SET price_minor = $2, compare_at_minor = $3,
                             weight_grams = coalesce($4, weight_grams), barcode = coalesce($5, barcode), option_key = $6
@@ -347,11 +379,26 @@ pub(super) async fn write(
                     .await?
                     .rows_affected();
                     changed |= moved > 0;
+                    if moved > 0 && n.is_none() {
+                        before.insert(format!("variant {}", v.sku), was.clone());
+                        after.insert(format!("variant {}", v.sku), json!({ "stock": stock }));
+                    }
+                }
+                if n.is_some() {
+                    before.insert(format!("variant {}", v.sku), was.clone());
+                    after.insert(
+                        format!("variant {}", v.sku),
+                        json!({ "price": v.price, "compare_at": v.compare_at, "weight_grams": v.weight_grams,
+                                "barcode": v.barcode, "stock": v.stock }),
+                    );
                 }
                 (vid, n.is_some_and(|r| r.rekeyed))
             }
             None => {
                 changed = true;
+                if !created {
+                    added_variants.push(v.sku.clone());
+                }
                 let options: Vec<i64> = pairs.iter().map(|(o, _)| *o).collect();
                 let values: Vec<i64> = pairs.iter().map(|(_, v)| *v).collect();
                 sqlx::query!(
@@ -417,5 +464,12 @@ pub(super) async fn write(
     )
     .execute(&mut **tx)
     .await?;
-    Ok(Ok(Outcome::Updated(id)))
+    if !added_values.is_empty() {
+        after.insert("option_values_added".into(), json!(added_values));
+    }
+    if !added_variants.is_empty() {
+        after.insert("variants_added".into(), json!(added_variants));
+    }
+    let diff = json!({ "product": id, "before": before, "after": after });
+    Ok(Ok(Outcome::Updated(id, diff)))
 }
