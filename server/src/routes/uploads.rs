@@ -50,18 +50,7 @@ fn ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr>
 /// `?refused=` for the editor: one `name: reason` line per refused file.
 fn refused_query(refused: &[(String, String)]) -> String {
     let text: Vec<String> = refused.iter().map(|(n, r)| format!("{n}: {r}")).collect();
-    url_encode(&text.join("\n"))
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    form_urlencoded::byte_serialize(text.join("\n").as_bytes()).collect()
 }
 
 pub async fn product_images(

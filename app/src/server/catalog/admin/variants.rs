@@ -321,15 +321,7 @@ pub async fn set_options(
             .iter()
             .map(|o| value_ids[&(o.name.clone(), String::new())])
             .collect();
-        sqlx::query!(
-            "INSERT INTO variant_option_values (variant_id, option_id, option_value_id)
-             SELECT $1, o, v FROM unnest($2::BIGINT[], $3::BIGINT[]) AS t(o, v)",
-            variant_id,
-            &option_ids,
-            &ids
-        )
-        .execute(&mut *tx)
-        .await?;
+        insert_values(&mut tx, variant_id, &option_ids, &ids).await?;
     }
     bump(&mut tx, product_id, staff).await?;
     audit::record_in(
@@ -343,6 +335,25 @@ pub async fn set_options(
     .await?;
     tx.commit().await?;
     Ok(change)
+}
+
+/// Gives variant `variant_id` the value `values[i]` of option `options[i]`, for each `i`.
+pub(super) async fn insert_values(
+    tx: &mut sqlx::PgConnection,
+    variant_id: i64,
+    options: &[i64],
+    values: &[i64],
+) -> Result<(), Error> {
+    sqlx::query!(
+        "INSERT INTO variant_option_values (variant_id, option_id, option_value_id)
+         SELECT $1, o, v FROM unnest($2::BIGINT[], $3::BIGINT[]) AS t(o, v)",
+        variant_id,
+        options,
+        values
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// `wanted`, or it with `-2`, `-3`... when another variant has it.

@@ -436,15 +436,7 @@ pub(super) async fn write(
             )
             .execute(&mut **tx)
             .await?;
-            sqlx::query!(
-                "INSERT INTO variant_option_values (variant_id, option_id, option_value_id)
-                 SELECT $1, o, v FROM unnest($2::BIGINT[], $3::BIGINT[]) AS t(o, v)",
-                variant_id,
-                &options,
-                &values
-            )
-            .execute(&mut **tx)
-            .await?;
+            super::super::variants::insert_values(tx, variant_id, &options, &values).await?;
         }
     }
     if !changed {
