@@ -51,7 +51,7 @@ test("a catalog manager signs in with TOTP, creates a product with two options a
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByText("catalog@duka.test · Catalog manager")).toBeVisible();
 
-  await page.getByRole("link", { name: "Products" }).click();
+  await page.getByRole("link", { name: "Products", exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/products$/);
   await expect(page.locator("table.products tbody tr")).toHaveCount(48);
   await page.getByRole("link", { name: "Add a product" }).click();

@@ -90,7 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(
-            app::ui::components::search_box::SUGGEST_PATH,
+            app::ui::islands::search_box::SUGGEST_PATH,
             get(crate::routes::suggest::suggest),
         )
         .route("/account/export.json", get(crate::routes::account::export))

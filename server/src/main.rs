@@ -138,13 +138,12 @@ async fn run(command: Command) -> Result<(), StartupError> {
             let target = duka_server::startup::db_target(secrecy::ExposeSecret::expose_secret(
                 &settings.database.url,
             ));
-            let pool =
-                db::connect(&settings.database)
-                    .await
-                    .map_err(|e| StartupError::Database {
-                        target,
-                        cause: e.to_string(),
-                    })?;
+            let pool = db::connect(&settings.database, &settings.store.time_zone)
+                .await
+                .map_err(|e| StartupError::Database {
+                    target,
+                    cause: e.to_string(),
+                })?;
             db::migrate(&pool)
                 .await
                 .map_err(|e| StartupError::Migrate(e.to_string()))?;

@@ -42,7 +42,7 @@ pub fn db_target(url: &str) -> String {
 /// Connects to PostgreSQL (and Redis when configured), migrates if asked, and builds the state.
 pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     let target = db_target(settings.database.url.expose_secret());
-    let pool = db::connect(&settings.database)
+    let pool = db::connect(&settings.database, &settings.store.time_zone)
         .await
         .map_err(|e| StartupError::Database {
             target: target.clone(),

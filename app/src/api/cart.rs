@@ -10,6 +10,7 @@ use leptos::prelude::*;
 mod glue {
     pub use crate::api::in_span;
     pub use crate::api::redirect;
+    pub use crate::model::{CheckoutStep, Refusal};
     pub use crate::server::auth::viewer;
     pub use crate::server::cart::{self, Owner};
     pub use crate::server::checkout;
@@ -39,7 +40,9 @@ pub async fn get_cart() -> Result<CartView, AppError> {
             Some(owner) => cart::lines(&state.db, &owner, rules.currency).await?,
             None => Vec::new(),
         };
-        Ok(cart::view(&lines, &rules))
+        let mut view = cart::view(&lines, &rules);
+        cart::with_images(&state.db, &mut view).await?;
+        Ok(view)
     })
     .await
 }
@@ -75,13 +78,19 @@ pub async fn add_to_cart(sku: String, quantity: i64) -> Result<(), AppError> {
     .await
 }
 
-/// Sets a line's quantity (0 removes it).
+/// Sets a line's quantity (0 removes it); with `step` (the stepper's − and + buttons), the
+/// quantity shown plus `step`.
 #[server]
-pub async fn update_cart_line(variant_id: i64, quantity: i64) -> Result<(), AppError> {
+pub async fn update_cart_line(
+    variant_id: i64,
+    quantity: i64,
+    step: Option<i64>,
+) -> Result<(), AppError> {
     use glue::*;
     in_span("update_cart_line", async move {
         let state = state()?;
         let owner = existing(&state)?;
+        let quantity = cart::stepped(quantity, step);
         cart::change(
             &state.db,
             &owner,
@@ -91,7 +100,11 @@ pub async fn update_cart_line(variant_id: i64, quantity: i64) -> Result<(), AppE
             &state.cart_rules(),
         )
         .await?;
-        redirect("/cart")?;
+        redirect(if quantity == 0 {
+            "/cart?done=removed"
+        } else {
+            "/cart?done=updated"
+        })?;
         Ok(())
     })
     .await
@@ -105,7 +118,7 @@ pub async fn remove_cart_line(variant_id: i64) -> Result<(), AppError> {
         let state = state()?;
         let owner = existing(&state)?;
         cart::change(&state.db, &owner, variant_id, 0, false, &state.cart_rules()).await?;
-        redirect("/cart")?;
+        redirect("/cart?done=removed")?;
         Ok(())
     })
     .await
@@ -136,8 +149,15 @@ pub async fn save_checkout_details(
         let state = state()?;
         let owner = existing(&state)?;
         let email = if viewer().is_some() { None } else { email };
-        checkout::set_details(&state.db, &owner, email.as_deref(), &address).await?;
-        redirect("/checkout")?;
+        let outcome = checkout::set_details(&state.db, &owner, email.as_deref(), &address).await;
+        let typed = Refusal {
+            step: CheckoutStep::Details,
+            email,
+            address: Some(address),
+            ..Refusal::default()
+        };
+        checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
+        redirect("/checkout#details")?;
         Ok(())
     })
     .await
@@ -164,8 +184,13 @@ pub async fn choose_shipping(rate_id: i64) -> Result<(), AppError> {
     in_span("choose_shipping", async move {
         let state = state()?;
         let owner = existing(&state)?;
-        checkout::set_shipping(&state.db, &owner, rate_id).await?;
-        redirect("/checkout")?;
+        let outcome = checkout::set_shipping(&state.db, &owner, rate_id).await;
+        let typed = Refusal {
+            step: CheckoutStep::Delivery,
+            ..Refusal::default()
+        };
+        checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
+        redirect("/checkout#delivery")?;
         Ok(())
     })
     .await
@@ -178,22 +203,31 @@ pub async fn apply_coupon(code: String) -> Result<(), AppError> {
     in_span("apply_coupon", async move {
         let state = state()?;
         let owner = existing(&state)?;
-        let code = Some(code.trim()).filter(|c| !c.is_empty());
-        checkout::set_coupon(&state.db, &owner, code, &state.checkout_rules()).await?;
-        redirect("/checkout")?;
+        let typed = Some(code.trim()).filter(|c| !c.is_empty());
+        let rules = state.checkout_rules();
+        let outcome = checkout::set_coupon(&state.db, &owner, typed, &rules).await;
+        let typed = Refusal {
+            step: CheckoutStep::Coupon,
+            code: Some(code),
+            ..Refusal::default()
+        };
+        checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
+        redirect("/checkout#coupon")?;
         Ok(())
     })
     .await
 }
 
 /// Places the order. The same `checkout_key` (one per checkout page) always answers with the
-/// same order; `expected_total` is the total the shopper saw, in minor units.
+/// same order; `expected_total` is the total the shopper saw, in minor units. `None` when the
+/// order was refused for a reason the shopper can act on (a price or stock changed): the
+/// checkout page shows it.
 #[server]
 pub async fn place_order(
     checkout_key: String,
     payment_method: String,
     expected_total: Option<i64>,
-) -> Result<i64, AppError> {
+) -> Result<Option<i64>, AppError> {
     use glue::*;
     in_span("place_order", async move {
         let state = state()?;
@@ -210,12 +244,24 @@ pub async fn place_order(
             },
             &state.checkout_rules(),
         )
-        .await?;
+        .await;
+        let placed = match placed {
+            Ok(placed) => placed,
+            Err(error) => {
+                let typed = Refusal {
+                    step: CheckoutStep::Payment,
+                    ..Refusal::default()
+                };
+                checkout::keep_refusal(&state.db, &owner, Err(error), typed).await?;
+                redirect("/checkout#payment")?;
+                return Ok(None);
+            }
+        };
         redirect(&format!(
             "/orders/{}?key={}&placed=1",
             placed.number, placed.access_key
         ))?;
-        Ok(placed.number)
+        Ok(Some(placed.number))
     })
     .await
 }

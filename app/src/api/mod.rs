@@ -8,6 +8,7 @@ pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
 pub mod catalog_import;
+pub mod content;
 pub mod orders;
 pub mod search;
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod catalog_admin;
+mod content;
 pub mod country;
 mod error;
 mod image;
@@ -16,6 +17,7 @@ mod store;
 pub mod totals;
 
 pub use account::{Address, AddressInput, Dashboard, Profile, SessionInfo};
+pub use content::{LayoutLinks, PageLink, StorePageView};
 pub use error::AppError;
 pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};
 pub use listing::{
@@ -24,8 +26,9 @@ pub use listing::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    CardPayment, CartLineView, CartView, CheckoutView, OrderEventView, OrderLineView, OrderStatus,
-    OrderSummary, OrderView, PaymentMethod, Quote, ShippingOption, StaffOrderRow,
+    CardPayment, CartLineView, CartView, CheckoutStep, CheckoutView, OrderEventView, OrderLineView,
+    OrderStatus, OrderSummary, OrderView, PaymentMethod, Quote, Refusal, ShippingOption,
+    StaffOrderRow,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

@@ -2,7 +2,7 @@
 //! transitions are in the database (`order_transitions`, enforced by a trigger); a test checks
 //! the two agree.
 
-use super::{Address, AddressInput, Money};
+use super::{Address, AddressInput, Money, ProductImage};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -142,6 +142,9 @@ pub struct CartLineView {
     pub line_total: Money,
     /// Set when the line cannot be bought as it is (sold out, fewer left).
     pub problem: Option<String>,
+    /// The variant's own picture, or the product's first (filled in for the pages that
+    /// show it: `cart::with_images`).
+    pub image: Option<ProductImage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +198,51 @@ pub struct CheckoutView {
     pub blocker: Option<String>,
     /// Fresh per page view: a double submit or a retry of this page finds the same order.
     pub checkout_key: String,
+    /// Card payments are on offer (without them, a delivery option without cash on delivery
+    /// cannot be paid for).
+    pub card_enabled: bool,
+    /// The countries the store delivers to (codes), for the address form and its note.
+    pub delivers_to: Vec<String>,
+    /// The last step the shopper sent that was refused, with what they typed.
+    pub refusal: Option<Refusal>,
+}
+
+impl CheckoutView {
+    /// Whether the shopper can pay for delivery option `o`.
+    pub fn payable(&self, o: &ShippingOption) -> bool {
+        self.card_enabled || o.cash_on_delivery
+    }
+}
+
+/// A checkout step the shopper sent that was refused, kept with the cart so the page shows
+/// the error under its field with everything they typed (never in the URL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub step: CheckoutStep,
+    /// The field at fault (`email`, `name`, `country`, `code`...), or empty for the step.
+    pub field: String,
+    pub message: String,
+    pub email: Option<String>,
+    pub address: Option<AddressInput>,
+    pub code: Option<String>,
+}
+
+impl Refusal {
+    /// The message for `field` of `step`, if that is where the refusal sits.
+    pub fn for_field(&self, step: CheckoutStep, field: &str) -> Option<String> {
+        (self.step == step && self.field == field).then(|| self.message.clone())
+    }
+}
+
+/// The checkout's steps, in order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStep {
+    #[default]
+    Details,
+    Delivery,
+    Coupon,
+    Payment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,14 @@
 //! Product and category descriptions: a small, safe rich-text format.
 //!
-//! Paragraphs are separated by blank lines, lines starting with `- ` make a bulleted list, and
-//! `**text**` is emphasised. It is parsed into structure and rendered as elements and text
+//! Paragraphs are separated by blank lines, a paragraph starting with `## ` is a heading,
+//! lines starting with `- ` make a bulleted list, and `**text**` is emphasised. It is parsed into structure and rendered as elements and text
 //! nodes, never as HTML, so nothing in a description can inject markup or script.
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Block {
+    Heading(String),
     Paragraph(Vec<Inline>),
     List(Vec<Vec<Inline>>),
 }
@@ -30,7 +31,12 @@ pub fn parse(source: &str) -> Vec<Block> {
         if lines.is_empty() {
             continue;
         }
-        if lines.iter().all(|l| l.starts_with("- ")) {
+        if let Some(heading) = lines[0].strip_prefix("## ") {
+            blocks.push(Block::Heading(heading.trim().to_owned()));
+            if lines.len() > 1 {
+                blocks.push(Block::Paragraph(inline(&lines[1..].join(" "))));
+            }
+        } else if lines.iter().all(|l| l.starts_with("- ")) {
             blocks.push(Block::List(lines.iter().map(|l| inline(&l[2..])).collect()));
         } else {
             blocks.push(Block::Paragraph(inline(&lines.join(" "))));
@@ -64,6 +70,7 @@ pub fn plain(source: &str) -> String {
     let mut out = Vec::new();
     for block in parse(source) {
         let items = match block {
+            Block::Heading(text) => vec![vec![Inline::Text(text)]],
             Block::Paragraph(inlines) => vec![inlines],
             Block::List(items) => items,
         };
@@ -116,6 +123,13 @@ mod tests {
             ])]
         );
         assert_eq!(plain("A **b**\n\n- c"), "A b c");
+        assert_eq!(
+            parse("## Returns\nWithin 14 days."),
+            vec![
+                Block::Heading("Returns".into()),
+                Block::Paragraph(vec![Inline::Text("Within 14 days.".into())]),
+            ]
+        );
         assert!(parse("").is_empty());
     }
 }

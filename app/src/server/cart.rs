@@ -8,7 +8,7 @@
 use super::accounts::tokens::{opaque_token, token_hash, TokenKeys};
 use super::auth::CookieNames;
 use super::Error;
-use crate::model::{AppError, CartLineView, CartView, Currency, Money};
+use crate::model::{AppError, CartLineView, CartView, Currency, Money, ProductImage};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::time::Duration;
 
@@ -366,12 +366,55 @@ pub fn view(lines: &[Line], rules: &Rules) -> CartView {
                     currency,
                 ),
                 problem: line_problem(l),
+                image: None,
             })
             .collect(),
         subtotal: Money::new(subtotal(lines), currency),
         item_count: lines.iter().map(|l| i64::from(l.quantity)).sum(),
         max_line_quantity: rules.max_quantity,
     }
+}
+
+/// The quantity a stepper button asks for: the one shown, one more or one less (a `step` of
+/// any other size counts as one), never below nothing.
+pub fn stepped(quantity: i64, step: Option<i64>) -> i64 {
+    quantity
+        .saturating_add(step.unwrap_or(0).clamp(-1, 1))
+        .max(0)
+}
+
+/// Fills in each line's picture: the variant's own, or its product's first.
+pub async fn with_images(db: impl sqlx::PgExecutor<'_>, cart: &mut CartView) -> Result<(), Error> {
+    let ids: Vec<i64> = cart.lines.iter().map(|l| l.variant_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = sqlx::query!(
+        r#"SELECT v.id, i.storage_key AS "key!", i.alt AS "alt!", i.width AS "width!",
+                  i.height AS "height!"
+           FROM variants v
+           JOIN LATERAL (
+               SELECT storage_key, alt, width, height FROM product_images i
+               WHERE i.product_id = v.product_id
+               ORDER BY i.id = v.image_id DESC, i.position, i.id LIMIT 1
+           ) i ON true
+           WHERE v.id = ANY($1)"#,
+        &ids
+    )
+    .fetch_all(db)
+    .await?;
+    for line in &mut cart.lines {
+        line.image = rows
+            .iter()
+            .find(|r| r.id == line.variant_id)
+            .map(|r| ProductImage {
+                key: r.key.clone(),
+                alt: r.alt.clone(),
+                width: r.width as u32,
+                height: r.height as u32,
+            });
+    }
+    Ok(())
 }
 
 /// At sign-in: the guest's lines move into the account's cart (quantities added, capped at

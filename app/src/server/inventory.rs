@@ -171,7 +171,7 @@ pub async fn history(
     let rows = sqlx::query!(
         r#"SELECT m.variant_id AS "variant_id!", m.delta AS "delta!", m.stock_after AS "stock_after!",
                   m.reason AS "reason!", o.number AS "order_number?", a.email AS "by?", m.note AS "note!",
-                  to_char(m.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "at!"
+                  to_char(m.at, 'FMDD Mon YYYY, HH24:MI') AS "at!"
            FROM unnest($1::BIGINT[]) AS v(id)
            CROSS JOIN LATERAL (
                SELECT * FROM stock_movements WHERE variant_id = v.id ORDER BY id DESC LIMIT $2

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
+pub mod content;
 pub mod inventory;
 pub mod jobs;
 pub mod orders;

@@ -5,7 +5,7 @@ use super::pages::{
     AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
     HomePage, ImportPage, ImportsPage, NotFound, OrderLookupPage, OrderPage, PricePreviewPage,
     PrivacyPage, ProductEditorPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage,
-    SearchPage, SessionsPage, SignInPage, VerifyPage,
+    SearchPage, SessionsPage, SignInPage, StorePage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
                     <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/pages/:slug") view=StorePage ssr=SsrMode::Async />
                     <Route path=path!("/orders/find") view=OrderLookupPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod components;
+pub mod islands;
 pub mod pages;
 
 pub use app::{shell, App};

@@ -744,6 +744,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("checkout_address", Erased("cart.checkout_address")),
             ("shipping_rate_id", No),
             ("coupon_code", Erased("cart.coupon_code")),
+            ("checkout_refusal", Erased("cart.checkout_refusal")),
         ],
     ),
     (
@@ -1107,6 +1108,16 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("received_at", No),
         ],
     ),
+    (
+        "store_pages",
+        &[
+            ("slug", No),
+            ("title", No),
+            ("body", No),
+            ("position", No),
+            ("updated_at", No),
+        ],
+    ),
     ("tax_rates", &[("country", No), ("rate_bp", No)]),
     (
         "variant_option_values",
@@ -1254,6 +1265,16 @@ async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
         .execute(&pool)
         .await
         .expect("coupon");
+    // A refused step, kept with what was typed.
+    let refused = Err(AppError::validation("phone", "enter a phone number").into());
+    let typed = app::model::Refusal {
+        email: Some("layla@example.com".into()),
+        address: Some(address()),
+        ..Default::default()
+    };
+    checkout::keep_refusal(&pool, &owner, refused, typed)
+        .await
+        .expect("refusal kept");
     sqlx::query(
         "INSERT INTO email_outbox (account_id, to_address, subject, text_body, html_body, sent_at)
          VALUES ($1, 'layla@example.com', 'Welcome', 't', 'h', now())",

@@ -16,3 +16,5 @@ mod checkout;
 mod payments;
 mod search;
 mod search_meili;
+mod storefront_pages;
+mod styles;

@@ -13,7 +13,7 @@ pub const MAX_ADDRESSES: i64 = 50;
 pub async fn profile(db: &PgPool, account_id: i64) -> Result<Profile, Error> {
     let row = sqlx::query!(
         r#"SELECT email, name, email_verified_at IS NOT NULL AS "verified!",
-                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "since!"
+                  to_char(created_at, 'FMDD Mon YYYY') AS "since!"
            FROM accounts WHERE id = $1 AND erased_at IS NULL"#,
         account_id
     )
@@ -204,8 +204,8 @@ pub async fn sessions(
 ) -> Result<Vec<SessionInfo>, Error> {
     let rows = sqlx::query!(
         r#"SELECT id, user_agent, host(ip) AS ip,
-                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "started!",
-                  to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "last_used!"
+                  to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "started!",
+                  to_char(last_used_at, 'FMDD Mon YYYY, HH24:MI') AS "last_used!"
            FROM sessions
            WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()
            ORDER BY last_used_at DESC, id DESC"#,
@@ -276,6 +276,7 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
              'cart', (SELECT jsonb_build_object(
                  'created_at', c.created_at, 'checkout_email', c.checkout_email,
                  'checkout_address', c.checkout_address, 'coupon_code', c.coupon_code,
+                 'checkout_refusal', c.checkout_refusal,
                  'lines', coalesce((SELECT jsonb_agg(jsonb_build_object(
                      'sku', v.sku, 'quantity', cl.quantity, 'added_at', cl.added_at)
                      ORDER BY cl.added_at, v.sku)

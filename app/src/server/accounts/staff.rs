@@ -387,7 +387,7 @@ pub struct AuditEntry {
 pub async fn recent_audit(db: &PgPool, limit: i64) -> Result<Vec<AuditEntry>, Error> {
     Ok(sqlx::query_as!(
         AuditEntry,
-        r#"SELECT to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS "at!", a.email AS "account?",
+        r#"SELECT to_char(l.at, 'FMDD Mon YYYY, HH24:MI:SS') AS "at!", a.email AS "account?",
                   l.action, host(l.ip) AS ip
            FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id
            ORDER BY l.id DESC LIMIT $1"#,

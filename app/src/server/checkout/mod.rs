@@ -16,7 +16,7 @@ use super::cart::{self, Owner, Rules};
 use super::Error;
 use crate::model::country::country_name;
 use crate::model::totals::TaxMode;
-use crate::model::{Address, AddressInput, AppError, CheckoutView, Currency};
+use crate::model::{Address, AddressInput, AppError, CheckoutView, Currency, Refusal};
 use pricing::{coupon, payment_methods, price, quote_of};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -53,6 +53,7 @@ pub struct Draft {
     pub address: Option<AddressInput>,
     pub shipping_rate_id: Option<i64>,
     pub coupon_code: Option<String>,
+    pub refusal: Option<Refusal>,
 }
 
 fn empty_cart() -> Error {
@@ -70,7 +71,8 @@ fn found_cart(updated: sqlx::postgres::PgQueryResult) -> Result<(), Error> {
 async fn draft(db: &mut PgConnection, owner: &Owner) -> Result<Option<Draft>, Error> {
     let (hash, account) = owner.keys();
     let row = sqlx::query!(
-        r#"SELECT checkout_email, checkout_address, shipping_rate_id, coupon_code FROM carts
+        r#"SELECT checkout_email, checkout_address, shipping_rate_id, coupon_code, checkout_refusal
+           FROM carts
            WHERE (token_hash = $1 OR account_id = $2) AND expires_at > now()"#,
         hash,
         account
@@ -84,6 +86,9 @@ async fn draft(db: &mut PgConnection, owner: &Owner) -> Result<Option<Draft>, Er
             .and_then(|json| serde_json::from_value(json).ok()),
         shipping_rate_id: r.shipping_rate_id,
         coupon_code: r.coupon_code,
+        refusal: r
+            .checkout_refusal
+            .and_then(|json| serde_json::from_value(json).ok()),
     }))
 }
 
@@ -116,7 +121,7 @@ pub async fn set_details(
     let (hash, account) = owner.keys();
     let json = serde_json::to_value(&address)?;
     let updated = sqlx::query!(
-        r#"UPDATE carts SET checkout_email = $3, checkout_address = $4,
+        r#"UPDATE carts SET checkout_email = $3, checkout_address = $4, checkout_refusal = NULL,
                shipping_rate_id = CASE WHEN shipping_rate_id IN (
                    SELECT id FROM shipping_rates WHERE zone_id = $5) THEN shipping_rate_id END
            WHERE (token_hash = $1 OR account_id = $2) AND expires_at > now()"#,
@@ -142,7 +147,7 @@ pub async fn use_saved_address(db: &PgPool, account_id: i64, address_id: i64) ->
 pub async fn set_shipping(db: &PgPool, owner: &Owner, rate_id: i64) -> Result<(), Error> {
     let (hash, account) = owner.keys();
     let updated = sqlx::query!(
-        r#"UPDATE carts c SET shipping_rate_id = r.id
+        r#"UPDATE carts c SET shipping_rate_id = r.id, checkout_refusal = NULL
            FROM shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id
            WHERE (c.token_hash = $1 OR c.account_id = $2) AND c.expires_at > now()
              AND r.id = $3 AND r.active AND z.country = c.checkout_address->>'country'"#,
@@ -195,11 +200,46 @@ pub async fn set_coupon(
     }
     let (hash, account) = owner.keys();
     let updated = sqlx::query!(
-        "UPDATE carts SET coupon_code = $3
+        "UPDATE carts SET coupon_code = $3, checkout_refusal = NULL
          WHERE (token_hash = $1 OR account_id = $2) AND expires_at > now()",
         hash,
         account,
         code
+    )
+    .execute(db)
+    .await?;
+    found_cart(updated)
+}
+
+/// The outcome of a checkout step sent from the page: a refusal the shopper can act on
+/// (a validation error, too few left, a changed price) is kept with the cart, with what they
+/// typed in `refusal`, for the page to show under its field; anything else is an error.
+pub async fn keep_refusal(
+    db: &PgPool,
+    owner: &Owner,
+    outcome: Result<(), Error>,
+    refusal: Refusal,
+) -> Result<(), Error> {
+    let (field, message) = match outcome {
+        Ok(()) => return Ok(()),
+        Err(Error::App(AppError::Validation { field, message })) => (field, message),
+        Err(Error::App(
+            e @ (AppError::OutOfStock { .. } | AppError::Conflict | AppError::Stale { .. }),
+        )) => (String::new(), e.to_string()),
+        Err(other) => return Err(other),
+    };
+    let refusal = Refusal {
+        field,
+        message,
+        ..refusal
+    };
+    let (hash, account) = owner.keys();
+    let updated = sqlx::query!(
+        "UPDATE carts SET checkout_refusal = $3
+         WHERE (token_hash = $1 OR account_id = $2) AND expires_at > now()",
+        hash,
+        account,
+        serde_json::to_value(&refusal)?
     )
     .execute(db)
     .await?;
@@ -230,6 +270,15 @@ pub async fn view(
         None
     };
     let methods = payment_methods(p.chosen.as_ref(), rules);
+    let delivers_to = sqlx::query_scalar!(
+        "SELECT DISTINCT country FROM shipping_zone_countries z
+         WHERE EXISTS (SELECT 1 FROM shipping_rates r WHERE r.zone_id = z.zone_id AND r.active)
+         ORDER BY country"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cart = cart;
+    cart::with_images(&mut *conn, &mut cart).await?;
     Ok(CheckoutView {
         cart,
         signed_in: account_email.is_some(),
@@ -243,6 +292,9 @@ pub async fn view(
         quote: p.totals.as_ref().map(|t| quote_of(t, p.tax_rate, rules)),
         blocker,
         checkout_key: opaque_token().0,
+        card_enabled: rules.card_enabled,
+        delivers_to,
+        refusal: p.draft.refusal,
     })
 }
 

@@ -21,7 +21,7 @@ pub async fn recent(
                   o.tracking_number, o.refunded_minor, o.paid_minor,
                   (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
                    WHERE r.order_id = o.id AND r.status = 'pending')::BIGINT AS "pending_refunds!",
-                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "placed_at!",
+                  to_char(o.created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!",
                   (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
            FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
            ORDER BY o.id DESC LIMIT $2"#,
@@ -65,7 +65,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
                 subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
                 refunded_minor, coupon_code, shipping_address, shipping_rate_name, tax_rate_bp,
                 tracking_number,
-                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "placed_at!"
+                to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!"
          FROM orders WHERE number = $1 AND (account_id = $2 OR access_hash = $3 OR $4)"#,
         number,
         account,
@@ -99,7 +99,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     .collect();
     let events = sqlx::query!(
         r#"SELECT to_status, note,
-                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') AS "at!"
+                  to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "at!"
            FROM order_events WHERE order_id = $1 ORDER BY id"#,
         o.id
     )
@@ -147,7 +147,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
 pub async fn list(db: &PgPool, account_id: i64) -> Result<Vec<OrderSummary>, Error> {
     let rows = sqlx::query!(
         r#"SELECT o.number, o.status, o.currency, o.total_minor,
-                  to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS "placed_at!",
+                  to_char(o.created_at, 'FMDD Mon YYYY') AS "placed_at!",
                   (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
            FROM orders o WHERE o.account_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 200"#,
         account_id

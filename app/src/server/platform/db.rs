@@ -20,9 +20,13 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 /// (one that fails is replaced). Pinging on every acquire, sqlx's default, costs a round trip
 /// each time, and a page takes several connections in turn (a search: three to five).
 /// A connection in steady use shows a dropped server on its next statement anyway.
-pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, Error> {
-    let options =
-        PgConnectOptions::from_str(settings.url.expose_secret())?.application_name("duka");
+///
+/// Every session runs in the shop's `time_zone`, so the times pages show (`to_char` of a
+/// `timestamptz`) are the shop's local times; PostgreSQL refuses an unknown zone here.
+pub async fn connect(settings: &DatabaseSettings, time_zone: &str) -> Result<PgPool, Error> {
+    let options = PgConnectOptions::from_str(settings.url.expose_secret())?
+        .application_name("duka")
+        .options([("timezone", time_zone)]);
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))

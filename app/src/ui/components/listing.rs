@@ -113,6 +113,8 @@ pub fn Filters(
     );
     view! {
         <aside class="filters" aria-label="Filters">
+            <details class="filter-fold">
+            <summary class="button secondary">"Filter and sort"</summary>
             {facets}
             <form class="filter-form" method="get" action=url.path.clone()>
                 {kept}
@@ -150,6 +152,7 @@ pub fn Filters(
                 </label>
                 <button type="submit">"Apply"</button>
             </form>
+            </details>
         </aside>
     }
 }

@@ -16,6 +16,7 @@ pub fn RichText(source: String) -> impl IntoView {
     parse(&source)
         .into_iter()
         .map(|block| match block {
+            Block::Heading(text) => view! { <h2>{text}</h2> }.into_any(),
             Block::Paragraph(items) => view! { <p>{inlines(items)}</p> }.into_any(),
             Block::List(entries) => view! {
                 <ul>{entries.into_iter().map(|items| view! { <li>{inlines(items)}</li> }).collect_view()}</ul>

@@ -1,13 +1,13 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
 //! the admin home, the orders list and an order's page. Server-rendered forms, no island: no admin code reaches shoppers.
 
-use super::account::{send_to, FormError, Notice, Private};
 use super::ErrorPage;
 use crate::api::admin::{
     get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, RefundOrder, StaffCode,
     StaffSignIn, StaffSignOut, UpdateOrderStatus,
 };
 use crate::model::AppError;
+use crate::ui::components::form::{send_to, FormError, Notice, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -123,7 +123,7 @@ pub fn AdminHomePage() -> impl IntoView {
                             {d.audit.map(|audit| view! {
                                 <h2>"Audit log"</h2>
                                 <table class="audit">
-                                    <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
+                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
                                     <tbody>
                                         {audit.into_iter().map(|(at, who, what, ip)| view! {
                                             <tr><td>{at}</td><td>{who}</td><td>{what}</td><td>{ip}</td></tr>
@@ -143,7 +143,7 @@ pub fn AdminHomePage() -> impl IntoView {
 /// form per line to pack more), its delivery, payment and timeline.
 #[component]
 pub fn AdminOrderPage() -> impl IntoView {
-    let number = super::shop::number_param();
+    let number = super::order::number_param();
     view! {
         <Private title="Order" />
         <Suspense fallback=|| ()>
@@ -160,7 +160,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                             <p><a href="/admin/orders">"All orders"</a></p>
                             <Notice messages=vec![("packed", "Packed.")] />
                             <FormError />
-                            <super::shop::OrderDetail order staff=true />
+                            <super::order::OrderDetail order staff=true />
                         </section>
                     }.into_any(),
                 }
@@ -172,7 +172,7 @@ pub fn AdminOrderPage() -> impl IntoView {
 /// `/admin/orders`: the newest orders, each with the moves its status allows.
 #[component]
 pub fn AdminOrdersPage() -> impl IntoView {
-    let status = super::account::query("status");
+    let status = crate::ui::components::form::query("status");
     view! {
         <Private title="Orders" />
         <Suspense fallback=|| ()>
@@ -198,7 +198,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 <button type="submit">"Show"</button>
                             </form>
                             <table class="orders">
-                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed (UTC)"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
+                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| {
                                         // Refunds have their own form; packing part of an

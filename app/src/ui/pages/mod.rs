@@ -1,17 +1,23 @@
 mod account;
 mod admin;
 mod admin_catalog;
+mod cart;
+mod checkout;
 mod collection;
 mod error;
 mod home;
 mod not_found;
+mod order;
+mod order_lookup;
 mod product;
 mod search;
-mod shop;
+mod skeleton;
+mod store_page;
 
 pub use account::{
-    AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage, PrivacyPage, RegisterPage,
-    RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage, VerifyPage,
+    AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, ForgotPasswordPage,
+    PrivacyPage, RegisterPage, RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage,
+    VerifyPage,
 };
 pub use admin::{
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
@@ -20,10 +26,14 @@ pub use admin_catalog::{
     AdminCategoriesPage, AdminProductsPage, ImportPage, ImportsPage, PricePreviewPage,
     ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
+pub use cart::CartPage;
+pub use checkout::CheckoutPage;
 pub use collection::CollectionPage;
 pub use error::ErrorPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use order::OrderPage;
+pub use order_lookup::OrderLookupPage;
 pub use product::ProductPage;
 pub use search::SearchPage;
-pub use shop::{AccountOrdersPage, CartPage, CheckoutPage, OrderLookupPage, OrderPage};
+pub use store_page::StorePage;

@@ -1,11 +1,13 @@
 use super::ErrorPage;
 use crate::api::catalog::get_product;
 use crate::model::rich_text;
-use crate::model::{ProductDetail, StoreInfo};
+use crate::model::{ProductDetail, ProductImage, StoreInfo};
+use crate::ui::components::form::FormError;
+use crate::ui::components::picture::{Picture, PictureData};
 use crate::ui::components::product_card::ProductGrid;
 use crate::ui::components::rich_text::RichText;
 use crate::ui::components::seo::{Breadcrumbs, JsonLd, PageMeta};
-use crate::ui::components::variant_picker::{PickerData, PickerDataScript, VariantPicker};
+use crate::ui::islands::variant_picker::{PickerData, PickerDataScript, VariantPicker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -114,32 +116,40 @@ fn ProductView(
         <PageMeta canonical=url title description kind="product" image=image_url.clone() />
         <JsonLd value=data />
         <Breadcrumbs base_url=store.base_url.clone() trail=product.breadcrumbs.clone() current=product.name.clone() />
-        <article class="product">
-            <h1>{product.name.clone()}</h1>
-            {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
-            <super::account::FormError />
-            <PickerDataScript data=picker />
-            <VariantPicker />
-            <div class="description">
-                <RichText source=product.description.clone() />
+        <article class="product-page">
+            <Gallery images=product.images.clone() />
+            <div class="product-info">
+                {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
+                <h1>{product.name.clone()}</h1>
+                <FormError />
+                <PickerDataScript data=picker />
+                <VariantPicker />
+                <ul class="assurances">
+                    <li><a href="/pages/delivery">"Delivery"</a> ": the options and prices for your address are shown at checkout, before you pay."</li>
+                    <li><a href="/pages/returns">"Returns and refunds"</a> ": changed your mind? See how to send it back."</li>
+                </ul>
+                <section class="description prose">
+                    <h2>"Description"</h2>
+                    <RichText source=product.description.clone() />
+                </section>
+                {(!product.attributes.is_empty())
+                    .then(|| {
+                        view! {
+                            <dl class="attributes">
+                                {product
+                                    .attributes
+                                    .iter()
+                                    .map(|(k, v)| {
+                                        view! {
+                                            <dt>{k.clone()}</dt>
+                                            <dd>{v.clone()}</dd>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </dl>
+                        }
+                    })}
             </div>
-            {(!product.attributes.is_empty())
-                .then(|| {
-                    view! {
-                        <dl class="attributes">
-                            {product
-                                .attributes
-                                .iter()
-                                .map(|(k, v)| {
-                                    view! {
-                                        <dt>{k.clone()}</dt>
-                                        <dd>{v.clone()}</dd>
-                                    }
-                                })
-                                .collect_view()}
-                        </dl>
-                    }
-                })}
         </article>
         {(!product.related.is_empty())
             .then(|| {
@@ -151,4 +161,40 @@ fn ProductView(
                 }
             })}
     }
+}
+
+/// Every picture of the product as slides that swipe (CSS scroll snapping, no script), with
+/// thumbnails that jump to each. The variant picker scrolls it to a chosen variant's picture.
+#[component]
+fn Gallery(images: Vec<ProductImage>) -> impl IntoView {
+    if images.is_empty() {
+        return view! { <div class="gallery empty-gallery"></div> }.into_any();
+    }
+    let many = images.len() > 1;
+    let thumbs = many.then(|| {
+        view! {
+            <ul class="thumbs">
+                {images.iter().enumerate().map(|(i, image)| view! {
+                    <li>
+                        <a href=format!("#image-{i}") aria-label=format!("Picture {} of {}", i + 1, images.len())>
+                            <Picture data=PictureData::new(image, 160) sizes="4rem" />
+                        </a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        <div class="gallery">
+            <ul class="slides" aria-label="Pictures">
+                {images.iter().enumerate().map(|(i, image)| view! {
+                    <li id=format!("image-{i}")>
+                        <Picture data=PictureData::new(image, 640) sizes="(min-width: 48rem) 50vw, 100vw" eager=i == 0 />
+                    </li>
+                }).collect_view()}
+            </ul>
+            {thumbs}
+        </div>
+    }
+    .into_any()
 }

@@ -38,6 +38,7 @@ pub fn SearchPage() -> impl IntoView {
 
 #[component]
 fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
+    server_timing(results.took_ms);
     let query = results.query.clone();
     let text = query.text.clone();
     let title = if text.is_empty() {
@@ -165,13 +166,24 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
                         <Filters url=url.clone() query=query.listing.clone() facets=results.facets counts />
                     </div>
                     <div class="collection-products">
-                        <ul class="product-grid search-results">{hits}</ul>
+                        <ul class="product-grid">{hits}</ul>
                         <Pagination url query=query.listing.clone() pages />
                     </div>
                 </div>
             }
                 .into_any()
         }}
-        <p class="search-meta">{format!("{} ms · {}", results.took_ms, results.engine)}</p>
     }
+}
+
+/// How long the search took, for an operator's browser tools (`Server-Timing`), not the page.
+fn server_timing(took_ms: u32) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(value) = http::HeaderValue::from_str(&format!("search;dur={took_ms}")) {
+            response.insert_header(http::HeaderName::from_static("server-timing"), value);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = took_ms;
 }

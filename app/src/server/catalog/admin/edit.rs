@@ -119,8 +119,8 @@ async fn stored(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<Stored, Error>
         r#"SELECT p.version, p.name, p.slug, p.description, p.brand,
                   coalesce(p.seo_title, '') AS "seo_title!", coalesce(p.seo_description, '') AS "seo_description!",
                   p.status,
-                  coalesce(to_char(p.publish_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI'), '') AS "publish_at!",
-                  to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "updated_at!",
+                  coalesce(to_char(p.publish_at, 'YYYY-MM-DD"T"HH24:MI'), '') AS "publish_at!",
+                  to_char(p.updated_at, 'FMDD Mon YYYY, HH24:MI') AS "updated_at!",
                   a.email AS "updated_by?",
                   ARRAY(SELECT category_id FROM product_categories WHERE product_id = p.id
                         ORDER BY position, category_id) AS "categories!",
@@ -229,7 +229,7 @@ pub async fn create_product(
         r#"INSERT INTO products (name, slug, description, brand, seo_title, seo_description,
                                  status, publish_at, updated_by, attributes)
            VALUES ($1, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7,
-                   CASE WHEN $8 = '' THEN NULL ELSE ($8 || ':00+00')::TIMESTAMPTZ END, $9, $10)
+                   CASE WHEN $8 = '' THEN NULL ELSE ($8 || ':00')::TIMESTAMPTZ END, $9, $10)
            RETURNING id"#,
         form.name.trim(),
         form.slug,
@@ -321,7 +321,7 @@ pub(super) async fn lock_version(
 ) -> Result<(), Error> {
     let row = sqlx::query!(
         r#"SELECT p.version, a.email AS "by?",
-                  to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS "at!"
+                  to_char(p.updated_at, 'FMDD Mon YYYY, HH24:MI:SS TZ') AS "at!"
            FROM products p LEFT JOIN accounts a ON a.id = p.updated_by
            WHERE p.id = $1 FOR UPDATE OF p"#,
         id
@@ -333,7 +333,7 @@ pub(super) async fn lock_version(
         let who = row.by.unwrap_or_else(|| "someone else".into());
         return Err(AppError::Stale {
             message: format!(
-                "this product was saved by {who} at {} UTC, after you opened it. Nothing you \
+                "this product was saved by {who} at {}, after you opened it. Nothing you \
                  sent was saved: reload the page to see their changes, then make yours again.",
                 row.at
             ),
@@ -360,7 +360,7 @@ pub async fn save_product(
         r#"UPDATE products
            SET name = $2, slug = $3, description = $4, brand = $5, seo_title = nullif($6, ''),
                seo_description = nullif($7, ''), status = $8,
-               publish_at = CASE WHEN $9 = '' THEN NULL ELSE ($9 || ':00+00')::TIMESTAMPTZ END,
+               publish_at = CASE WHEN $9 = '' THEN NULL ELSE ($9 || ':00')::TIMESTAMPTZ END,
                version = version + 1, updated_by = $10, attributes = $11
            WHERE id = $1"#,
         id,

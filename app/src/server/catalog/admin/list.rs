@@ -23,7 +23,7 @@ pub async fn products(
     staff.require(Permission::ViewCatalog)?;
     let mut sql = filtered(
         "SELECT p.id, p.name, p.slug, p.status, p.price_min_minor, p.price_max_minor,
-                to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS updated,
+                to_char(p.updated_at, 'FMDD Mon YYYY, HH24:MI') AS updated,
                 v.stock, v.variants, v.sku, v.currency
          FROM products p
          LEFT JOIN LATERAL (

@@ -1,9 +1,8 @@
 //! Generated products: deterministic (the same N gives the same catalog), from the word
 //! lists in [`super::data`], priced in the store's currency.
 
-use super::data::{
-    DemoProduct, Options, ADJECTIVES, BRANDS, CATEGORIES, COLOURS, DEMO_PRODUCTS, KINDS,
-};
+use super::super::artwork::Art;
+use super::data::{DemoProduct, Options, ADJECTIVES, BRANDS, COLOURS, DEMO_PRODUCTS, KINDS};
 use crate::model::Currency;
 
 /// Converts a demo AED price into the store's currency with a fixed integer rate, rounded
@@ -42,8 +41,8 @@ pub(super) type NewVariant = (Vec<String>, i64, Option<i64>, i32, String);
 
 /// One product ready to insert.
 pub(super) struct NewProduct {
-    /// Which shape its pictures get.
-    pub(super) kind: usize,
+    /// What its pictures show.
+    pub(super) art: Art,
     /// Its colour, for the picture when it has no Colour option.
     pub(super) colour: String,
     pub(super) slug: String,
@@ -93,10 +92,7 @@ pub(super) fn demo(p: &DemoProduct, index: usize, currency: Currency) -> NewProd
         })
         .collect();
     NewProduct {
-        kind: CATEGORIES
-            .iter()
-            .position(|c| c.0 == p.category)
-            .unwrap_or(0),
+        art: Art::of(p.category, p.name),
         colour: p.colour.into(),
         slug: p.slug.into(),
         name: p.name.into(),
@@ -162,7 +158,7 @@ pub(super) fn generated(i: usize, currency: Currency) -> NewProduct {
         })
         .collect();
     NewProduct {
-        kind: i % KINDS.len(),
+        art: Art::of(category, &name),
         colour: colour.to_string(),
         slug,
         name,

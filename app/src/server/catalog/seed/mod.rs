@@ -12,7 +12,7 @@ use data::CATEGORIES;
 pub use data::DEMO_PRODUCTS;
 use generate::{demo, generated, NewProduct};
 
-use super::artwork;
+use super::artwork::{self, Art};
 use crate::model::Currency;
 use crate::server::platform::media::{MediaStore, StoredImage};
 use crate::server::Error;
@@ -133,24 +133,23 @@ async fn insert_categories(
     Ok(ids)
 }
 
-/// Drawn pictures, stored once per (kind, colour).
+/// Drawn pictures, stored once per (art, colour).
 struct Pictures {
     media: MediaStore,
-    drawn: HashMap<(usize, String), StoredImage>,
+    drawn: HashMap<(Art, String), StoredImage>,
 }
 
 impl Pictures {
-    async fn get(&mut self, kind: usize, colour: &str) -> Result<StoredImage, Error> {
-        let key = (kind, colour.to_ascii_lowercase());
+    async fn get(&mut self, art: Art, colour: &str) -> Result<StoredImage, Error> {
+        let key = (art, colour.to_ascii_lowercase());
         if let Some(found) = self.drawn.get(&key) {
             return Ok(found.clone());
         }
         let media = self.media.clone();
         let colour = key.1.clone();
-        let stored =
-            tokio::task::spawn_blocking(move || media.store(&artwork::draw(kind, &colour)))
-                .await
-                .map_err(|e| Error::other(format!("drawing a demo picture: {e}")))??;
+        let stored = tokio::task::spawn_blocking(move || media.store(&artwork::draw(art, &colour)))
+            .await
+            .map_err(|e| Error::other(format!("drawing a demo picture: {e}")))??;
         self.drawn.insert(key, stored.clone());
         Ok(stored)
     }
@@ -213,7 +212,7 @@ async fn insert_batch(
             .map(|(_, values)| values.clone())
             .unwrap_or_else(|| vec![p.colour.clone()]);
         for (pos, colour) in colours.iter().enumerate() {
-            let stored = pictures.get(p.kind, colour).await?;
+            let stored = pictures.get(p.art, colour).await?;
             images.product.push(pid(p));
             images.position.push(pos as i32);
             images.alt.push(if colours.len() > 1 {

@@ -54,6 +54,7 @@ pub(super) struct FileStore {
     pub(super) sweep_seconds: Option<u32>,
     pub(super) max_line_quantity: Option<u32>,
     pub(super) low_stock_threshold: Option<u32>,
+    pub(super) time_zone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

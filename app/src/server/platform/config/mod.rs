@@ -105,6 +105,8 @@ pub struct StoreSettings {
     pub max_line_quantity: u32,
     /// A variant with fewer units than this is low on stock (the admin's filter and badge).
     pub low_stock_threshold: u32,
+    /// The IANA zone the shop's times are shown in (PostgreSQL's sessions run in it).
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone)]

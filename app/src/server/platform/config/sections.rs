@@ -145,7 +145,15 @@ pub(super) fn store(env: EnvLookup<'_>, file: FileStore) -> Result<StoreSettings
             "store.low_stock_threshold",
         )?
         .unwrap_or(5),
+        time_zone: pick(env, &["DUKA_TIME_ZONE"], file.time_zone, "store.time_zone")?
+            .unwrap_or_else(|| "UTC".to_owned()),
     };
+    if !is_time_zone_name(&store.time_zone) {
+        return Err(invalid(
+            "store.time_zone",
+            "must be an IANA time zone name, like Asia/Dubai or Africa/Lusaka",
+        ));
+    }
     if store.name.trim().is_empty() || store.name.len() > 120 {
         return Err(invalid("store.name", "must be 1 to 120 characters"));
     }
@@ -168,6 +176,16 @@ pub(super) fn store(env: EnvLookup<'_>, file: FileStore) -> Result<StoreSettings
         return Err(invalid("store.low_stock_threshold", "must be 0 to 100000"));
     }
     Ok(store)
+}
+
+/// The shape of an IANA zone name (`UTC`, `Asia/Dubai`, `America/Port-au-Prince`, `Etc/GMT+3`);
+/// PostgreSQL refuses a name it does not know when the pool connects, at start-up.
+fn is_time_zone_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
 }
 
 /// PostgreSQL: the URL (environment only: it holds a password) and the pool.

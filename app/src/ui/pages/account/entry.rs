@@ -1,7 +1,7 @@
 //! Signing up, in, and back in: register, confirm, sign in, forgotten password.
 
-use super::{query, FormError, Private};
 use crate::api::account::{ForgotPassword, Register, ResetPassword, SignIn, VerifyEmail};
+use crate::ui::components::form::{query, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

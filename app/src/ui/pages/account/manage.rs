@@ -1,11 +1,11 @@
 //! The signed-in customer's pages: profile and password, address book, sessions, privacy.
 
-use super::{send_to, FormError, Notice, Private};
 use crate::api::account::{
     get_address, get_addresses, get_profile, get_sessions, ChangePassword, DeleteAccount,
     DeleteAddress, EndSession, SaveAddress, SignOut, SignOutEverywhere, UpdateProfile,
 };
 use crate::model::{country::COUNTRIES, Address, AddressInput, AppError};
+use crate::ui::components::form::{send_to, user_text, FormError, Notice, Private};
 use crate::ui::pages::ErrorPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -75,30 +75,65 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 /// The address inputs (`address[...]`), with the "default address" box unless
-/// `without_default`.
+/// `without_default`. `countries` narrows the country list (to where the store delivers);
+/// `error` is a refused field and its message, shown under that field.
 #[component]
 pub(crate) fn AddressFields(
     address: AddressInput,
     #[prop(optional)] without_default: bool,
+    #[prop(optional)] countries: Option<Vec<String>>,
+    #[prop(default = None)] error: Option<(String, String)>,
 ) -> impl IntoView {
     let country = address.country.clone();
+    let countries: Vec<(&'static str, &'static str)> = COUNTRIES
+        .iter()
+        .filter(|(code, _)| {
+            countries
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|c| c == code))
+        })
+        .copied()
+        .collect();
+    let error = StoredValue::new(error);
+    let invalid = move |name: &str| {
+        error
+            .with_value(|e| e.as_ref().is_some_and(|(f, _)| f == name))
+            .then_some("true")
+    };
+    let described =
+        move |name: &'static str| invalid(name).map(|_| format!("address-{name}-error"));
+    let message = move |name: &'static str| {
+        error.with_value(|e| {
+            e.as_ref().filter(|(f, _)| f == name).map(|(_, m)| {
+                view! { <p class="field-error" id=format!("address-{name}-error")>{user_text(m)}</p> }
+            })
+        })
+    };
     view! {
-        <label>"Full name" <input type="text" name="address[name]" value=address.name required maxlength="200" autocomplete="name" /></label>
-        <label>"Phone (optional)" <input type="tel" name="address[phone]" value=address.phone maxlength="30" autocomplete="tel" /></label>
-        <label>"Street address" <input type="text" name="address[line1]" value=address.line1 required maxlength="200" autocomplete="address-line1" /></label>
-        <label>"Apartment, building (optional)" <input type="text" name="address[line2]" value=address.line2 maxlength="200" autocomplete="address-line2" /></label>
-        <label>"City" <input type="text" name="address[city]" value=address.city required maxlength="100" autocomplete="address-level2" /></label>
-        <label>"Region (optional)" <input type="text" name="address[region]" value=address.region maxlength="100" autocomplete="address-level1" /></label>
-        <label>"Postal code (optional)" <input type="text" name="address[postal_code]" value=address.postal_code maxlength="20" autocomplete="postal-code" /></label>
+        <label>"Full name" <input type="text" name="address[name]" value=address.name required maxlength="200" autocomplete="name" aria-invalid=invalid("name") aria-describedby=described("name") /></label>
+        {message("name")}
+        <label>"Phone (optional)" <input type="tel" name="address[phone]" value=address.phone maxlength="30" autocomplete="tel" aria-invalid=invalid("phone") aria-describedby=described("phone") /></label>
+        {message("phone")}
+        <label>"Street address" <input type="text" name="address[line1]" value=address.line1 required maxlength="200" autocomplete="address-line1" aria-invalid=invalid("line1") aria-describedby=described("line1") /></label>
+        {message("line1")}
+        <label>"Apartment, building (optional)" <input type="text" name="address[line2]" value=address.line2 maxlength="200" autocomplete="address-line2" aria-invalid=invalid("line2") aria-describedby=described("line2") /></label>
+        {message("line2")}
+        <label>"City" <input type="text" name="address[city]" value=address.city required maxlength="100" autocomplete="address-level2" aria-invalid=invalid("city") aria-describedby=described("city") /></label>
+        {message("city")}
+        <label>"Region (optional)" <input type="text" name="address[region]" value=address.region maxlength="100" autocomplete="address-level1" aria-invalid=invalid("region") aria-describedby=described("region") /></label>
+        {message("region")}
+        <label>"Postal code (optional)" <input type="text" name="address[postal_code]" value=address.postal_code maxlength="20" autocomplete="postal-code" aria-invalid=invalid("postal_code") aria-describedby=described("postal_code") /></label>
+        {message("postal_code")}
         <label>"Country"
-            <select name="address[country]" required autocomplete="country">
+            <select name="address[country]" required autocomplete="country" aria-invalid=invalid("country") aria-describedby=described("country")>
                 <option value="">"Choose a country"</option>
-                {COUNTRIES.iter().map(|(code, name)| {
-                    let selected = *code == country;
-                    view! { <option value=*code selected=selected>{*name}</option> }
+                {countries.into_iter().map(|(code, name)| {
+                    let selected = code == country;
+                    view! { <option value=code selected=selected>{name}</option> }
                 }).collect_view()}
             </select>
         </label>
+        {message("country")}
         {(!without_default).then(|| view! {
             <label class="checkbox"><input type="checkbox" name="address[is_default]" checked=address.is_default />" Default shipping address"</label>
         })}

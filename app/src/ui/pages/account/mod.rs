@@ -1,87 +1,14 @@
 //! `/account/...`: customer account pages. Plain server-rendered forms posting to the
 //! server functions in `api::account`; no island, so no WASM for any of it. A failed form
-//! comes back to its page with the error in the URL (`__err`), shown above the form.
+//! comes back to its page with the error (`components::form`).
 
 mod entry;
 mod manage;
+mod orders;
 
 pub use entry::{
     ForgotPasswordPage, RegisterPage, RegisteredPage, ResetPasswordPage, SignInPage, VerifyPage,
 };
 pub(crate) use manage::{signed_in, AccountNav, AddressFields};
 pub use manage::{AccountPage, AddressEditPage, AddressesPage, PrivacyPage, SessionsPage};
-
-use crate::model::AppError;
-use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_query_map;
-
-/// The value of query parameter `key` on the current page.
-pub(crate) fn query(key: &str) -> Option<String> {
-    use_query_map().with_untracked(|q| q.get(key))
-}
-
-/// What a person needs to read about an error: a field's message without the field's name.
-pub fn user_message(error: &AppError) -> String {
-    let text = match error {
-        AppError::Validation { message, .. } => message.clone(),
-        AppError::Unauthorized => "please sign in again.".to_owned(),
-        other => other.to_string(),
-    };
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// The error a form post came back with, if any.
-#[component]
-pub(crate) fn FormError() -> impl IntoView {
-    let error = query("__err").map(|encoded| {
-        leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&encoded)
-    });
-    error.map(|e| {
-        view! { <p class="form-error" role="alert">{user_message(&e)}</p> }
-    })
-}
-
-/// A confirmation shown after a form succeeded (`?done=...`), from a fixed list.
-#[component]
-pub(crate) fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl IntoView {
-    let done = query("done");
-    messages
-        .into_iter()
-        .find(|(key, _)| Some(*key) == done.as_deref())
-        .map(|(_, text)| view! { <p class="form-notice" role="status">{text}</p> })
-}
-
-/// Title, `noindex`, and no caching anywhere: account pages are about one person.
-#[component]
-pub(crate) fn Private(title: &'static str) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
-    view! {
-        <Title text=title />
-        <Meta name="robots" content="noindex" />
-    }
-}
-
-/// Sends the browser on to `to` from a page render: a 302 with `Location` (a signed-out
-/// visitor on a signed-in page), and a link for anything that does not follow redirects.
-pub(crate) fn send_to(to: &str) -> AnyView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(location) = http::HeaderValue::from_str(to) {
-            response.set_status(http::StatusCode::FOUND);
-            response.insert_header(http::header::LOCATION, location);
-        }
-    }
-    let to = to.to_owned();
-    view! { <p><a href=to>"Continue"</a></p> }.into_any()
-}
+pub use orders::AccountOrdersPage;

@@ -2,12 +2,12 @@
 //! order, description), one for its picture (a multipart upload) and one to delete it, asking
 //! where its products go; a form to add one.
 
-use super::super::account::{query, send_to, FormError, Notice, Private};
 use super::super::ErrorPage;
 use super::Choice;
 use crate::api::catalog_admin::{get_admin_categories, DeleteCategory, SaveCategory};
 use crate::model::catalog_admin::{AdminCategory, CategoryForm};
 use crate::model::AppError;
+use crate::ui::components::form::{query, send_to, FormError, Notice, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

@@ -3,7 +3,6 @@
 //! variant grid follow ([`super::pictures`], [`super::variants`]), and each variant's stock
 //! changes through the ledger with a reason.
 
-use super::super::account::{send_to, FormError, Notice, Private};
 use super::super::ErrorPage;
 use super::pictures::Pictures;
 use super::variants::{OptionsForm, VariantGrid};
@@ -11,7 +10,8 @@ use super::Choice;
 use crate::api::catalog_admin::{get_product_editor, AdjustStock, SaveProduct};
 use crate::model::catalog_admin::{AdminVariant, ProductEditor, ProductStatus, StockReason};
 use crate::model::AppError;
-use crate::ui::components::admin_product_fields::ProductFields;
+use crate::ui::components::form::{send_to, FormError, Notice, Private};
+use crate::ui::islands::admin_product_fields::ProductFields;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -71,7 +71,7 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
             <p>
                 <a href="/admin/products">"All products"</a>
                 {live.map(|href| view! { " · " <a href=href>"View in the shop"</a> })}
-                {updated.map(|(who, at)| format!(" · last saved by {who} at {at} UTC"))}
+                {updated.map(|(who, at)| format!(" · last saved by {who} at {at}"))}
             </p>
             <Notice messages=vec![
                 ("saved", "Product saved."),
@@ -100,7 +100,7 @@ fn Editor(editor: ProductEditor) -> impl IntoView {
                         <textarea name="product[attributes]" rows="4">{form.attributes.clone()}</textarea>
                     </label>
                     <Choice name="product[status]" label="Status" options=statuses selected=form.status.clone() />
-                    <label>"Publish at (UTC, for a draft)"
+                    <label>"Publish at (the shop's time, for a draft)"
                         <input type="datetime-local" name="product[publish_at]" value=form.publish_at.clone() />
                     </label>
                     <fieldset class="categories">
@@ -170,7 +170,7 @@ fn StockRow(product_id: i64, variant: AdminVariant, may_edit: bool) -> impl Into
             <details class="stock-history">
                 <summary>"Stock history"</summary>
                 <table>
-                    <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Change"</th><th scope="col">"After"</th><th scope="col">"Why"</th><th scope="col">"Who or order"</th><th scope="col">"Note"</th></tr></thead>
+                    <thead><tr><th scope="col">"When"</th><th scope="col">"Change"</th><th scope="col">"After"</th><th scope="col">"Why"</th><th scope="col">"Who or order"</th><th scope="col">"Note"</th></tr></thead>
                     <tbody>
                         {history.into_iter().map(|m| view! {
                             <tr>

@@ -3,11 +3,11 @@
 //! every row that could not be imported. The page refreshes itself while the job runs, so it
 //! needs no JavaScript.
 
-use super::super::account::{send_to, FormError, Private};
 use super::super::ErrorPage;
 use crate::api::catalog_import::{get_import, get_imports, ApplyImport};
 use crate::model::catalog_admin::{ImportFormat, ImportStatus};
 use crate::model::AppError;
+use crate::ui::components::form::{send_to, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
@@ -54,7 +54,7 @@ pub fn ImportsPage() -> impl IntoView {
                             <ul class="import-list">
                                 {imports.into_iter().map(|i| view! {
                                     <li><a href=format!("/admin/products/import/{}", i.id)>{i.file_name.clone()}</a>
-                                        {format!(" · {} · {} UTC by {}", state_label(&i), i.at, i.by)}</li>
+                                        {format!(" · {} · {} by {}", state_label(&i), i.at, i.by)}</li>
                                 }).collect_view()}
                             </ul>
                         </section>
@@ -100,7 +100,7 @@ fn Report(status: ImportStatus) -> impl IntoView {
         {working.then(|| view! { <Meta http_equiv="refresh" content="2" /> })}
         <section class="admin import">
             <h1>{status.file_name.clone()}</h1>
-            <p><a href="/admin/products/import">"All imports"</a> " · " {format!("uploaded {} UTC by {}", status.at, status.by)}
+            <p><a href="/admin/products/import">"All imports"</a> " · " {format!("uploaded {} by {}", status.at, status.by)}
                 {format.map(|f| format!(" · {f}"))}</p>
             <FormError />
             <p role="status"><strong>{state_label(&status)}</strong></p>

@@ -1,7 +1,7 @@
 //! `/admin/products...`: the catalog for staff. The list with its filters and bulk changes,
 //! the price-change preview, and the product editor. Pages render on the server and every
 //! change is a plain form; the editor's text fields are a lazy island
-//! ([`ProductFields`](crate::ui::components::admin_product_fields::ProductFields)) whose
+//! ([`ProductFields`](crate::ui::islands::admin_product_fields::ProductFields)) whose
 //! code only admin pages load.
 
 mod categories;
@@ -16,11 +16,11 @@ pub use editor::ProductEditorPage;
 pub use imports::{ImportPage, ImportsPage, UPLOAD_PATH as IMPORT_UPLOAD_PATH};
 pub use prices::PricePreviewPage;
 
-use super::account::{query, send_to, FormError, Notice, Private};
 use super::ErrorPage;
 use crate::api::catalog_admin::{get_admin_products, BulkProducts};
 use crate::model::catalog_admin::{AdminProductQuery, AdminSort, ProductStatus, StockFilter};
 use crate::model::AppError;
+use crate::ui::components::form::{query, send_to, FormError, Notice, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -130,7 +130,7 @@ fn ProductList(
                     <thead><tr>
                         <th scope="col"><span class="visually-hidden">"Select"</span></th>
                         <th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col">"Status"</th>
-                        <th scope="col">"Price"</th><th scope="col">"Stock"</th><th scope="col">"Changed (UTC)"</th>
+                        <th scope="col">"Price"</th><th scope="col">"Stock"</th><th scope="col">"Changed"</th>
                     </tr></thead>
                     <tbody>
                         {page.rows.into_iter().map(|row| {

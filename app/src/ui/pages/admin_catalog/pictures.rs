@@ -1,10 +1,10 @@
 //! The editor's pictures: upload several at once (a lazy island adds drag and drop and a
 //! progress bar to a plain multipart form), then alt text, order and delete in one form.
 
-use super::super::account::query;
 use crate::api::catalog_admin::SaveImages;
 use crate::model::catalog_admin::AdminImage;
-use crate::ui::components::admin_image_upload::ImageUpload;
+use crate::ui::components::form::query;
+use crate::ui::islands::admin_image_upload::ImageUpload;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

@@ -1,10 +1,10 @@
 //! `/admin/products/prices`: what a price change would do to the selected products, before
 //! staff apply it. The list's bulk form comes here with GET; applying is a POST.
 
-use super::super::account::{query, send_to, FormError, Private};
 use super::super::ErrorPage;
 use crate::api::catalog_admin::{preview_price_change, BulkProducts};
 use crate::model::AppError;
+use crate::ui::components::form::{query, send_to, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -30,7 +30,7 @@ pub fn PricePreviewPage() -> impl IntoView {
                     Err(error @ AppError::Validation { .. }) => view! {
                         <section class="admin">
                             <h1>"Preview a price change"</h1>
-                            <p class="form-error" role="alert">{super::super::account::user_message(&error)}</p>
+                            <p class="form-error" role="alert">{crate::ui::components::form::user_message(&error)}</p>
                             <p><a href=back.clone()>"Back to the products"</a></p>
                         </section>
                     }.into_any(),

@@ -6,7 +6,7 @@
 use crate::api::catalog_admin::{SaveOptions, SaveVariants};
 use crate::model::catalog_admin::{AdminVariant, OptionSpec, MAX_OPTIONS};
 use crate::model::Currency;
-use crate::ui::components::admin_variant_grid::GridCheck;
+use crate::ui::islands::admin_variant_grid::GridCheck;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

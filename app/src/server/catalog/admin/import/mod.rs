@@ -148,7 +148,7 @@ pub async fn import_status(db: &PgPool, staff: &Staff, id: i64) -> Result<Import
     let r = sqlx::query!(
         r#"SELECT i.id, i.file_name, i.format, i.apply, i.state, i.bytes, i.bytes_done, i.rows_done,
                   i.created, i.updated, i.unchanged, i.failed, i.problems, i.problem_count, i.error,
-                  to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS "at!",
+                  to_char(i.created_at, 'FMDD Mon YYYY, HH24:MI') AS "at!",
                   a.email AS "by?"
            FROM catalog_imports i LEFT JOIN accounts a ON a.id = i.account_id WHERE i.id = $1"#,
         id
