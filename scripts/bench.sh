@@ -8,6 +8,9 @@
 #   BENCH_SEARCH_RATE  requests/s for the search latency runs (default 50)
 #   BENCH_ADMIN_RATE   requests/s for the admin products list (default 20)
 #   BENCH_IMPORT_ROWS  rows of the CSV import timed through the admin (default 100000)
+#
+# Also runs Lighthouse (scripts/lighthouse.sh, installed from npm the first time) on the
+# storefront's main pages with the system Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DUKA_ROOT"
 
@@ -204,6 +207,13 @@ pgbench="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}pgbench"
 pgbench_tps=$("$pgbench" -b simple-update -c 32 -j 2 -T "$seconds" "$checkout_url" 2>/dev/null | awk '/^tps/ {print int($3); exit}')
 psql_url "$admin_url" -XqAc "DROP DATABASE IF EXISTS duka_bench_checkout WITH (FORCE)" >/dev/null || true
 
+# Lighthouse (mobile, simulated throttling) on the storefront's main pages, caches on.
+say "Lighthouse: home, product, collection, cart and checkout pages (mobile)"
+start_server on
+lighthouse_out=$("$DUKA_ROOT/scripts/lighthouse.sh" "$base" "$product" / "$product" "${collection%%\?*}" /cart /checkout)
+stop_server
+lighthouse_rows=$(echo "$lighthouse_out" | awk '{ printf "  %-29s %5s %9s %9s %7s %7s\n", $1, $2, $3, $4, $5, $6 }')
+
 script_kb=$(awk -v a="$js_br" -v b="$wasm_br" 'BEGIN { printf "%.1f", (a + b) / 1024 }')
 cat <<REPORT
 
@@ -258,6 +268,10 @@ $(echo "$mix_floor" | awk '$1 == "all" { printf "  %-29s %7d  %6.2f  %6.2f      
   CSV import, $import_rows rows ($import_bytes bytes): upload $(printf '%.1f' "$imp_up") s, dry run $imp_dry s, apply $imp_apply s; $imp_created products created, $imp_failed refused
   the same file again            dry run $again_dry s, apply $again_apply s; $again_unchanged products unchanged
   server RSS while importing     $((imp_before / 1024)) MB before, $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB at the peak
+
+  Lighthouse 12, mobile            perf.  access.   LCP ms   TBT ms    CLS   (goal: perf. and access. >= 95,
+$lighthouse_rows
+                                                                      TBT <= 50, CLS 0)
 
   checkout (fsync $fsync)            per s    ratio
   orders, 200 buyers, hot item   $(printf '%7s' "$orders_ps")    $(ratio "$orders_ps" "$pgbench_tps")    stock accounting $([ "$accounting" = 1 ] && echo holds || echo BROKEN)

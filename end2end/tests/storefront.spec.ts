@@ -20,7 +20,7 @@ test("home page shows featured products, new arrivals and categories, not drafts
   const problems = watchConsole(page);
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
-  await expect(page.getByRole("heading", { level: 1, name: "New arrivals" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 2, name: "New arrivals" })).toBeVisible();
   await expect(page.getByRole("heading", { level: 2, name: "Featured" })).toBeVisible();
   await expect(page.locator(".shelf").last().locator(".product-card")).toHaveCount(8);
   await expect(page.getByRole("navigation", { name: "Categories" }).getByRole("link", { name: "Clothing" })).toBeVisible();

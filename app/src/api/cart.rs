@@ -42,6 +42,7 @@ pub async fn get_cart() -> Result<CartView, AppError> {
         };
         let mut view = cart::view(&lines, &rules);
         cart::with_images(&state.db, &mut view).await?;
+        view.delivery = checkout::delivery_estimate(&state.db, rules.currency).await?;
         Ok(view)
     })
     .await

@@ -26,9 +26,9 @@ pub use listing::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
-    CardPayment, CartLineView, CartView, CheckoutStep, CheckoutView, OrderEventView, OrderLineView,
-    OrderStatus, OrderSummary, OrderView, PaymentMethod, Quote, Refusal, ShippingOption,
-    StaffOrderRow,
+    CardPayment, CartLineView, CartView, CheckoutStep, CheckoutView, DeliveryEstimate,
+    OrderEventView, OrderLineView, OrderStatus, OrderSummary, OrderView, PaymentMethod, Quote,
+    Refusal, ShippingOption, StaffOrderRow,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

@@ -153,6 +153,16 @@ pub struct CartView {
     pub subtotal: Money,
     pub item_count: i64,
     pub max_line_quantity: i32,
+    /// What delivery costs, for the cart page (filled in by the page: `checkout::delivery_estimate`).
+    pub delivery: Option<DeliveryEstimate>,
+}
+
+/// The shop's cheapest delivery, and the lowest order total that delivers free, before the
+/// shopper's address is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryEstimate {
+    pub from: Money,
+    pub free_over: Option<Money>,
 }
 
 /// Every amount of an order before it is placed (or as it was placed).

@@ -372,6 +372,7 @@ pub fn view(lines: &[Line], rules: &Rules) -> CartView {
         subtotal: Money::new(subtotal(lines), currency),
         item_count: lines.iter().map(|l| i64::from(l.quantity)).sum(),
         max_line_quantity: rules.max_quantity,
+        delivery: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! with everything typed), the cart's pictures, and the shop's own pages.
 
 use crate::support::shop::*;
-use app::model::{AppError, CheckoutStep, Refusal};
+use app::model::{AppError, CheckoutStep, Currency, Refusal};
 use app::server::cart::{self, Owner};
 use app::server::checkout;
 use app::server::content;
@@ -19,12 +19,44 @@ async fn a_refused_step_keeps_what_was_typed_until_a_step_succeeds(pool: PgPool)
         .await
         .expect("cart");
 
+    // The cart page's estimate: the cheapest rate and the free-delivery threshold.
+    let estimate = checkout::delivery_estimate(&pool, Currency::Aed)
+        .await
+        .expect("estimate")
+        .expect("the shop has a rate");
+    assert_eq!(
+        (estimate.from.minor, estimate.free_over.map(|m| m.minor)),
+        (1_500, Some(20_000))
+    );
+    let none = checkout::delivery_estimate(&pool, Currency::Zmw)
+        .await
+        .expect("estimate");
+    assert!(none.is_none(), "no rate in kwacha");
+
     // Before anything is typed, the page says where the shop delivers.
     let page = checkout::page(&pool, &owner, &rules(false))
         .await
         .expect("page");
     assert_eq!(page.delivers_to, ["AE"]);
     assert!(page.refusal.is_none());
+    // A zone whose only rate needs a card is listed only when cards are taken.
+    sqlx::query(
+        "WITH z AS (INSERT INTO shipping_zones (name) VALUES ('Gulf') RETURNING id),
+              c AS (INSERT INTO shipping_zone_countries (country, zone_id) SELECT 'OM', id FROM z)
+         INSERT INTO shipping_rates (zone_id, name, currency, price_minor, cash_on_delivery)
+         SELECT id, 'Gulf', 'AED', 6000, false FROM z",
+    )
+    .execute(&pool)
+    .await
+    .expect("a card-only zone");
+    let page = checkout::page(&pool, &owner, &rules(false))
+        .await
+        .expect("page");
+    assert_eq!(page.delivers_to, ["AE"], "without cards Oman cannot pay");
+    let page = checkout::page(&pool, &owner, &rules(true))
+        .await
+        .expect("page");
+    assert_eq!(page.delivers_to, ["AE", "OM"]);
 
     let mut typed = address();
     typed.phone = "12".into();

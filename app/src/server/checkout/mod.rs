@@ -16,7 +16,9 @@ use super::cart::{self, Owner, Rules};
 use super::Error;
 use crate::model::country::country_name;
 use crate::model::totals::TaxMode;
-use crate::model::{Address, AddressInput, AppError, CheckoutView, Currency, Refusal};
+use crate::model::{
+    Address, AddressInput, AppError, CheckoutView, Currency, DeliveryEstimate, Money, Refusal,
+};
 use pricing::{coupon, payment_methods, price, quote_of};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -246,6 +248,25 @@ pub async fn keep_refusal(
     found_cart(updated)
 }
 
+/// The cheapest active delivery rate and the lowest free-delivery threshold in `currency`,
+/// for the cart page; `None` when the shop has no rate yet.
+pub async fn delivery_estimate(
+    db: &PgPool,
+    currency: Currency,
+) -> Result<Option<DeliveryEstimate>, Error> {
+    let row = sqlx::query!(
+        r#"SELECT min(price_minor) AS "from", min(free_above_minor) AS free_over
+           FROM shipping_rates WHERE active AND currency = $1"#,
+        currency.code()
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(row.from.map(|from| DeliveryEstimate {
+        from: Money::new(from, currency),
+        free_over: row.free_over.map(|f| Money::new(f, currency)),
+    }))
+}
+
 /// The checkout page. `account` is the signed-in customer's email; their saved addresses
 /// come in `saved_addresses`.
 pub async fn view(
@@ -270,10 +291,14 @@ pub async fn view(
         None
     };
     let methods = payment_methods(p.chosen.as_ref(), rules);
+    // Where an order can be delivered and paid for: a rate without cash on delivery is
+    // only payable by card.
     let delivers_to = sqlx::query_scalar!(
         "SELECT DISTINCT country FROM shipping_zone_countries z
-         WHERE EXISTS (SELECT 1 FROM shipping_rates r WHERE r.zone_id = z.zone_id AND r.active)
-         ORDER BY country"
+         WHERE EXISTS (SELECT 1 FROM shipping_rates r WHERE r.zone_id = z.zone_id AND r.active
+                         AND (r.cash_on_delivery OR $1))
+         ORDER BY country",
+        rules.card_enabled
     )
     .fetch_all(&mut *conn)
     .await?;

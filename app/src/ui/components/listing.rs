@@ -88,7 +88,7 @@ pub fn Filters(
             let title = facet_title(&facet.key);
             view! {
                 <section class="facet">
-                    <h3>{title}</h3>
+                    <h2>{title}</h2>
                     <ul>{clear}{values}</ul>
                 </section>
             }

@@ -4,7 +4,7 @@
 
 use super::skeleton::loaded;
 use crate::api::cart::{get_cart, RemoveCartLine, UpdateCartLine};
-use crate::model::{encode_component, CartLineView, CartView};
+use crate::model::{encode_component, CartLineView, CartView, DeliveryEstimate, Money};
 use crate::ui::components::form::{FormError, Notice, Private};
 use crate::ui::components::order_parts::LineThumb;
 use leptos::prelude::*;
@@ -50,7 +50,8 @@ fn Cart(cart: CartView) -> impl IntoView {
                                 <dt>{format!("Subtotal ({count} {})", if count == 1 { "item" } else { "items" })}</dt>
                                 <dd>{subtotal}</dd>
                             </dl>
-                            <p class="muted">"Delivery and VAT are worked out at checkout, once we know where to deliver."</p>
+                            {cart.delivery.clone().map(|d| view! { <p class="delivery-note">{delivery_note(&d, cart.subtotal)}</p> })}
+                            <p class="muted">"Delivery and VAT are worked out exactly at checkout, once we know where to deliver."</p>
                             <a class="button primary block" href="/checkout">"Check out"</a>
                             <a class="button quiet block" href="/">"Continue shopping"</a>
                         </aside>
@@ -98,5 +99,54 @@ fn LineCard(line: CartLineView, max: i32) -> impl IntoView {
             </div>
             <p class="line-total">{line.line_total.to_string()}</p>
         </li>
+    }
+}
+
+/// "Delivery from AED 15.00; AED 32.00 more for free delivery" and the like.
+fn delivery_note(d: &DeliveryEstimate, subtotal: Money) -> String {
+    let from = if d.from.minor == 0 {
+        "Free delivery".to_owned()
+    } else {
+        format!("Delivery from {}", d.from)
+    };
+    match d.free_over {
+        Some(over) if d.from.minor > 0 && subtotal.minor >= over.minor => {
+            format!("Your order qualifies for free delivery (on orders of {over} or more).")
+        }
+        Some(over) if d.from.minor > 0 => format!(
+            "{from}; add {} more for free delivery.",
+            Money::new(over.minor - subtotal.minor, over.currency)
+        ),
+        _ => format!("{from}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_note;
+    use crate::model::{Currency, DeliveryEstimate, Money};
+
+    #[test]
+    fn the_delivery_note_says_how_far_free_delivery_is() {
+        let aed = |minor| Money::new(minor, Currency::Aed);
+        let estimate = DeliveryEstimate {
+            from: aed(1_500),
+            free_over: Some(aed(20_000)),
+        };
+        assert_eq!(
+            delivery_note(&estimate, aed(16_800)),
+            "Delivery from AED 15.00; add AED 32.00 more for free delivery."
+        );
+        assert!(delivery_note(&estimate, aed(20_000)).starts_with("Your order qualifies"));
+        let flat = DeliveryEstimate {
+            from: aed(1_500),
+            free_over: None,
+        };
+        assert_eq!(delivery_note(&flat, aed(100)), "Delivery from AED 15.00.");
+        let free = DeliveryEstimate {
+            from: aed(0),
+            free_over: None,
+        };
+        assert_eq!(delivery_note(&free, aed(100)), "Free delivery.");
     }
 }

@@ -103,6 +103,7 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
         <div class="collection">
             <Filters url=url.clone() query=listing.query.clone() facets=listing.facets.clone() />
             <div class="collection-products">
+                <h2 class="visually-hidden">"Products"</h2>
                 {if empty {
                     view! {
                         <p class="empty">

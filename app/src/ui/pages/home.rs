@@ -31,6 +31,11 @@ fn Home(content: HomeContent, store: StoreInfo) -> impl IntoView {
     view! {
         <Title text="" />
         <PageMeta canonical=format!("{}/", store.base_url) title=store.name.clone() description />
+        <section class="hero">
+            <h1>{store.name.clone()}</h1>
+            <p>"Hand-picked goods, honest prices, delivered to your door."</p>
+            <a class="button primary" href="/search">"Shop all products"</a>
+        </section>
         {(!content.categories.is_empty())
             .then(|| {
                 view! {
@@ -63,7 +68,7 @@ fn Home(content: HomeContent, store: StoreInfo) -> impl IntoView {
         {if empty {
             view! {
                 <section class="message-page">
-                    <h1>"Nothing for sale yet"</h1>
+                    <h2>"Nothing for sale yet"</h2>
                     <p>"Check back soon."</p>
                 </section>
             }
@@ -71,7 +76,7 @@ fn Home(content: HomeContent, store: StoreInfo) -> impl IntoView {
         } else {
             view! {
                 <section class="shelf">
-                    <h1 class="page-title">"New arrivals"</h1>
+                    <h2>"New arrivals"</h2>
                     <ProductGrid products=content.new_arrivals />
                 </section>
             }

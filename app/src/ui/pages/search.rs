@@ -99,7 +99,7 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
         });
         view! {
             <section class="facet">
-                <h3>"Category"</h3>
+                <h2>"Category"</h2>
                 <ul>{any}{links}</ul>
             </section>
         }
@@ -166,6 +166,7 @@ fn Results(results: SearchResults, store: StoreInfo) -> impl IntoView {
                         <Filters url=url.clone() query=query.listing.clone() facets=results.facets counts />
                     </div>
                     <div class="collection-products">
+                        <h2 class="visually-hidden">"Products"</h2>
                         <ul class="product-grid">{hits}</ul>
                         <Pagination url query=query.listing.clone() pages />
                     </div>
