@@ -22,7 +22,7 @@ pub async fn get_layout_links() -> Result<LayoutLinks, AppError> {
     use crate::server::{content, state};
     in_span("get_layout_links", async move {
         let state = state()?;
-        Ok(content::layout_links(&state.db, &state.cache).await?)
+        Ok(content::layout_links(&state.db, &state.links).await?)
     })
     .await
 }

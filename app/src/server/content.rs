@@ -1,9 +1,10 @@
 //! The shop's own pages (about, contact, delivery, returns, privacy, terms) and what every
-//! page's header and footer link to. Read through the catalog cache; a change to a page
-//! retires it like a catalog change (a trigger notifies).
+//! page's header and footer link to. Pages are read through the catalog cache; a change to a
+//! page retires it like a catalog change (a trigger notifies).
 
 use super::catalog::{cached, is_valid_slug, top_categories};
 use super::platform::cache::Cache;
+use super::platform::memo::Memo;
 use super::Error;
 use crate::model::{AppError, LayoutLinks, PageLink, StorePageView};
 use sqlx::PgPool;
@@ -27,17 +28,21 @@ pub async fn page(db: &PgPool, cache: &Cache, slug: &str) -> Result<StorePageVie
     page.ok_or_else(|| AppError::NotFound.into())
 }
 
-/// The header's top categories and the footer's pages, in display order.
-pub async fn layout_links(db: &PgPool, cache: &Cache) -> Result<LayoutLinks, Error> {
-    let categories = top_categories(db, cache).await?;
-    let pages = cached(cache, "store-pages", || async {
-        Ok(sqlx::query_as!(
-            PageLink,
-            "SELECT slug, title FROM store_pages ORDER BY position, slug"
-        )
-        .fetch_all(db)
-        .await?)
-    })
-    .await?;
-    Ok(LayoutLinks { categories, pages })
+/// The header's top categories and the footer's pages, in display order. Kept in the process
+/// (`links`) until the catalog or a page changes (`follow_changes` retires it): every page
+/// shows them, and reading them per page would add queries, and a second connection beside
+/// the page's own read, to every page the caches miss.
+pub async fn layout_links(db: &PgPool, links: &Memo<LayoutLinks>) -> Result<LayoutLinks, Error> {
+    links
+        .get_or_load(|| async {
+            let categories = top_categories(db, &Cache::Disabled).await?;
+            let pages = sqlx::query_as!(
+                PageLink,
+                "SELECT slug, title FROM store_pages ORDER BY position, slug"
+            )
+            .fetch_all(db)
+            .await?;
+            Ok(LayoutLinks { categories, pages })
+        })
+        .await
 }

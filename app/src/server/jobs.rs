@@ -27,7 +27,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 /// Starts every job of a serving process. Returns once the catalog listener is in place, so
 /// no change committed after start-up is missed.
 pub async fn start(state: &AppState) -> Result<(), Error> {
-    catalog::follow_changes(&state.db, state.cache.clone()).await?;
+    catalog::follow_changes(&state.db, state.cache.clone(), state.links.clone()).await?;
     tokio::spawn(sweep(
         state.payments.clone(),
         state.settings.store.sweep_interval,

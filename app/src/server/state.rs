@@ -34,6 +34,8 @@ pub struct Services {
     /// Card payments (Stripe, when configured) and refunds.
     pub payments: Payments,
     pub settings: Arc<Settings>,
+    /// The header's and footer's links, kept until the catalog changes.
+    pub links: Arc<super::platform::memo::Memo<crate::model::LayoutLinks>>,
 }
 
 /// What accounts need besides the database: password hashing, token keys, rate limits, the
@@ -167,6 +169,7 @@ impl AppState {
             accounts,
             payments,
             settings: Arc::new(settings),
+            links: Arc::default(),
         })))
     }
 

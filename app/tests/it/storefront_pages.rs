@@ -280,7 +280,8 @@ async fn the_shops_pages_are_seeded_and_found_by_slug(pool: PgPool) {
             "{bad}: {missing:?}"
         );
     }
-    let links = content::layout_links(&pool, &cache).await.expect("links");
+    let memo = app::server::platform::memo::Memo::default();
+    let links = content::layout_links(&pool, &memo).await.expect("links");
     let slugs: Vec<_> = links.pages.iter().map(|p| p.slug.as_str()).collect();
     assert_eq!(
         slugs,
@@ -293,4 +294,10 @@ async fn the_shops_pages_are_seeded_and_found_by_slug(pool: PgPool) {
         .expect("edit");
     let about = content::page(&pool, &cache, "about").await.expect("about");
     assert_eq!(about.title, "Our story");
+    // The footer's links are kept until the catalog changes, then read again.
+    let kept = content::layout_links(&pool, &memo).await.expect("links");
+    assert_eq!(kept.pages[0].title, "About us");
+    memo.retire();
+    let fresh = content::layout_links(&pool, &memo).await.expect("links");
+    assert_eq!(fresh.pages[0].title, "Our story");
 }

@@ -636,7 +636,7 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
 
     // A price change from any writer (here plain SQL) reaches the page once committed:
     // the server follows the catalog triggers' notifications.
-    catalog::follow_changes(&pool, cache.clone())
+    catalog::follow_changes(&pool, cache.clone(), Default::default())
         .await
         .expect("listens");
     sqlx::query("UPDATE variants SET price_minor = 5900 WHERE sku = 'DK-CHITENGE-TOTE'")

@@ -1,12 +1,14 @@
 //! Following catalog changes made by anyone: triggers on every catalog table send a
 //! `NOTIFY duka_catalog` on commit (migration `..._catalog_changes.sql`), and this listener
-//! retires the cached catalog reads and pages.
+//! retires the cached catalog reads and pages, and the header's and footer's links.
 //!
 //! A burst of changes (an import, a busy checkout) costs one invalidation per
 //! [`COALESCE_WINDOW`], not one per change. When the listening connection drops, notifications
 //! may have been missed, so the cache is retired once more after reconnecting.
 
+use crate::model::LayoutLinks;
 use crate::server::platform::cache::Cache;
+use crate::server::platform::memo::Memo;
 use crate::server::Error;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
@@ -26,6 +28,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 pub async fn follow_changes(
     pool: &PgPool,
     cache: Cache,
+    links: Arc<Memo<LayoutLinks>>,
 ) -> Result<tokio::task::JoinHandle<()>, Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
@@ -38,6 +41,7 @@ pub async fn follow_changes(
                 // `Notify` keeps at most one permit: every change made while we were
                 // invalidating or waiting is folded into the next round.
                 dirty.notified().await;
+                links.retire();
                 super::invalidate(&cache).await;
                 tokio::time::sleep(COALESCE_WINDOW).await;
             }

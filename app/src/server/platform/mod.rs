@@ -12,3 +12,4 @@ pub mod health;
 pub mod limits;
 pub mod mail;
 pub mod media;
+pub mod memo;

@@ -1,4 +1,4 @@
-use super::ErrorPage;
+use super::skeleton::loaded;
 use crate::api::catalog::get_collection;
 use crate::model::{CollectionPage as Page, ListingQuery, StoreInfo};
 use crate::ui::components::listing::{Filters, ListingUrl, Pagination};
@@ -21,16 +21,10 @@ pub fn CollectionPage() -> impl IntoView {
     let query = use_query_map().with_untracked(|q| {
         ListingQuery::from_params(q.into_iter().map(|(k, v)| (k.as_ref(), v)), store.currency)
     });
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match get_collection(slug, query).await {
-                    Ok(page) => view! { <Collection page store=store.clone() /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(
+        get_collection(slug, query),
+        move |page| view! { <Collection page store /> },
+    )
 }
 
 #[component]

@@ -1,4 +1,4 @@
-use super::ErrorPage;
+use super::skeleton::loaded;
 use crate::api::catalog::get_home;
 use crate::model::{HomeContent, StoreInfo};
 use crate::ui::components::product_card::ProductGrid;
@@ -9,16 +9,7 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let store = use_context::<StoreInfo>().unwrap_or_default();
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match get_home().await {
-                    Ok(content) => view! { <Home content store=store.clone() /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(get_home(), move |content| view! { <Home content store /> })
 }
 
 #[component]

@@ -1,4 +1,4 @@
-use super::ErrorPage;
+use super::skeleton::loaded;
 use crate::api::catalog::get_product;
 use crate::model::rich_text;
 use crate::model::{ProductDetail, ProductImage, StoreInfo};
@@ -29,16 +29,9 @@ pub fn ProductPage() -> impl IntoView {
             .map(|(k, v)| (k.to_string(), v.to_owned()))
             .collect()
     });
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match get_product(slug).await {
-                    Ok(product) => view! { <ProductView product params=params.clone() store=store.clone() /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(get_product(slug), move |product| {
+        view! { <ProductView product params store /> }
+    })
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! `/search?q=`: results with highlighting, facets, sort and pages, all in the URL; a plain
 //! GET form, so it works without JavaScript. Result pages are `noindex`.
 
-use super::ErrorPage;
+use super::skeleton::loaded;
 use crate::api::search::search_products;
 use crate::model::{SearchQuery, SearchResults, StoreInfo};
 use crate::ui::components::listing::{facet_label, Filters, ListingUrl, Pagination};
@@ -24,16 +24,10 @@ pub fn SearchPage() -> impl IntoView {
             store.currency,
         )
     });
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match search_products(query).await {
-                    Ok(results) => view! { <Results results store=store.clone() /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(
+        search_products(query),
+        move |results| view! { <Results results store /> },
+    )
 }
 
 #[component]
