@@ -158,7 +158,7 @@ pub async fn save_checkout_details(
             ..Refusal::default()
         };
         checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
-        redirect("/checkout#details")?;
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -191,7 +191,7 @@ pub async fn choose_shipping(rate_id: i64) -> Result<(), AppError> {
             ..Refusal::default()
         };
         checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
-        redirect("/checkout#delivery")?;
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -213,7 +213,7 @@ pub async fn apply_coupon(code: String) -> Result<(), AppError> {
             ..Refusal::default()
         };
         checkout::keep_refusal(&state.db, &owner, outcome, typed).await?;
-        redirect("/checkout#coupon")?;
+        redirect("/checkout")?;
         Ok(())
     })
     .await
@@ -254,7 +254,7 @@ pub async fn place_order(
                     ..Refusal::default()
                 };
                 checkout::keep_refusal(&state.db, &owner, Err(error), typed).await?;
-                redirect("/checkout#payment")?;
+                redirect("/checkout")?;
                 return Ok(None);
             }
         };
