@@ -5,7 +5,7 @@
 
 use crate::api::content::get_layout_links;
 use crate::model::LayoutLinks;
-use crate::ui::islands::search_box::SearchBox;
+use crate::ui::islands::search_box::SiteSearch;
 use leptos::prelude::*;
 
 #[component]
@@ -28,7 +28,7 @@ pub fn Header(store_name: String) -> impl IntoView {
                 <CartLink />
             </nav>
             <div class="header-search">
-                <SearchBox />
+                <SiteSearch />
             </div>
         </header>
     }

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 pub const STRIPE_JS: &str = "https://js.stripe.com/v3/";
 const ELEMENT_ID: &str = "payment-element";
 
-#[island]
+#[island(lazy)]
 pub fn CardPaymentForm(
     publishable_key: String,
     client_secret: String,

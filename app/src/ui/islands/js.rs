@@ -71,3 +71,14 @@ pub(crate) fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     }
     object.into()
 }
+
+/// Calls `listener` on every `event` at `target`, for the life of the page.
+pub(crate) fn on(
+    target: &web_sys::EventTarget,
+    event: &str,
+    listener: impl FnMut(web_sys::Event) + 'static,
+) {
+    let listener = Closure::<dyn FnMut(web_sys::Event)>::new(listener);
+    let _ = target.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+    listener.forget();
+}

@@ -7,7 +7,7 @@ use crate::ui::components::picture::{Picture, PictureData};
 use crate::ui::components::product_card::ProductGrid;
 use crate::ui::components::rich_text::RichText;
 use crate::ui::components::seo::{Breadcrumbs, JsonLd, PageMeta};
-use crate::ui::islands::variant_picker::{PickerData, PickerDataScript, VariantPicker};
+use crate::ui::islands::variant_picker::{BuyBox, PickerData};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -93,7 +93,6 @@ fn ProductView(
         data["brand"] = leptos::serde_json::json!({ "@type": "Brand", "name": product.brand });
     }
     let picker = PickerData::new(&product, selected, MAX_PER_LINE);
-    provide_context(picker.clone());
     let image_url = product.images.first().map(|first| {
         format!(
             "{}{}",
@@ -115,8 +114,7 @@ fn ProductView(
                 {(!product.brand.is_empty()).then(|| view! { <p class="brand">{product.brand.clone()}</p> })}
                 <h1>{product.name.clone()}</h1>
                 <FormError />
-                <PickerDataScript data=picker />
-                <VariantPicker />
+                <BuyBox data=picker />
                 <ul class="assurances">
                     <li><a href="/pages/delivery">"Delivery"</a> ": the options and prices for your address are shown at checkout, before you pay."</li>
                     <li><a href="/pages/returns">"Returns and refunds"</a> ": changed your mind? See how to send it back."</li>
