@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { mailTo, totp, watchConsole } from "./helpers";
+import { expectNoOverflow, mailTo, totp, watchConsole } from "./helpers";
 
 test("register, confirm from the email, sign in, add an address, sign out", async ({ page }) => {
   const problems = watchConsole(page);
@@ -47,6 +47,9 @@ test("register, confirm from the email, sign in, add an address, sign out", asyn
   await expect(page.locator(".addresses li")).toHaveCount(1);
   await expect(page.locator(".addresses li")).toContainText("United Arab Emirates");
   await expect(page.locator(".addresses li")).toContainText("Default");
+  // The signed-in pages fit a phone.
+  await expectNoOverflow(page, ["/account", "/account/orders", "/account/addresses", "/account/sessions", "/account/privacy"]);
+  await page.goto("/account");
 
   await page.getByRole("navigation", { name: "Account" }).getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/$/);
@@ -96,6 +99,12 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   await addStaff.getByLabel("Role").selectOption("catalog_manager");
   await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
   await expect(page.locator("table").first()).toContainText("catalog@duka.test");
+  // The admin fits a phone too: the audit log, orders, products and the product editor.
+  const product = await page.goto("/admin/products").then(() =>
+    page.locator("table.products tbody a[href^='/admin/products/']").first().getAttribute("href"),
+  );
+  expect(product).toBeTruthy();
+  await expectNoOverflow(page, ["/admin", "/admin/orders", "/admin/products", "/admin/categories", "/admin/products/import", product!]);
   expect(problems).toEqual([]);
 });
 

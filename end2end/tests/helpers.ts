@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { deflateSync } from "node:zlib";
 
@@ -24,6 +24,35 @@ export async function mailTo(to: string): Promise<string> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no email to ${to} in ${mailDir}`);
+}
+
+// Fails when a page scrolls sideways at a phone's width: its content is wider than the
+// screen. Visits each path at each width, then puts the viewport back.
+export async function expectFits(page: Page, what: string) {
+  const { scroll, client, culprits } = await page.evaluate(() => {
+    const client = document.documentElement.clientWidth;
+    // The outermost elements that reach past the screen's edge, to say what to fix.
+    const culprits = [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > client + 1)
+      .filter((e) => !(e.parentElement && e.parentElement.getBoundingClientRect().right > client + 1))
+      .filter((e) => !e.parentElement?.closest("table"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + String(e.className).split(" ").join(".") : ""}`);
+    return { scroll: document.documentElement.scrollWidth, client, culprits };
+  });
+  expect(scroll, `${what} at ${client} px is ${scroll} px wide (${culprits.join(", ")})`).toBeLessThanOrEqual(client);
+}
+
+export async function expectNoOverflow(page: Page, paths: string[], widths = [320, 390]) {
+  const before = page.viewportSize();
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const path of paths) {
+      await page.goto(path);
+      await expectFits(page, path);
+    }
+  }
+  if (before) await page.setViewportSize(before);
 }
 
 export function watchConsole(page: Page): string[] {

@@ -98,11 +98,11 @@ pub fn AdminHomePage() -> impl IntoView {
                             <p><a href="/admin/orders">"Orders"</a> " · " <a href="/admin/products">"Products"</a> " · " <a href="/admin/categories">"Categories"</a></p>
                             {d.staff.map(|staff| view! {
                                 <h2>"Staff"</h2>
-                                <table>
+                                <table class="stack">
                                     <thead><tr><th>"Email"</th><th>"Role"</th><th>"Two-step"</th></tr></thead>
                                     <tbody>
                                         {staff.into_iter().map(|(email, role, on)| view! {
-                                            <tr><td>{email}</td><td>{role}</td><td>{if on { "on" } else { "not yet" }}</td></tr>
+                                            <tr><td data-label="Email">{email}</td><td data-label="Role">{role}</td><td data-label="Two-step">{if on { "on" } else { "not yet" }}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>
@@ -122,11 +122,11 @@ pub fn AdminHomePage() -> impl IntoView {
                             })}
                             {d.audit.map(|audit| view! {
                                 <h2>"Audit log"</h2>
-                                <table class="audit">
+                                <table class="audit stack">
                                     <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
                                     <tbody>
                                         {audit.into_iter().map(|(at, who, what, ip)| view! {
-                                            <tr><td>{at}</td><td>{who}</td><td>{what}</td><td>{ip}</td></tr>
+                                            <tr><td data-label="When">{at}</td><td data-label="Who">{who}</td><td data-label="What">{what}</td><td data-label="From">{ip}</td></tr>
                                         }).collect_view()}
                                     </tbody>
                                 </table>
@@ -197,7 +197,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 </label>
                                 <button type="submit">"Show"</button>
                             </form>
-                            <table class="orders">
+                            <table class="orders stack">
                                 <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| {
@@ -208,17 +208,17 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                             .collect();
                                         view! {
                                             <tr>
-                                                <td><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
-                                                <td>{o.placed_at}</td>
-                                                <td>{o.email}</td>
-                                                <td>{o.item_count}</td>
-                                                <td>
+                                                <td data-label="Order"><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
+                                                <td data-label="Placed">{o.placed_at}</td>
+                                                <td data-label="Customer">{o.email}</td>
+                                                <td data-label="Items">{o.item_count}</td>
+                                                <td data-label="Total">
                                                     {o.total.to_string()}
                                                     {(o.refunded.minor > 0).then(|| format!(" (refunded {})", o.refunded))}
                                                 </td>
-                                                <td>{o.payment_method.label()}</td>
-                                                <td>{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
-                                                <td>
+                                                <td data-label="Payment">{o.payment_method.label()}</td>
+                                                <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
+                                                <td data-label="Next">
                                                     {(!next.is_empty()).then(|| view! {
                                                         <form method="post" action=UpdateOrderStatus::PATH class="inline">
                                                             <input type="hidden" name="number" value=o.number />
@@ -230,7 +230,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                                         </form>
                                                     })}
                                                 </td>
-                                                <td>
+                                                <td data-label="Refund">
                                                     {(o.refundable.minor > 0).then(|| view! {
                                                         <form method="post" action=RefundOrder::PATH class="inline">
                                                             <input type="hidden" name="number" value=o.number />

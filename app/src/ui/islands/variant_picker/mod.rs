@@ -265,3 +265,58 @@ pub fn VariantPicker(children: Children) -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod browser;
+
+#[cfg(test)]
+mod tests {
+    use super::{sold_out, variant_for, Shown, VariantChoice};
+
+    fn variant(sku: &str, values: &[&str], available: u32) -> VariantChoice {
+        VariantChoice {
+            sku: sku.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            price: format!("AED {available}.00"),
+            available,
+            ..Default::default()
+        }
+    }
+
+    fn chosen(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn a_value_is_sold_out_only_when_no_variant_with_it_and_the_other_choices_has_stock() {
+        let all = [
+            variant("S-RED", &["S", "Red"], 0),
+            variant("S-BLUE", &["S", "Blue"], 3),
+            variant("M-RED", &["M", "Red"], 2),
+        ];
+        // Size S with Red chosen: S-RED has none.
+        assert!(sold_out(&all, &chosen(&["M", "Red"]), 0, "S"));
+        // Size S with Blue chosen: S-BLUE has some.
+        assert!(!sold_out(&all, &chosen(&["M", "Blue"]), 0, "S"));
+        // Blue with M chosen: there is no M-BLUE at all.
+        assert!(sold_out(&all, &chosen(&["M", "Red"]), 1, "Blue"));
+        assert!(!sold_out(&all, &chosen(&["S", "Red"]), 1, "Blue"));
+        // A value no variant has.
+        assert!(sold_out(&all, &chosen(&["S", "Red"]), 0, "XL"));
+    }
+
+    #[test]
+    fn what_the_box_shows_follows_the_variant_and_its_stock() {
+        let all = [variant("A", &["S"], 0), variant("B", &["M"], 7)];
+        let sold = Shown::of(variant_for(&all, &chosen(&["S"])), 5);
+        assert_eq!((sold.sku.as_str(), sold.available, sold.max), ("A", 0, 1));
+        assert_eq!((sold.stock, sold.button), ("Sold out", "Sold out"));
+        // The most per line caps the quantity below the stock.
+        let some = Shown::of(variant_for(&all, &chosen(&["M"])), 5);
+        assert_eq!((some.max, some.button), (5, "Add to cart"));
+        assert_eq!(Shown::of(variant_for(&all, &chosen(&["M"])), 99).max, 7);
+        // A combination the product does not have.
+        let none = Shown::of(variant_for(&all, &chosen(&["XL"])), 5);
+        assert_eq!(
+            (none.stock, none.button, none.sku.as_str()),
+            ("Unavailable", "Sold out", "")
+        );
+    }
+}
