@@ -14,6 +14,8 @@ pub struct ProductSummary {
     /// True when variants cost different amounts ("from" prices).
     pub price_varies: bool,
     pub stock: StockStatus,
+    /// Some variant sells below its compare-at price.
+    pub on_sale: bool,
     /// The first picture, if any.
     pub image: Option<ProductImage>,
 }

@@ -377,6 +377,28 @@ async fn listing_columns_follow_variant_changes(pool: PgPool) {
         .await
         .expect("deletes");
     assert_eq!(summary(pool.clone()).await.1, Some(12_000));
+
+    // A compare-at price above the price puts the product on sale; a change of the compare-at
+    // price alone is enough either way.
+    let on_sale = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, bool>("SELECT on_sale FROM products WHERE slug = 'silk-scarf'")
+            .fetch_one(&pool)
+            .await
+            .expect("reads")
+    };
+    let set_compare_at = |pool: PgPool, minor: Option<i64>| async move {
+        sqlx::query("UPDATE variants SET compare_at_minor = $1 WHERE sku = 'DK-SILK-SCARF-INDIGO'")
+            .bind(minor)
+            .execute(&pool)
+            .await
+            .expect("updates");
+    };
+    set_compare_at(pool.clone(), None).await;
+    assert!(!on_sale(pool.clone()).await, "no compare-at price");
+    set_compare_at(pool.clone(), Some(12_500)).await;
+    assert!(on_sale(pool.clone()).await, "9,000 against 12,500");
+    set_compare_at(pool.clone(), None).await;
+    assert!(!on_sale(pool.clone()).await, "the compare-at price removed");
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]

@@ -251,6 +251,14 @@ async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
         return;
     };
     labelled(&pool).await;
+    // One product on sale: the flag travels in the document.
+    sqlx::query(
+        "UPDATE variants SET compare_at_minor = price_minor + 1000
+         WHERE product_id = (SELECT id FROM products WHERE name = 'Desert Rose Perfume')",
+    )
+    .execute(&pool)
+    .await
+    .expect("updates");
     // One index per test database, so parallel runs do not meet.
     let db_name: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(&pool)
@@ -284,6 +292,21 @@ async fn meilisearch_engine_answers_like_postgres(pool: PgPool) {
     let results = search(&[("q", "desert")]).await;
     assert_eq!(results.engine, "meilisearch");
     assert_eq!(names(&results)[0], "Desert Rose Perfume");
+    let on_sale = |r: &app::model::SearchResults| -> Vec<String> {
+        let hits = r.hits.iter().filter(|h| h.product.on_sale);
+        hits.map(|h| h.product.name.clone()).collect()
+    };
+    let by_postgres = Engine::Postgres
+        .search(
+            &pool,
+            &Cache::memory(16),
+            Currency::Aed,
+            &query(&[("q", "desert")]),
+        )
+        .await
+        .expect("searches");
+    assert_eq!(on_sale(&results), ["Desert Rose Perfume"]);
+    assert_eq!(on_sale(&by_postgres), ["Desert Rose Perfume"]);
     assert_eq!(results.total, 4);
     assert!(results.hits[0].name.iter().any(|h| h.hit));
     // Misspelt, a prefix, a synonym.

@@ -3,7 +3,8 @@
 //! an unstyled element (the storefront's 84×21 px "Add to cart" button had one); a rule
 //! without a class is dead weight every shopper downloads.
 //!
-//! Markup classes are read from `class="..."` and `class:name=` in `app/src`; stylesheet classes
+//! Markup classes are read from `class="..."`, `class:name=` and (elements an island builds)
+//! `set_class_name("...")` in `app/src`; stylesheet classes
 //! from the selectors (not the declarations) of `style/*.css`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,10 +44,12 @@ fn is_class_char(c: char) -> bool {
 /// The classes `source` (Rust with `view!` markup) puts on elements.
 fn markup_classes(source: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for (at, _) in source.match_indices("class=\"") {
-        let rest = &source[at + 7..];
-        let end = rest.find('"').unwrap_or(rest.len());
-        out.extend(rest[..end].split_whitespace().map(str::to_owned));
+    for opening in ["class=\"", "set_class_name(\""] {
+        for (at, _) in source.match_indices(opening) {
+            let rest = &source[at + opening.len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            out.extend(rest[..end].split_whitespace().map(str::to_owned));
+        }
     }
     for (at, _) in source.match_indices("class:") {
         let name: String = source[at + 6..]
@@ -188,10 +191,13 @@ fn every_class_in_the_markup_has_a_rule_and_every_rule_a_class() {
 #[test]
 fn the_readers_find_classes_where_they_are_and_nowhere_else() {
     let markup = markup_classes(
-        r#"<li class="product-card wide" class:sold-out=x><p class="">{"class=\"no"}</p></li>"#,
+        r#"<li class="product-card wide" class:sold-out=x><p class="">{"class=\"no"}</p></li> span.set_class_name("built");"#,
     );
     assert!(
-        markup.contains("product-card") && markup.contains("wide") && markup.contains("sold-out")
+        markup.contains("product-card")
+            && markup.contains("wide")
+            && markup.contains("sold-out")
+            && markup.contains("built")
     );
     let css = "/* .commented */ .a > .b:hover, input[class=.x] { margin: .5rem; content: \".c\"; }\n@media (min-width: 40rem) { .d .e { color: red } }";
     let classes: BTreeSet<String> = selectors(css)

@@ -23,6 +23,7 @@ macro_rules! summary_row {
             price_min_minor: $r.price_min_minor,
             price_max_minor: $r.price_max_minor,
             in_stock: $r.in_stock,
+            on_sale: $r.on_sale,
             image_key: $r.image_key,
             image_alt: $r.image_alt,
             image_width: $r.image_width,
@@ -39,6 +40,8 @@ pub(crate) struct SummaryRow {
     pub price_min_minor: Option<i64>,
     pub price_max_minor: Option<i64>,
     pub in_stock: bool,
+    /// Some variant sells below its compare-at price.
+    pub on_sale: bool,
     pub image_key: Option<String>,
     pub image_alt: Option<String>,
     pub image_width: Option<i32>,
@@ -68,6 +71,7 @@ impl SummaryRow {
             } else {
                 StockStatus::SoldOut
             },
+            on_sale: self.on_sale,
             image,
         }
     }
@@ -86,7 +90,7 @@ pub async fn home(db: &PgPool, cache: &Cache, currency: Currency) -> Result<Home
                     WHERE status = 'active' ORDER BY created_at DESC, id DESC LIMIT $1)
                )
                SELECT picked.shelf AS "shelf!", p.slug, p.name, p.brand, p.price_min_minor,
-                      p.price_max_minor, p.in_stock, img.storage_key AS "image_key?",
+                      p.price_max_minor, p.in_stock, p.on_sale, img.storage_key AS "image_key?",
                       img.alt AS "image_alt?", img.width AS "image_width?", img.height AS "image_height?"
                FROM picked JOIN products p ON p.id = picked.id
                LEFT JOIN LATERAL (
@@ -188,7 +192,7 @@ async fn fetch_page(
            ),
            page AS (
                SELECT p.id, p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor,
-                      p.in_stock, p.created_at, count(*) OVER () AS total
+                      p.in_stock, p.on_sale, p.created_at, count(*) OVER () AS total
                FROM products p JOIN scoped s ON s.id = p.id
                WHERE p.status = 'active'
                  AND ($2::bigint IS NULL OR p.price_min_minor >= $2)
@@ -204,7 +208,7 @@ async fn fetch_page(
            )
            -- Pictures only for the page's rows, not for every product in scope.
            SELECT page.slug AS "slug!", page.name AS "name!", page.brand AS "brand!",
-                  page.price_min_minor, page.price_max_minor, page.in_stock AS "in_stock!",
+                  page.price_min_minor, page.price_max_minor, page.in_stock AS "in_stock!", page.on_sale AS "on_sale!",
                   img.storage_key AS "image_key?", img.alt AS "image_alt?",
                   img.width AS "image_width?", img.height AS "image_height?",
                   page.total AS "total!"

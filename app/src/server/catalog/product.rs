@@ -187,7 +187,7 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
                    WHERE pc.category_id = $1 AND pc.product_id <> $2
                    ORDER BY pc.product_id DESC LIMIT 32
                )
-               SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+               SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock, p.on_sale,
                       img.storage_key AS "image_key?", img.alt AS "image_alt?",
                       img.width AS "image_width?", img.height AS "image_height?"
                FROM candidates c JOIN products p ON p.id = c.product_id AND p.status = 'active'

@@ -47,7 +47,10 @@ pub fn ProductCard(
                     }}
                 </h3>
                 <p class="brand">{product.brand}</p>
-                <p class="price">{price}</p>
+                <p class="price">
+                    {price}
+                    {product.on_sale.then(|| view! { " " <span class="badge sale">"Sale"</span> })}
+                </p>
                 <p class="stock" class:sold-out=sold_out>{product.stock.label()}</p>
                 {snippet
                     .filter(|s| !s.is_empty())

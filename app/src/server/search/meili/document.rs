@@ -25,6 +25,9 @@ pub struct Document {
     pub price_min: i64,
     pub price_max: i64,
     pub in_stock: bool,
+    /// Documents indexed before this field read as not on sale until reindexed.
+    #[serde(default)]
+    pub on_sale: bool,
     /// Seconds since 1970 (the newest-first sort).
     pub created_at: i64,
     pub image_key: Option<String>,
@@ -42,6 +45,7 @@ impl Document {
             price_min_minor: Some(self.price_min),
             price_max_minor: Some(self.price_max),
             in_stock: self.in_stock,
+            on_sale: self.on_sale,
             image_key: self.image_key.clone(),
             image_alt: self.image_alt.clone(),
             image_width: self.image_width,
@@ -61,7 +65,7 @@ pub async fn documents(
 ) -> Result<Vec<Document>, Error> {
     let rows = sqlx::query!(
         r#"SELECT p.id, p.slug, p.name, p.brand, p.description, p.attributes,
-                  p.price_min_minor, p.price_max_minor, p.in_stock,
+                  p.price_min_minor, p.price_max_minor, p.in_stock, p.on_sale,
                   extract(epoch FROM p.created_at)::bigint AS "created_at!",
                   img.storage_key AS "image_key?", img.alt AS "image_alt?",
                   img.width AS "image_width?", img.height AS "image_height?",
@@ -112,6 +116,7 @@ pub async fn documents(
             price_min: r.price_min_minor.unwrap_or(0),
             price_max: r.price_max_minor.unwrap_or(0),
             in_stock: r.in_stock,
+            on_sale: r.on_sale,
             created_at: r.created_at,
             image_key: r.image_key,
             image_alt: r.image_alt,

@@ -21,7 +21,7 @@ pub(super) async fn display(
         return Ok(Vec::new());
     }
     let rows = sqlx::query!(
-        r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock,
+        r#"SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock, p.on_sale,
                   img.storage_key AS "image_key?", img.alt AS "image_alt?",
                   img.width AS "image_width?", img.height AS "image_height?",
                   ts_headline('english', p.name, q.query, $3) AS "name_marked!",
@@ -51,6 +51,7 @@ pub(super) async fn display(
                 price_min_minor: r.price_min_minor,
                 price_max_minor: r.price_max_minor,
                 in_stock: r.in_stock,
+                on_sale: r.on_sale,
                 image_key: r.image_key,
                 image_alt: r.image_alt,
                 image_width: r.image_width,

@@ -164,15 +164,14 @@ fn offer_item(index: usize, offer: &Suggestion) -> Option<Element> {
         }
         link.append_child(&img).ok()?;
     }
-    for (class, text) in [
-        ("suggestion-name", &offer.name),
-        ("suggestion-price", &offer.price),
-    ] {
-        let span = doc.create_element("span").ok()?;
-        span.set_class_name(class);
-        span.set_text_content(Some(text));
-        link.append_child(&span).ok()?;
-    }
+    let name = doc.create_element("span").ok()?;
+    name.set_class_name("suggestion-name");
+    name.set_text_content(Some(&offer.name));
+    let price = doc.create_element("span").ok()?;
+    price.set_class_name("suggestion-price");
+    price.set_text_content(Some(&offer.price));
+    link.append_child(&name).ok()?;
+    link.append_child(&price).ok()?;
     item.append_child(&link).ok()?;
     Some(item)
 }
