@@ -66,6 +66,9 @@ test("a shopper's journey on a phone, with screenshots", async ({ page }, info) 
 
   await expect(page).toHaveURL(/\/cart\?done=added$/);
   await expect(page.getByRole("status")).toHaveText("Added to your cart.");
+  // A toast over the page, which the next tap goes through.
+  await expect(page.getByRole("status")).toHaveCSS("position", "fixed");
+  await expect(page.getByRole("status")).toHaveCSS("pointer-events", "none");
   await expect(page.locator(".line-card")).toHaveCount(1);
   await expect(page.locator(".delivery-note")).toContainText("Delivery from AED 15.00");
   // The stepper adds one more without typing.

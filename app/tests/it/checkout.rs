@@ -948,6 +948,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("price_min_minor", No),
             ("price_max_minor", No),
             ("in_stock", No),
+            ("on_sale", No),
             ("category_names", No),
             ("search_vector", No),
             ("category_ids", No),

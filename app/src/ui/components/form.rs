@@ -40,14 +40,20 @@ pub(crate) fn FormError() -> impl IntoView {
     })
 }
 
-/// A confirmation shown after a form succeeded (`?done=...`), from a fixed list.
+/// A confirmation shown after a form succeeded (`?done=...`), from a fixed list. A `toast`
+/// floats over the top of the page for a few seconds instead of sitting in it.
 #[component]
-pub(crate) fn Notice(#[prop(into)] messages: Vec<(&'static str, &'static str)>) -> impl IntoView {
+pub(crate) fn Notice(
+    #[prop(into)] messages: Vec<(&'static str, &'static str)>,
+    #[prop(optional)] toast: bool,
+) -> impl IntoView {
     let done = query("done");
     messages
         .into_iter()
         .find(|(key, _)| Some(*key) == done.as_deref())
-        .map(|(_, text)| view! { <p class="form-notice" role="status">{text}</p> })
+        .map(
+            |(_, text)| view! { <p class="form-notice" class:toast=toast role="status">{text}</p> },
+        )
 }
 
 /// Title, `noindex`, and no caching anywhere: account pages are about one person.

@@ -29,7 +29,7 @@ fn Cart(cart: CartView) -> impl IntoView {
                 ("added", "Added to your cart."),
                 ("updated", "Your cart is updated."),
                 ("removed", "Removed from your cart."),
-            ] />
+            ] toast=true />
             <FormError />
             {if cart.lines.is_empty() {
                 view! {
