@@ -40,10 +40,7 @@ impl Picker {
             return;
         };
         if target.id() == "quantity" {
-            let typed = input(&root, "#quantity")
-                .map(|i| i.value().trim().parse::<u32>().unwrap_or(1))
-                .unwrap_or(1);
-            set_quantity(&root, typed);
+            set_quantity(&root, quantity(&root));
         } else if target.closest(".options").ok().flatten().is_some() {
             self.picked.set(true);
             self.show(&root);
@@ -154,30 +151,31 @@ fn all(root: &Element, selector: &str) -> Vec<Element> {
         .collect()
 }
 
-fn input(root: &Element, selector: &str) -> Option<HtmlInputElement> {
+/// The first element under `root` matching `selector`, as the element type `T`.
+fn find<T: JsCast>(root: &Element, selector: &str) -> Option<T> {
     root.query_selector(selector)
         .ok()
         .flatten()?
         .dyn_into()
         .ok()
+}
+
+fn input(root: &Element, selector: &str) -> Option<HtmlInputElement> {
+    find(root, selector)
 }
 
 fn button(root: &Element, selector: &str) -> Option<HtmlButtonElement> {
-    root.query_selector(selector)
-        .ok()
-        .flatten()?
-        .dyn_into()
-        .ok()
+    find(root, selector)
 }
 
 fn set_text(root: &Element, selector: &str, text: &str) {
-    if let Ok(Some(el)) = root.query_selector(selector) {
+    if let Some(el) = find::<Element>(root, selector) {
         el.set_text_content(Some(text));
     }
 }
 
 fn set_class(root: &Element, selector: &str, class: &str, on: bool) {
-    if let Ok(Some(el)) = root.query_selector(selector) {
+    if let Some(el) = find::<Element>(root, selector) {
         let _ = el.class_list().toggle_with_force(class, on);
     }
 }
@@ -185,7 +183,7 @@ fn set_class(root: &Element, selector: &str, class: &str, on: bool) {
 /// Shows `holder` with `text` in its `slot`, or hides it when there is no text.
 fn set_optional(root: &Element, holder: &str, slot: &str, text: Option<&str>) {
     set_text(root, slot, text.unwrap_or_default());
-    if let Ok(Some(el)) = root.query_selector(holder) {
+    if let Some(el) = find::<Element>(root, holder) {
         let _ = if text.is_some() {
             el.remove_attribute("hidden")
         } else {
