@@ -2,6 +2,7 @@
 # Browser tests against the release build: a fresh database, the demo catalog, the real
 # binary on its own port, then Playwright driving the system's Chromium. Expects
 # `cargo leptos build --release` to have run and the services to be up (scripts/test.sh).
+# Arguments go to Playwright: `scripts/e2e.sh tests/accounts.spec.ts tests/admin_catalog.spec.ts`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$DUKA_ROOT"
 # shellcheck disable=SC1091
@@ -48,9 +49,10 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$log" >&2; die "the server did not become ready"; }
 
+report="$DUKA_STATE/e2e-report.txt"
 set +e
-(cd end2end && BASE_URL="http://127.0.0.1:$port" MAIL_DIR="$DUKA_MAIL_OUTBOX_DIR" npx playwright test)
-rc=$?
+(cd end2end && BASE_URL="http://127.0.0.1:$port" MAIL_DIR="$DUKA_MAIL_OUTBOX_DIR" npx playwright test "$@") 2>&1 | tee "$report"
+rc=${PIPESTATUS[0]}
 set -e
 
 # Graceful shutdown: SIGTERM, and the process must exit cleanly by itself.
@@ -61,4 +63,11 @@ if ! wait "$server"; then
 fi
 trap - EXIT
 grep -q "shut down cleanly" "$log" || { cat "$log" >&2; die "no clean-shutdown line in the server log"; }
-[ "$rc" -eq 0 ] || { tail -n 40 "$log" >&2; exit "$rc"; }
+if [ "$rc" -ne 0 ]; then
+  # The server's last lines first, then Playwright's failures again, so the end of a CI
+  # log (often all that is kept) names the failing test and its error.
+  tail -n 40 "$log" >&2
+  echo "---- browser test failures (from $report) ----" >&2
+  awk '/^  1\) /{on=1} on' "$report" | tail -n 120 >&2
+  exit "$rc"
+fi

@@ -54,10 +54,19 @@ test("a catalog manager signs in with TOTP, creates a product with two options a
   await page.getByRole("link", { name: "Products", exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/products$/);
   await expect(page.locator("table.products tbody tr")).toHaveCount(48);
+  // The editor's island loads lazily. Its chunk is held back until the name is typed, as on
+  // a slow network: once it wakes it adopts what was typed (hydration first meets the markup
+  // as rendered), the slug follows the name, the snippet previews.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/split_product_fields/, async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.getByRole("link", { name: "Add a product" }).click();
-
-  // The editor's island loads lazily: the slug follows the name, the snippet previews.
   await page.getByLabel("Name", { exact: true }).pressSequentially("Saffron Honey Jar");
+  await expect(page.getByLabel("Address (slug)")).toHaveValue("");
+  release();
   await expect(page.getByLabel("Address (slug)")).toHaveValue("saffron-honey-jar");
   await expect(page.locator(".serp-title")).toHaveText("Saffron Honey Jar");
   expect(chunks.length).toBeGreaterThan(0);

@@ -30,28 +30,24 @@ fn Count(value: RwSignal<String>, limit: usize) -> impl IntoView {
     }
 }
 
-/// The value the field named `name` holds in the page now (in the browser, before hydration
-/// takes the input over), else `rendered`.
-fn typed(name: &str, rendered: String) -> String {
+/// The value the field named `name` holds in the page now: in the browser, what staff typed
+/// before this island woke up. `None` on the server or without such a field.
+fn typed(name: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
         let field = document()
             .query_selector(&format!("[name=\"{name}\"]"))
-            .ok()
-            .flatten();
-        if let Some(field) = field {
-            if let Some(input) = field.dyn_ref::<leptos::web_sys::HtmlInputElement>() {
-                return input.value();
-            }
-            if let Some(area) = field.dyn_ref::<leptos::web_sys::HtmlTextAreaElement>() {
-                return area.value();
-            }
+            .ok()??;
+        if let Some(input) = field.dyn_ref::<leptos::web_sys::HtmlInputElement>() {
+            return Some(input.value());
+        }
+        if let Some(area) = field.dyn_ref::<leptos::web_sys::HtmlTextAreaElement>() {
+            return Some(area.value());
         }
     }
-    #[cfg(not(feature = "hydrate"))]
     let _ = name;
-    rendered
+    None
 }
 
 #[island(lazy)]
@@ -66,24 +62,35 @@ pub fn ProductFields(
     /// A new product: the slug follows the name until edited.
     new: bool,
 ) -> impl IntoView {
-    // Typing that happened before this island woke up is in the plain inputs: start from it.
-    let name = RwSignal::new(typed("product[name]", name));
-    let slug_now = typed("product[slug]", slug);
-    let slug_edited =
-        RwSignal::new(!new || (!slug_now.is_empty() && slug_now != slugify(&name.get_untracked())));
-    let slug = RwSignal::new(if slug_edited.get_untracked() {
-        slug_now
-    } else {
-        slugify(&name.get_untracked())
-    });
-    let description = RwSignal::new(typed("product[description]", description));
-    let seo_title = RwSignal::new(typed("product[seo_title]", seo_title));
-    let seo_description = RwSignal::new(typed("product[seo_description]", seo_description));
-    // Hydration adopts the inputs as they are; once it is done, write the values back, so a
-    // slug made from a name typed before then shows.
+    // Hydration must meet the markup exactly as the server rendered it (a field error or a
+    // count that differs would not match), so the signals start from the rendered values.
+    let slug_edited = RwSignal::new(!new || (!slug.is_empty() && slug != slugify(&name)));
+    let name = RwSignal::new(name);
+    let slug = RwSignal::new(slug);
+    let description = RwSignal::new(description);
+    let seo_title = RwSignal::new(seo_title);
+    let seo_description = RwSignal::new(seo_description);
+    // Once hydrated, adopt whatever was typed into the plain inputs before then (the chunk
+    // loads lazily, and people type fast): a new product's slug then follows that name.
     Effect::new(move |_| {
-        for field in [name, slug, description, seo_title, seo_description] {
-            field.notify();
+        let adopt = |field: &str, signal: RwSignal<String>| {
+            if let Some(value) = typed(field) {
+                if signal.with_untracked(|now| *now != value) {
+                    signal.set(value);
+                }
+            }
+        };
+        adopt("product[name]", name);
+        adopt("product[slug]", slug);
+        adopt("product[description]", description);
+        adopt("product[seo_title]", seo_title);
+        adopt("product[seo_description]", seo_description);
+        let (name_now, slug_now) = (name.get_untracked(), slug.get_untracked());
+        if new && !slug_now.is_empty() && slug_now != slugify(&name_now) {
+            slug_edited.set(true);
+        }
+        if !slug_edited.get_untracked() {
+            slug.set(slugify(&name_now));
         }
     });
     let shown_title = move || {
