@@ -275,11 +275,17 @@ pub fn encode_component(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listing {
     pub products: Vec<ProductSummary>,
-    /// Products matching the filters, across all pages.
+    /// Products matching the filters, across all pages; when `capped`, a lower bound.
     pub total: u64,
+    /// More products match than were counted: the page says "1,024+ products".
+    #[serde(default)]
+    pub capped: bool,
     /// The query actually applied (page clamped to the last page).
     pub query: ListingQuery,
     pub facets: Vec<Facet>,
+    /// The facet counts are exact (else the values show without counts).
+    #[serde(default)]
+    pub facet_counts: bool,
 }
 
 impl Listing {
@@ -425,6 +431,8 @@ mod tests {
     #[test]
     fn page_count() {
         let listing = |total, per_page| Listing {
+            capped: false,
+            facet_counts: true,
             products: vec![],
             total,
             query: ListingQuery {

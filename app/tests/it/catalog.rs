@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 const SMALL: usize = 60;
 
-async fn seeded(pool: &PgPool, products: usize) {
+pub(crate) async fn seeded(pool: &PgPool, products: usize) {
     catalog::seed(pool, &media(), Currency::Aed, products)
         .await
         .expect("seeds");
@@ -17,11 +17,15 @@ fn not_found<T: std::fmt::Debug>(result: Result<T, Error>) -> bool {
     matches!(result, Err(Error::App(AppError::NotFound)))
 }
 
-fn query(pairs: &[(&str, &str)]) -> ListingQuery {
+pub(crate) fn query(pairs: &[(&str, &str)]) -> ListingQuery {
     ListingQuery::from_params(pairs.iter().copied(), Currency::Aed)
 }
 
-async fn listing(pool: &PgPool, slug: &str, pairs: &[(&str, &str)]) -> app::model::CollectionPage {
+pub(crate) async fn listing(
+    pool: &PgPool,
+    slug: &str,
+    pairs: &[(&str, &str)],
+) -> app::model::CollectionPage {
     catalog::listing(pool, &Cache::memory(64), Currency::Aed, slug, &query(pairs))
         .await
         .expect("lists")

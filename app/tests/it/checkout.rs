@@ -764,6 +764,27 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
         ],
     ),
     (
+        "category_listings",
+        &[
+            ("category_id", No),
+            ("product_id", No),
+            ("created_at", No),
+            ("name", No),
+            ("price_min_minor", No),
+            ("in_stock", No),
+            ("facet_terms", No),
+        ],
+    ),
+    (
+        "category_term_counts",
+        &[
+            ("category_id", No),
+            ("term", No),
+            ("products", No),
+            ("in_stock", No),
+        ],
+    ),
+    (
         "coupon_uses",
         &[
             ("order_id", No),

@@ -13,6 +13,7 @@ mod catalog_admin;
 mod catalog_import;
 mod catalog_variants;
 mod checkout;
+mod collections;
 mod payments;
 mod search;
 mod search_meili;

@@ -6,6 +6,7 @@ pub mod admin;
 mod artwork;
 mod categories;
 mod changes;
+mod collection;
 mod listing;
 mod product;
 mod seed;
@@ -13,6 +14,7 @@ mod sitemap;
 
 pub use categories::{category_page, subtree_ids, top_categories, CategoryPage};
 pub use changes::{follow_changes, COALESCE_WINDOW};
+pub use collection::{COUNT_AHEAD, FACET_SAMPLE};
 pub(crate) use listing::{attributes_json, SummaryRow};
 pub use listing::{home, listing};
 pub use product::product_by_slug;

@@ -53,9 +53,10 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
     } else {
         category.name.clone()
     };
-    let count = match listing.total {
-        1 => "1 product".to_owned(),
-        n => format!("{n} products"),
+    let count = match (listing.total, listing.capped) {
+        (n, true) => format!("{n}+ products"),
+        (1, false) => "1 product".to_owned(),
+        (n, false) => format!("{n} products"),
     };
     let empty = listing.products.is_empty();
     let url = ListingUrl::collection(path.clone());
@@ -95,7 +96,7 @@ fn Collection(page: Page, store: StoreInfo) -> impl IntoView {
                 })}
         </header>
         <div class="collection">
-            <Filters url=url.clone() query=listing.query.clone() facets=listing.facets.clone() />
+            <Filters url=url.clone() query=listing.query.clone() facets=listing.facets.clone() counts=listing.facet_counts />
             <div class="collection-products">
                 <h2 class="visually-hidden">"Products"</h2>
                 {if empty {
