@@ -673,3 +673,27 @@ async fn every_catalog_table_notifies_its_changes_on_commit(pool: PgPool) {
         }
     }
 }
+
+/// The change listener keeps its connection out of the shared pool (with a pool of one, a
+/// page still gets the connection), and stops when that pool closes.
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn following_changes_leaves_the_pool_to_pages(pool: PgPool) {
+    let small = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("connects");
+    let task = catalog::follow_changes(&small, Cache::memory(8), Default::default())
+        .await
+        .expect("listens");
+    sqlx::query("SELECT 1")
+        .execute(&small)
+        .await
+        .expect("the listener holds no pooled connection");
+    small.close().await;
+    tokio::time::timeout(std::time::Duration::from_secs(5), task)
+        .await
+        .expect("the listener stops with its pool")
+        .expect("joins");
+}

@@ -5,12 +5,16 @@
 //! A burst of changes (an import, a busy checkout) costs one invalidation per
 //! [`COALESCE_WINDOW`], not one per change. When the listening connection drops, notifications
 //! may have been missed, so the cache is retired once more after reconnecting.
+//!
+//! The listening connection comes from a pool of its own (one connection, the same
+//! options): taken from the shared pool it would hold one of its few connections for good,
+//! and pages would queue for the rest.
 
 use crate::model::LayoutLinks;
 use crate::server::platform::cache::Cache;
 use crate::server::platform::memo::Memo;
 use crate::server::Error;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,14 +27,25 @@ pub const COALESCE_WINDOW: Duration = Duration::from_millis(50);
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Starts listening (returning once `LISTEN` is in place, so no later commit is missed) and
-/// spawns the tasks that invalidate `cache` on every change. The tasks end when the pool
+/// spawns the tasks that invalidate `cache` on every change. The tasks end when `pool`
 /// closes.
 pub async fn follow_changes(
     pool: &PgPool,
     cache: Cache,
     links: Arc<Memo<LayoutLinks>>,
 ) -> Result<tokio::task::JoinHandle<()>, Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await?;
+    tokio::spawn({
+        let (shared, own) = (pool.clone(), own.clone());
+        async move {
+            shared.close_event().await;
+            own.close().await;
+        }
+    });
+    let mut listener = PgListener::connect_with(&own).await?;
     listener.listen(CHANNEL).await?;
     let dirty = Arc::new(Notify::new());
 

@@ -6,6 +6,7 @@
 use crate::api::content::get_layout_links;
 use crate::model::LayoutLinks;
 use crate::ui::islands::search_box::SiteSearch;
+use crate::ui::pages::apart;
 use leptos::prelude::*;
 
 #[component]
@@ -15,7 +16,7 @@ pub fn Header(store_name: String) -> impl IntoView {
         <header class="site-header">
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let links = get_layout_links().await.unwrap_or_default();
+                    let links = apart(get_layout_links()).await.unwrap_or_default();
                     view! { <Menu links /> }
                 })}
             </Suspense>
@@ -70,7 +71,7 @@ fn CartLink() -> impl IntoView {
             <span class="icon-label">"Cart"</span>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    match crate::api::cart::cart_count().await {
+                    match apart(crate::api::cart::cart_count()).await {
                         Ok(n) if n > 0 => view! { " " <span class="cart-count" aria-label=format!("{n} items")>{n}</span> }.into_any(),
                         _ => ().into_any(),
                     }
@@ -87,7 +88,7 @@ pub fn Footer(store_name: String) -> impl IntoView {
         <footer class="site-footer">
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let links = get_layout_links().await.unwrap_or_default();
+                    let links = apart(get_layout_links()).await.unwrap_or_default();
                     view! {
                         <nav class="footer-grid" aria-label="Footer">
                             <section>

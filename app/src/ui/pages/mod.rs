@@ -12,6 +12,7 @@ mod order_lookup;
 mod product;
 mod search;
 mod skeleton;
+pub use skeleton::apart;
 mod store_page;
 
 pub use account::{

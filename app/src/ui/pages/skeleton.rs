@@ -5,6 +5,32 @@ use crate::model::AppError;
 use leptos::prelude::*;
 use std::future::Future;
 
+/// On the server, runs `data` as a task of its own and returns a future of its result.
+///
+/// Rendering starts every `Suspend` on a page (one poll each), then awaits them in page
+/// order. A read polled once holds its database connection until the renderer comes back
+/// to it, which may be after a read above it that waits for a connection: with enough
+/// pages at once, every connection was held that way and pages stalled until the pool's
+/// timeout. As a task, a read runs to its end and gives its connection back at once.
+#[cfg(feature = "ssr")]
+pub fn apart<T: Send + 'static>(
+    data: impl Future<Output = Result<T, AppError>> + Send + 'static,
+) -> impl Future<Output = Result<T, AppError>> + Send + 'static {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    leptos::task::spawn(async move {
+        let _ = tx.send(data.await);
+    });
+    async move { rx.await.unwrap_or(Err(AppError::Unavailable)) }
+}
+
+/// In the browser a read is already a task of its own.
+#[cfg(not(feature = "ssr"))]
+pub fn apart<T: Send + 'static>(
+    data: impl Future<Output = Result<T, AppError>> + Send + 'static,
+) -> impl Future<Output = Result<T, AppError>> + Send + 'static {
+    data
+}
+
 /// Waits for `data` (pages render whole on the server, `SsrMode::Async`), then shows it with
 /// `page`, or the error page with the error's status.
 pub fn loaded<T, V>(
@@ -15,6 +41,7 @@ where
     T: Send + 'static,
     V: IntoView + 'static,
 {
+    let data = apart(data);
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
