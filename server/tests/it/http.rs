@@ -1713,3 +1713,41 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
 }
 
 mod hardening;
+
+/// Many pages at once on a pool of two connections with every cache off: each gets its data
+/// and its header's links. (A page's reads are tasks of their own: a read waiting for a
+/// connection never waits on one held by a read the renderer has not come back to, which
+/// stalled pages until the pool's timeout and left them without their menus.)
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn many_pages_at_once_share_a_small_pool(pool: PgPool) {
+    let site = Site::new();
+    catalog::seed(&pool, &media(&site), Currency::Aed, 40)
+        .await
+        .expect("seeds");
+    let small = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("connects");
+    let app = duka_server::router(state_with(small, &site.0, false, &[("DUKA_CACHE", "off")]));
+    let pages: Vec<_> = (0..24)
+        .map(|i| {
+            let app = app.clone();
+            let path = [
+                "/products/linen-shirt",
+                "/collections/clothing",
+                "/pages/about",
+            ][i % 3];
+            tokio::spawn(async move { (path, get(&app, path).await) })
+        })
+        .collect();
+    for page in pages {
+        let (path, (status, _, body)) = page.await.expect("joins");
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            body.contains(r#"href="/collections/food-gifts""#),
+            "{path}: the menu's links"
+        );
+    }
+}
