@@ -79,10 +79,21 @@ LANGUAGE sql AS $$
            excluded.facet_terms);
 $$;
 
+-- A bulk writer (the demo seed) may set `duka.defer_listings` for its transaction: the row
+-- triggers below then skip their work, and the writer calls category_listings_rebuild()
+-- before it commits. Counting row by row, a transaction writing thousands of products would
+-- update the same counter rows thousands of times, each update walking the versions before it.
+CREATE FUNCTION category_listings_deferred() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(current_setting('duka.defer_listings', true), '') = 'on';
+$$;
+
 CREATE FUNCTION products_refresh_listings() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM category_listings_refresh(ARRAY[NEW.id]);
+    IF NOT category_listings_deferred() THEN
+        PERFORM category_listings_refresh(ARRAY[NEW.id]);
+    END IF;
     RETURN NULL;
 END;
 $$;
@@ -125,7 +136,7 @@ CREATE TRIGGER categories_listings_move AFTER UPDATE OF parent_id ON categories
 -- The counts follow the listing rows: +1 for a row's terms (and '') when it appears, -1 when
 -- it goes, and the in-stock column with the row's stock. A term gets its row (at zero) the
 -- first time a product brings it; the checks then hold for every committed count. Counter
--- rows are updated in key order, so two writers cannot deadlock over one product's terms.
+-- rows are locked in key order, so two writers cannot deadlock over one category's terms.
 CREATE FUNCTION category_term_counts_add(cat BIGINT, terms TEXT[], products_delta INT,
                                          in_stock_delta INT) RETURNS void
 LANGUAGE sql AS $$
@@ -136,6 +147,12 @@ LANGUAGE sql AS $$
     WHERE products_delta > 0 AND EXISTS (SELECT 1 FROM categories WHERE id = cat)
     ORDER BY t.term
     ON CONFLICT (category_id, term) DO NOTHING;
+    -- Locked in term order first: an UPDATE alone takes rows in the order it finds them on
+    -- disk, which differs between writers as versions move, and two writers then deadlock.
+    SELECT 1 FROM category_term_counts c
+    WHERE c.category_id = cat AND c.term = ANY (array_append(terms, ''))
+    ORDER BY c.term
+    FOR UPDATE;
     UPDATE category_term_counts c
     SET products = c.products + products_delta, in_stock = c.in_stock + in_stock_delta
     WHERE c.category_id = cat AND c.term = ANY (array_append(terms, ''));
@@ -144,6 +161,9 @@ $$;
 CREATE FUNCTION category_listings_count() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF category_listings_deferred() THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         PERFORM category_term_counts_add(OLD.category_id, OLD.facet_terms, -1,
                                          -(OLD.in_stock::int));
@@ -155,13 +175,23 @@ BEGIN
 END;
 $$;
 
--- The products there already, then their counts in one pass, before the counting
--- triggers exist (a row at a time, that took minutes at 100,000 products).
-SELECT category_listings_refresh(ARRAY(SELECT id FROM products));
-INSERT INTO category_term_counts (category_id, term, products, in_stock)
-SELECT category_id, term, count(*), count(*) FILTER (WHERE in_stock)
-FROM category_listings CROSS JOIN LATERAL unnest(array_append(facet_terms, '')) AS term
-GROUP BY category_id, term;
+-- Every product's listing rows, then every count in one pass (counting a row at a time took
+-- minutes at 100,000 products). The migration's backfill, and a deferred bulk write's end.
+CREATE FUNCTION category_listings_rebuild() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('duka.defer_listings', 'on', true);
+    PERFORM category_listings_refresh(ARRAY(SELECT id FROM products));
+    DELETE FROM category_term_counts;
+    INSERT INTO category_term_counts (category_id, term, products, in_stock)
+    SELECT category_id, term, count(*), count(*) FILTER (WHERE in_stock)
+    FROM category_listings CROSS JOIN LATERAL unnest(array_append(facet_terms, '')) AS term
+    GROUP BY category_id, term;
+    PERFORM set_config('duka.defer_listings', 'off', true);
+END;
+$$;
+
+SELECT category_listings_rebuild();
 
 CREATE TRIGGER category_listings_count_insert AFTER INSERT OR DELETE ON category_listings
     FOR EACH ROW EXECUTE FUNCTION category_listings_count();

@@ -73,6 +73,11 @@ pub async fn seed(
     if existing > 0 {
         return Ok(SeedReport::default());
     }
+    // The listing rows and counts are built once at the end, not product by product
+    // (migration 30's `duka.defer_listings`).
+    sqlx::query("SELECT set_config('duka.defer_listings', 'on', true)")
+        .execute(&mut *tx)
+        .await?;
     let mut report = SeedReport::default();
     let category_ids = insert_categories(&mut tx, &mut report).await?;
 
@@ -105,6 +110,9 @@ pub async fn seed(
         }
     }
     crate::server::checkout::seed_demo_delivery(&mut tx, currency).await?;
+    sqlx::query("SELECT category_listings_rebuild()")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(report)
 }
