@@ -6,7 +6,7 @@
 //!   from the category's first product in that order: no sort of the whole subtree.
 //! * The total is a maintained count when the filters are the ones counts are kept for (stock,
 //!   and at most one attribute); otherwise products are counted up to [`COUNT_AHEAD`] from
-//!   the page and the total is a lower bound ("1,024+ products").
+//!   the page and the total is a lower bound ("1,000+ products").
 //! * Facet counts are maintained per category (all products, and those in stock). A price
 //!   filter has no maintained counts: the matching products are counted directly up to
 //!   [`FACET_SAMPLE`], and past that the values are shown without counts.
@@ -150,8 +150,8 @@ struct TermCount {
     in_stock: i64,
 }
 
-/// The maintained counts of a category, or the sampled ones under a price filter (then
-/// `None` when more products matched than were sampled).
+/// The maintained counts of a category, or the sampled ones under a price filter (their ''
+/// row says how many products were read: more than [`FACET_SAMPLE`] means the sample was cut).
 async fn term_counts(db: &PgPool, filter: &Filter) -> Result<Vec<TermCount>, Error> {
     let rows = if filter.priced() {
         // Facets count without the attribute filters (a shopper sees the other values).
