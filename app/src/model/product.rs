@@ -69,7 +69,11 @@ pub struct Variant {
     pub values: Vec<String>,
     pub price: Money,
     pub compare_at: Option<Money>,
-    /// Units a shopper may pick right now (0 when sold out).
+    /// Units on hand, counted up to [`StockStatus::LOW_STOCK`] (0 when sold out): a page
+    /// says "only a few left" below it and only "in stock" from it on, so a sale that leaves
+    /// it at or above the threshold changes no page (the database's catalog notifications rely
+    /// on this: migration `..._checkout_throughput.sql`). A shopper picks up to this many
+    /// below the threshold, else up to the cart's limit per line.
     pub available: u32,
     /// Index into the product's `images` of this variant's own picture.
     pub image: Option<usize>,

@@ -129,21 +129,24 @@ pub(crate) async fn cart_for_update(
     create: Option<Duration>,
 ) -> Result<Option<i64>, Error> {
     let (hash, account) = owner.keys();
-    // An expired cart is gone: delete it first so its lines do not come back.
-    sqlx::query!(
-        "DELETE FROM carts WHERE (token_hash = $1 OR account_id = $2) AND expires_at <= now()",
-        hash,
-        account
-    )
-    .execute(&mut **tx)
-    .await?;
-    let found = sqlx::query_scalar!(
-        "SELECT id FROM carts WHERE token_hash = $1 OR account_id = $2 FOR UPDATE",
+    let locked = sqlx::query!(
+        r#"SELECT id, expires_at <= now() AS "expired!" FROM carts
+           WHERE token_hash = $1 OR account_id = $2 FOR UPDATE"#,
         hash,
         account
     )
     .fetch_optional(&mut **tx)
     .await?;
+    let found = match locked {
+        Some(cart) if cart.expired => {
+            // An expired cart is gone: deleted, so its lines do not come back.
+            sqlx::query!("DELETE FROM carts WHERE id = $1", cart.id)
+                .execute(&mut **tx)
+                .await?;
+            None
+        }
+        live => live.map(|cart| cart.id),
+    };
     let Some(ttl) = create.filter(|_| found.is_none()) else {
         return Ok(found);
     };

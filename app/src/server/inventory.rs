@@ -144,25 +144,6 @@ pub async fn record_as(
     Ok(())
 }
 
-/// Names order `order_id` on the sales this transaction recorded for `variants`: checkout
-/// takes stock before its order row exists, so that a refusal spends no order number. The
-/// transaction's own rows are those stamped with its start time (`now()`), still unlinked.
-pub async fn link_sales(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    order_id: i64,
-    variants: &[i64],
-) -> Result<(), Error> {
-    sqlx::query!(
-        "UPDATE stock_movements SET order_id = $1
-         WHERE variant_id = ANY($2) AND reason = 'sold' AND order_id IS NULL AND at = now()",
-        order_id,
-        variants
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// The newest movements of each of `variants`, newest first.
 pub async fn history(
     db: &PgPool,

@@ -631,7 +631,7 @@ async fn every_catalog_table_notifies_its_changes_on_commit(pool: PgPool) {
         ),
         (
             "variants",
-            "UPDATE variants SET stock = stock WHERE sku = 'DK-CHITENGE-TOTE'",
+            "UPDATE variants SET weight_grams = weight_grams + 1 WHERE sku = 'DK-CHITENGE-TOTE'",
         ),
         (
             "categories",
@@ -671,6 +671,64 @@ async fn every_catalog_table_notifies_its_changes_on_commit(pool: PgPool) {
                 break;
             }
         }
+    }
+}
+
+/// A sale that leaves a variant at or above the low-stock threshold changes no page, so it
+/// notifies nobody (committing transactions that notify are serialised by PostgreSQL: every
+/// order would wait for the one before it); moving below it, or any other change, does.
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn only_stock_a_page_shows_notifies(pool: PgPool) {
+    use app::model::StockStatus;
+    seeded(&pool, 12).await;
+    let low = i32::try_from(StockStatus::LOW_STOCK).expect("small");
+    let set_stock =
+        |n: i32| format!("UPDATE variants SET stock = {n} WHERE sku = 'DK-CHITENGE-TOTE'");
+    sqlx::query(&set_stock(low + 10))
+        .execute(&pool)
+        .await
+        .expect("restocks");
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .expect("connects");
+    listener.listen("duka_catalog").await.expect("listens");
+    // After each write, a write to categories: notifications arrive in commit order, so the
+    // first one received says whether the write before it notified.
+    let steps = [
+        (set_stock(low + 9), false, "a sale well above the threshold"),
+        (set_stock(low), false, "a sale down to the threshold"),
+        (set_stock(low - 1), true, "a sale below it: only a few left"),
+        (set_stock(0), true, "sold out"),
+        (set_stock(low + 3), true, "back in stock"),
+        (
+            "UPDATE variants SET price_minor = price_minor + 100 WHERE sku = 'DK-CHITENGE-TOTE'"
+                .to_owned(),
+            true,
+            "a new price",
+        ),
+    ];
+    for (sql, notifies, what) in steps {
+        sqlx::query(&sql).execute(&pool).await.expect(what);
+        sqlx::query("UPDATE categories SET position = position WHERE slug = 'bags'")
+            .execute(&pool)
+            .await
+            .expect("touches a category");
+        let mut heard = Vec::new();
+        loop {
+            let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+                .await
+                .expect("the category's notification arrives")
+                .expect("receives");
+            if note.payload() == "categories" {
+                break;
+            }
+            heard.push(note.payload().to_owned());
+        }
+        assert_eq!(
+            heard.iter().any(|t| t == "variants"),
+            notifies,
+            "{what}: heard {heard:?}"
+        );
     }
 }
 

@@ -33,8 +33,9 @@ macro_rules! summary_row {
     };
 }
 
-/// The columns a product card needs, as the listing queries select them.
-#[derive(sqlx::FromRow)]
+/// The columns a product card needs, as the listing queries select them (or as JSON with
+/// the same names).
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub(crate) struct SummaryRow {
     pub slug: String,
     pub name: String,

@@ -3,10 +3,13 @@
 use super::listing::SummaryRow;
 use super::{cached, is_valid_slug};
 use crate::model::{
-    AppError, CategoryLink, Currency, Money, ProductDetail, ProductImage, ProductOption, Variant,
+    AppError, CategoryLink, Currency, Money, ProductDetail, ProductImage, ProductOption,
+    StockStatus, Variant,
 };
 use crate::server::platform::cache::Cache;
 use crate::server::Error;
+use serde::Deserialize;
+use sqlx::types::Json;
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -19,7 +22,7 @@ fn money(minor: i64, currency: &str) -> Result<Money, Error> {
     Ok(Money::new(minor, currency))
 }
 
-/// One active product by slug, in five queries whatever the catalog's size. Drafts,
+/// One active product by slug, in one query whatever the catalog's size. Drafts,
 /// archived products and unknown slugs are `NotFound`.
 #[tracing::instrument(skip(db, cache))]
 pub async fn product_by_slug(
@@ -56,6 +59,41 @@ async fn moved(db: &PgPool, slug: &str) -> Error {
     }
 }
 
+/// A picture as the product's query aggregates it.
+#[derive(Debug, Deserialize)]
+struct ImageRow {
+    id: i64,
+    alt: String,
+    key: String,
+    width: i32,
+    height: i32,
+}
+
+/// An option value, with its option, in display order.
+#[derive(Debug, Deserialize)]
+struct OptionValueRow {
+    option_id: i64,
+    name: String,
+    value_id: i64,
+    value: String,
+}
+
+/// A variant, with the `(option, value)` pairs it takes.
+#[derive(Debug, Deserialize)]
+struct VariantRow {
+    sku: String,
+    price_minor: i64,
+    compare_at_minor: Option<i64>,
+    currency: String,
+    stock: i32,
+    image_id: Option<i64>,
+    values: Vec<(i64, i64)>,
+}
+
+/// The page's data in one round trip: the product, its pictures, options and variants, the
+/// main category's path (root first) and up to [`RELATED`] other products in it (newest
+/// first, straight from the `(category_id, product_id)` index: bounded work however large
+/// the category is).
 async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
     let p = sqlx::query!(
         r#"SELECT p.id, p.slug, p.name, p.brand, p.description, p.seo_title, p.seo_description,
@@ -64,31 +102,66 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
                               'id', i.id, 'alt', i.alt, 'key', i.storage_key,
                               'width', i.width, 'height', i.height)
                           ORDER BY i.position, i.id), '[]')
-                   FROM product_images i WHERE i.product_id = p.id) AS "images!",
-                  (SELECT pc.category_id FROM product_categories pc
-                   WHERE pc.product_id = p.id ORDER BY pc.position, pc.category_id LIMIT 1) AS main_category
+                   FROM product_images i WHERE i.product_id = p.id)
+                      AS "images!: Json<Vec<ImageRow>>",
+                  (SELECT coalesce(json_agg(json_build_object(
+                              'option_id', o.id, 'name', o.name, 'value_id', v.id, 'value', v.value)
+                          ORDER BY o.position, o.id, v.position, v.id), '[]')
+                   FROM product_options o JOIN product_option_values v ON v.option_id = o.id
+                   WHERE o.product_id = p.id) AS "options!: Json<Vec<OptionValueRow>>",
+                  (SELECT coalesce(json_agg(json_build_object(
+                              'sku', v.sku, 'price_minor', v.price_minor,
+                              'compare_at_minor', v.compare_at_minor, 'currency', v.currency,
+                              'stock', v.stock, 'image_id', v.image_id,
+                              'values', (SELECT coalesce(json_agg(json_build_array(
+                                                 vov.option_id, vov.option_value_id)), '[]')
+                                         FROM variant_option_values vov
+                                         WHERE vov.variant_id = v.id))
+                          ORDER BY v.position, v.id), '[]')
+                   FROM variants v WHERE v.product_id = p.id) AS "variants!: Json<Vec<VariantRow>>",
+                  (WITH RECURSIVE up (id, parent_id, slug, name, depth) AS (
+                       SELECT id, parent_id, slug, name, 0 FROM categories WHERE id = main.category_id
+                       UNION ALL
+                       SELECT c.id, c.parent_id, c.slug, c.name, up.depth + 1
+                       FROM categories c JOIN up ON c.id = up.parent_id
+                   )
+                   SELECT coalesce(json_agg(json_build_object('slug', slug, 'name', name)
+                                            ORDER BY depth DESC), '[]')
+                   FROM up) AS "breadcrumbs!: Json<Vec<CategoryLink>>",
+                  (SELECT coalesce(json_agg(r ORDER BY r.in_stock DESC, r.id DESC), '[]') FROM (
+                       SELECT o.id, o.slug, o.name, o.brand, o.price_min_minor, o.price_max_minor,
+                              o.in_stock, o.on_sale, img.storage_key AS image_key,
+                              img.alt AS image_alt, img.width AS image_width,
+                              img.height AS image_height
+                       FROM (SELECT pc.product_id FROM product_categories pc
+                             WHERE pc.category_id = main.category_id AND pc.product_id <> p.id
+                             ORDER BY pc.product_id DESC LIMIT 32) c
+                       JOIN products o ON o.id = c.product_id AND o.status = 'active'
+                       LEFT JOIN LATERAL (
+                           SELECT storage_key, alt, width, height FROM product_images i
+                           WHERE i.product_id = o.id ORDER BY i.position, i.id LIMIT 1
+                       ) img ON true
+                       ORDER BY o.in_stock DESC, o.id DESC
+                       LIMIT $2
+                   ) r) AS "related!: Json<Vec<SummaryRow>>"
            FROM products p
+           LEFT JOIN LATERAL (
+               SELECT pc.category_id FROM product_categories pc
+               WHERE pc.product_id = p.id ORDER BY pc.position, pc.category_id LIMIT 1
+           ) main ON true
            WHERE p.slug = $1 AND p.status = 'active'"#,
-        slug
+        slug,
+        RELATED
     )
     .fetch_optional(db)
     .await?
     .ok_or(AppError::NotFound)?;
 
     // Options and their values, in display order.
-    let option_rows = sqlx::query!(
-        r#"SELECT o.id AS option_id, o.name, v.id AS value_id, v.value
-           FROM product_options o JOIN product_option_values v ON v.option_id = o.id
-           WHERE o.product_id = $1
-           ORDER BY o.position, o.id, v.position, v.id"#,
-        p.id
-    )
-    .fetch_all(db)
-    .await?;
     let mut option_ids: Vec<i64> = Vec::new();
     let mut options: Vec<ProductOption> = Vec::new();
     let mut value_text: HashMap<i64, String> = HashMap::new();
-    for r in option_rows {
+    for r in p.options.0 {
         if option_ids.last() != Some(&r.option_id) {
             option_ids.push(r.option_id);
             options.push(ProductOption {
@@ -102,33 +175,15 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
         value_text.insert(r.value_id, r.value);
     }
 
-    // Variants with the value they take for each option.
-    let variant_rows = sqlx::query!(
-        r#"SELECT v.sku, v.price_minor, v.compare_at_minor, v.currency, v.stock, v.image_id,
-                  coalesce(array_agg(vov.option_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "option_ids!",
-                  coalesce(array_agg(vov.option_value_id) FILTER (WHERE vov.option_id IS NOT NULL), '{}') AS "value_ids!"
-           FROM variants v LEFT JOIN variant_option_values vov ON vov.variant_id = v.id
-           WHERE v.product_id = $1
-           GROUP BY v.id
-           ORDER BY v.position, v.id"#,
-        p.id
-    )
-    .fetch_all(db)
-    .await?;
-    if variant_rows.is_empty() {
+    if p.variants.0.is_empty() {
         return Err(Error::other(format!(
             "active product {slug:?} has no variants"
         )));
     }
-    let (image_ids, images) = images_from_json(p.images);
-    let mut variants = Vec::with_capacity(variant_rows.len());
-    for r in variant_rows {
-        let chosen: HashMap<i64, i64> = r
-            .option_ids
-            .iter()
-            .copied()
-            .zip(r.value_ids.iter().copied())
-            .collect();
+    let image_ids: Vec<i64> = p.images.0.iter().map(|i| i.id).collect();
+    let mut variants = Vec::with_capacity(p.variants.0.len());
+    for r in p.variants.0 {
+        let chosen: HashMap<i64, i64> = r.values.into_iter().collect();
         let values = option_ids
             .iter()
             .map(|oid| {
@@ -147,66 +202,25 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
                 .compare_at_minor
                 .map(|c| money(c, &r.currency))
                 .transpose()?,
-            available: u32::try_from(r.stock).unwrap_or(0),
+            // Counted up to the threshold a page shows (see `Variant::available`).
+            available: u32::try_from(i64::from(r.stock).min(StockStatus::LOW_STOCK)).unwrap_or(0),
             image: r
                 .image_id
                 .and_then(|id| image_ids.iter().position(|i| *i == id)),
         });
     }
     let currency = variants[0].price.currency;
-
-    // The main category's path, root first.
-    let breadcrumbs = match p.main_category {
-        None => Vec::new(),
-        Some(category) => {
-            sqlx::query_as!(
-                CategoryLink,
-                r#"WITH RECURSIVE up (id, parent_id, slug, name, depth) AS (
-                   SELECT id, parent_id, slug, name, 0 FROM categories WHERE id = $1
-                   UNION ALL
-                   SELECT c.id, c.parent_id, c.slug, c.name, up.depth + 1
-                   FROM categories c JOIN up ON c.id = up.parent_id
-               )
-               SELECT slug AS "slug!", name AS "name!" FROM up ORDER BY depth DESC"#,
-                category
-            )
-            .fetch_all(db)
-            .await?
-        }
-    };
-
-    // Other active products in the main category.
-    let related = match p.main_category {
-        None => Vec::new(),
-        Some(category) => sqlx::query_as!(
-            SummaryRow,
-            r#"WITH candidates AS (
-                   -- Newest first straight from the (category_id, product_id) index: bounded
-                   -- work however large the category is.
-                   SELECT pc.product_id FROM product_categories pc
-                   WHERE pc.category_id = $1 AND pc.product_id <> $2
-                   ORDER BY pc.product_id DESC LIMIT 32
-               )
-               SELECT p.slug, p.name, p.brand, p.price_min_minor, p.price_max_minor, p.in_stock, p.on_sale,
-                      img.storage_key AS "image_key?", img.alt AS "image_alt?",
-                      img.width AS "image_width?", img.height AS "image_height?"
-               FROM candidates c JOIN products p ON p.id = c.product_id AND p.status = 'active'
-               LEFT JOIN LATERAL (
-                   SELECT storage_key, alt, width, height FROM product_images i
-                   WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1
-               ) img ON true
-               ORDER BY p.in_stock DESC, p.id DESC
-               LIMIT $3"#,
-            category,
-            p.id,
-            RELATED
-        )
-        .fetch_all(db)
-        .await?
+    let images = p
+        .images
+        .0
         .into_iter()
-        .map(|r| r.into_summary(currency))
-        .collect(),
-    };
+        .map(|i| ProductImage {
+            key: i.key,
+            alt: i.alt,
+            width: u32::try_from(i.width).unwrap_or(1),
+            height: u32::try_from(i.height).unwrap_or(1),
+        })
+        .collect();
 
     let mut attributes: Vec<(String, String)> = match p.attributes {
         serde_json::Value::Object(map) => map
@@ -228,35 +242,12 @@ async fn load(db: &PgPool, slug: &str) -> Result<ProductDetail, Error> {
         options,
         images,
         variants,
-        breadcrumbs,
-        related,
+        breadcrumbs: p.breadcrumbs.0,
+        related: p
+            .related
+            .0
+            .into_iter()
+            .map(|r| r.into_summary(currency))
+            .collect(),
     })
-}
-
-/// The product's pictures from the aggregated JSON, with their ids (for variants' images).
-fn images_from_json(value: serde_json::Value) -> (Vec<i64>, Vec<ProductImage>) {
-    let mut ids = Vec::new();
-    let mut images = Vec::new();
-    for item in value.as_array().into_iter().flatten() {
-        let field = |k: &str| item.get(k);
-        let (Some(id), Some(key), Some(width), Some(height)) = (
-            field("id").and_then(|v| v.as_i64()),
-            field("key").and_then(|v| v.as_str()),
-            field("width").and_then(|v| v.as_u64()),
-            field("height").and_then(|v| v.as_u64()),
-        ) else {
-            continue;
-        };
-        ids.push(id);
-        images.push(ProductImage {
-            key: key.to_owned(),
-            alt: field("alt")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-            width: u32::try_from(width).unwrap_or(1),
-            height: u32::try_from(height).unwrap_or(1),
-        });
-    }
-    (ids, images)
 }

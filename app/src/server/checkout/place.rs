@@ -1,26 +1,26 @@
 //! Placing an order is one transaction:
 //! 1. an advisory lock on the checkout key, then the key looked up: a second submission of
 //!    the same page (double click, retry, reload) finds the first one's order;
-//! 2. the cart row locked, its lines read and priced from the catalog;
+//! 2. the cart row locked, its lines read and priced from the catalog; a line short of stock
+//!    as read is refused here, before an order number is spent;
 //! 3. the coupon row locked and its limits checked;
-//! 4. stock taken with a guarded update per variant, in variant id order (so two carts
-//!    sharing items cannot deadlock), each recorded in the stock ledger as sold, the first
-//!    short line failing the whole order;
-//! 5. the order, its line snapshots (and the sales linked to it), the coupon use and the first
-//!    timeline entry written, and the cart deleted; cash on delivery is confirmed and its
-//!    email queued.
+//! 4. the order, the coupon use and the first timeline entries written, a cash-on-delivery
+//!    order's confirmation email queued, and the cart deleted;
+//! 5. the stock taken in one round trip (`checkout_take_stock`: a guarded update per variant,
+//!    in variant id order, so two carts sharing items cannot deadlock, each recorded in the
+//!    ledger as sold by this order), the first short line failing the whole order; then the
+//!    order's line snapshots. Taken this late, a popular variant's row is locked only for
+//!    the lines' insert and the commit.
 //!
 //! Nothing outside the database is called inside it: a card payment is to be created after
 //! it commits. A crash at any point leaves the order whole or absent.
 
 use super::pricing::{payment_methods, price};
 use super::{empty_cart, CheckoutRules};
-use crate::model::catalog_admin::StockReason;
 use crate::model::{AppError, OrderStatus, PaymentMethod};
 use crate::server::accounts::tokens::{token_hash, TokenKeys};
 use crate::server::cart::{self, Line, Owner};
-use crate::server::inventory;
-use crate::server::orders::{self, access_key, Actor};
+use crate::server::orders::{self, access_key};
 use crate::server::platform::mail::{self, Site};
 use crate::server::Error;
 use sqlx::PgPool;
@@ -212,41 +212,26 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         .into());
     }
 
-    // Stock, in variant id order, recorded in the ledger as sold. Taken before the order row
-    // is written, so a refusal spends no order number.
-    inventory::record_as(&mut tx, StockReason::Sold, None, None, "").await?;
-    let mut by_variant: Vec<&Line> = p.lines.iter().collect();
-    by_variant.sort_by_key(|l| l.variant_id);
-    for line in &by_variant {
-        let taken = sqlx::query_scalar!(
-            "UPDATE variants SET stock = stock - $2 WHERE id = $1 AND stock >= $2 RETURNING id",
-            line.variant_id,
-            line.quantity
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if taken.is_none() {
-            let available =
-                sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", line.variant_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .unwrap_or(0);
-            return Err(AppError::OutOfStock {
-                item: line.product_name.clone(),
-                available: i64::from(available.max(0)),
-            }
-            .into());
-        }
+    // Stock short as the cart was read is refused before an order number is spent; the
+    // guarded update at the end decides.
+    if let Some(short) = p.lines.iter().find(|l| l.stock < l.quantity) {
+        return Err(out_of_stock(short, short.stock));
     }
 
+    let cash = method == PaymentMethod::CashOnDelivery;
+    let status = if cash {
+        OrderStatus::Confirmed
+    } else {
+        OrderStatus::PendingPayment
+    };
     let pay_by = (method == PaymentMethod::Card).then_some(rules.unpaid_order_ttl.as_secs_f64());
     let order = sqlx::query!(
         r#"INSERT INTO orders (checkout_key, account_id, guest_hash, access_hash, email,
                payment_method, currency, prices_include_tax, subtotal_minor, discount_minor,
                shipping_minor, tax_minor, total_minor, coupon_id, coupon_code, shipping_address,
-               shipping_country, shipping_rate_name, tax_rate_bp, pay_by)
+               shipping_country, shipping_rate_name, tax_rate_bp, pay_by, status)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                   $18, $19, now() + make_interval(secs => $20))
+                   $18, $19, now() + make_interval(secs => $20), $21)
            RETURNING id, number"#,
         input.checkout_key,
         account_id,
@@ -267,33 +252,21 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         address.country,
         rate.name,
         p.tax_rate as i32,
-        pay_by
+        pay_by,
+        status.as_str()
     )
     .fetch_one(&mut *tx)
     .await?;
-    // The sales name their order now that it exists.
-    let variants: Vec<i64> = p.lines.iter().map(|l| l.variant_id).collect();
-    inventory::link_sales(&mut tx, order.id, &variants).await?;
-    for (n, (line, total)) in p.lines.iter().zip(&totals.lines).enumerate() {
-        sqlx::query!(
-            "INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name,
-                 variant_title, unit_price_minor, quantity, discount_minor, tax_minor, tax_rate_bp)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            order.id,
-            n as i32 + 1,
-            line.variant_id,
-            line.sku,
-            line.product_name,
-            line.variant_title,
-            line.unit_price.minor,
-            line.quantity,
-            total.discount.minor,
-            total.tax.minor,
-            p.tax_rate as i32
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
+    let column = |f: fn(&Line) -> i64| p.lines.iter().map(f).collect::<Vec<_>>();
+    let discounts: Vec<i64> = totals.lines.iter().map(|t| t.discount.minor).collect();
+    let taxes: Vec<i64> = totals.lines.iter().map(|t| t.tax.minor).collect();
+    let (names, skus, titles): (Vec<_>, Vec<_>, Vec<_>) = (
+        p.lines.iter().map(|l| l.product_name.clone()).collect(),
+        p.lines.iter().map(|l| l.sku.clone()).collect(),
+        p.lines.iter().map(|l| l.variant_title.clone()).collect(),
+    );
+    let variants = column(|l| l.variant_id);
+    let quantities: Vec<i32> = p.lines.iter().map(|l| l.quantity).collect();
     if let Some((coupon_id, _)) = &p.coupon {
         // The row is locked and its limit was checked; the table's check backs it up.
         sqlx::query!(
@@ -311,32 +284,70 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         .execute(&mut *tx)
         .await?;
     }
-    orders::record(
-        &mut tx,
-        order.id,
-        None,
-        Some(OrderStatus::PendingPayment),
-        "Order placed",
-        Actor::Checkout,
-    )
-    .await?;
-    let mut status = OrderStatus::PendingPayment;
-    if method == PaymentMethod::CashOnDelivery {
-        orders::transition(
-            &mut tx,
-            order.id,
-            OrderStatus::Confirmed,
-            Actor::Checkout,
-            "Cash on delivery",
-        )
-        .await?;
-        status = OrderStatus::Confirmed;
-        let mail = orders::confirmation_email(&mut tx, site, order.id, &access_key).await?;
+    orders::record_placed(&mut tx, order.id, cash.then_some("Cash on delivery")).await?;
+    if cash {
+        let confirmation = orders::Confirmation {
+            number: order.number,
+            email: &email,
+            currency: rules.currency(),
+            total_minor: totals.total.minor,
+            payment_method: method,
+            lines: p
+                .lines
+                .iter()
+                .map(|l| {
+                    let (name, title) = (l.product_name.as_str(), l.variant_title.as_str());
+                    (name, title, l.quantity, l.unit_price.minor)
+                })
+                .collect(),
+        };
+        let mail = orders::confirmation(site, &confirmation, &access_key);
         mail::enqueue(&mut tx, account_id, &mail).await?;
     }
     sqlx::query!("DELETE FROM carts WHERE id = $1", cart_id)
         .execute(&mut *tx)
         .await?;
+    // Last, so the variants' rows stay locked only while the transaction commits.
+    let short = sqlx::query_scalar!(
+        "SELECT checkout_take_stock($1, $2, $3)",
+        order.id,
+        &variants,
+        &quantities
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(short) = short.and_then(|id| p.lines.iter().find(|l| l.variant_id == id)) {
+        let available =
+            sqlx::query_scalar!("SELECT stock FROM variants WHERE id = $1", short.variant_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or(0);
+        return Err(out_of_stock(short, available));
+    }
+    // The lines after the stock: their reference to each variant (a key-share lock) is then
+    // this transaction's own lock, not one more sharer on a popular variant's row.
+    sqlx::query!(
+        "INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name,
+             variant_title, unit_price_minor, quantity, discount_minor, tax_minor, tax_rate_bp)
+         SELECT $1, l.n, l.variant_id, l.sku, l.product_name, l.variant_title, l.unit_price,
+                l.quantity, l.discount, l.tax, $2
+         FROM unnest($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[],
+                     $8::INTEGER[], $9::BIGINT[], $10::BIGINT[])
+              WITH ORDINALITY AS l(variant_id, sku, product_name, variant_title, unit_price,
+                                   quantity, discount, tax, n)",
+        order.id,
+        p.tax_rate as i32,
+        &variants,
+        &skus,
+        &names,
+        &titles,
+        &column(|l| l.unit_price.minor),
+        &quantities,
+        &discounts,
+        &taxes
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Placed {
         order_id: order.id,
@@ -346,4 +357,12 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         access_key,
         created: true,
     })
+}
+
+fn out_of_stock(line: &Line, available: i32) -> Error {
+    AppError::OutOfStock {
+        item: line.product_name.clone(),
+        available: i64::from(available.max(0)),
+    }
+    .into()
 }

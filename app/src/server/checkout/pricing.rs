@@ -87,44 +87,49 @@ pub(super) async fn coupon(
     Ok((c.id, c.code, discount))
 }
 
-pub(super) async fn tax_rate(db: &mut PgConnection, country: &str) -> Result<u32, Error> {
-    let rate = sqlx::query_scalar!("SELECT rate_bp FROM tax_rates WHERE country = $1", country)
-        .fetch_optional(&mut *db)
-        .await?;
-    Ok(rate.unwrap_or(0).clamp(0, 10_000) as u32)
-}
-
 /// The delivery options for `country`, priced for a cart whose discounted subtotal is
-/// `goods` (a rate with a threshold is free from it on).
-async fn shipping_options(
+/// `goods` (a rate with a threshold is free from it on), and the country's tax rate (basis
+/// points), in one query.
+async fn destination(
     db: &mut PgConnection,
     country: &str,
     currency: Currency,
     goods: i64,
-) -> Result<Vec<ShippingOption>, Error> {
+) -> Result<(Vec<ShippingOption>, u32), Error> {
     let rows = sqlx::query!(
-        r#"SELECT r.id, r.name, r.price_minor, r.free_above_minor, r.cash_on_delivery
-           FROM shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id
-           WHERE z.country = $1 AND r.currency = $2 AND r.active
+        r#"SELECT t.rate_bp AS "tax_bp?", r.id AS "id?", r.name AS "name?",
+                  r.price_minor AS "price_minor?", r.free_above_minor,
+                  r.cash_on_delivery AS "cash_on_delivery?"
+           FROM (SELECT $1::TEXT AS country) d
+           LEFT JOIN tax_rates t ON t.country = d.country
+           LEFT JOIN (shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id)
+                  ON z.country = d.country AND r.currency = $2 AND r.active
            ORDER BY r.position, r.id"#,
         country,
         currency.code()
     )
     .fetch_all(&mut *db)
     .await?;
-    Ok(rows
+    let tax = rows
+        .first()
+        .and_then(|r| r.tax_bp)
+        .unwrap_or(0)
+        .clamp(0, 10_000) as u32;
+    let options = rows
         .into_iter()
-        .map(|r| {
+        .filter_map(|r| {
+            let (id, name, price) = (r.id?, r.name?, r.price_minor?);
             let free = r.free_above_minor.is_some_and(|t| goods >= t);
-            ShippingOption {
-                id: r.id,
-                name: r.name,
-                price: Money::new(if free { 0 } else { r.price_minor }, currency),
+            Some(ShippingOption {
+                id,
+                name,
+                price: Money::new(if free { 0 } else { price }, currency),
                 free,
-                cash_on_delivery: r.cash_on_delivery,
-            }
+                cash_on_delivery: r.cash_on_delivery.unwrap_or(false),
+            })
         })
-        .collect())
+        .collect();
+    Ok((options, tax))
 }
 
 pub(super) fn compute(
@@ -208,8 +213,7 @@ pub(super) async fn price(
     let goods = goods.subtotal.minor - goods.discount.minor;
     let (mut options, mut tax) = (Vec::new(), 0);
     if let Some(address) = &draft.address {
-        options = shipping_options(db, &address.country, rules.currency(), goods).await?;
-        tax = tax_rate(db, &address.country).await?;
+        (options, tax) = destination(db, &address.country, rules.currency(), goods).await?;
     }
     let chosen = draft
         .shipping_rate_id

@@ -11,10 +11,10 @@ pub mod pages;
 pub mod timeline;
 
 pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKUP_TTL_SECS};
-pub use email::confirmation_email;
+pub use email::{confirmation, confirmation_email, Confirmation};
 pub use fulfilment::{change_status, pack};
 pub use pages::{list, recent, view};
-pub use timeline::{record, transition, Actor};
+pub use timeline::{record, record_placed, transition, Actor};
 
 use super::Error;
 use crate::model::{Currency, OrderStatus, PaymentMethod};

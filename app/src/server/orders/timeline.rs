@@ -81,6 +81,33 @@ pub async fn record(
     Ok(())
 }
 
+/// The first entries of a new order's timeline, in one statement: placed (pending payment),
+/// then, with `confirmed`, confirmed for that reason (an order that needs no payment first).
+pub async fn record_placed(
+    db: &mut PgConnection,
+    order_id: i64,
+    confirmed: Option<&str>,
+) -> Result<(), Error> {
+    let (pending, done) = (
+        OrderStatus::PendingPayment.as_str(),
+        OrderStatus::Confirmed.as_str(),
+    );
+    sqlx::query!(
+        "INSERT INTO order_events (order_id, from_status, to_status, note, actor)
+         SELECT $1::BIGINT, NULL, $2::TEXT, 'Order placed', $4::TEXT
+         UNION ALL
+         SELECT $1, $2, $3::TEXT, $5::TEXT, $4 WHERE $5::TEXT IS NOT NULL",
+        order_id,
+        pending,
+        done,
+        Actor::Checkout.name(),
+        confirmed
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
 /// Moves an order to `to` inside the caller's transaction, with the order row locked. A move
 /// the state machine does not allow is a `Conflict` and changes nothing. Cancelling gives the
 /// stock and the coupon use back. Returns the status it moved from.

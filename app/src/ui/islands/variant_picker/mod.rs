@@ -155,7 +155,12 @@ impl Shown {
             compare_at: variant.and_then(|v| v.compare_at.clone()),
             saving: variant.and_then(|v| v.saving.clone()),
             available,
-            max: available.min(max_per_line).max(1),
+            // `available` is counted up to the low-stock threshold only.
+            max: if i64::from(available) < StockStatus::LOW_STOCK {
+                available.min(max_per_line).max(1)
+            } else {
+                max_per_line.max(1)
+            },
             stock: match variant {
                 Some(v) => StockStatus::from_quantity(v.available.into()).label(),
                 None => "Unavailable",
