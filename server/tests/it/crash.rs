@@ -442,12 +442,18 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
     assert_eq!(stock, 5, "no stock taken");
 
     // Restarted: the cart survived, and the same form (a retry, a reload) places it once.
+    // (The killed attempt had written its order row, so its number is spent: numbers are
+    // unique and increasing, not gapless.)
     let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
     let confirmation = browser
         .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form.clone())
         .await;
+    let number: i64 = sqlx::query_scalar("SELECT number FROM orders")
+        .fetch_one(&pool)
+        .await
+        .expect("the order");
     assert!(
-        confirmation.starts_with("/orders/1001?key="),
+        confirmation.starts_with(&format!("/orders/{number}?key=")),
         "{confirmation}"
     );
     let again = browser
@@ -456,7 +462,7 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
     assert_eq!(again, confirmation, "the same order");
     let (status, page) = browser.get(&confirmation).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Order 1001"));
+    assert!(page.contains(&format!("Order {number}")));
     assert_eq!(stripe.creates(), 1, "one PaymentIntent");
     let (orders, intent): (i64, Option<String>) =
         sqlx::query_as("SELECT count(*), max(payment_intent_id) FROM orders")

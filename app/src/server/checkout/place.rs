@@ -12,7 +12,9 @@
 //!    order's line snapshots. Taken this late, a popular variant's row is locked only for
 //!    the lines' insert and the commit.
 //!
-//! Nothing outside the database is called inside it: a card payment is to be created after
+//! Order numbers come from a sequence: unique and increasing, not gapless (an attempt that
+//! fails after writing its order row, in a race for the last unit or a crash, spends its
+//! number). Nothing outside the database is called inside it: a card payment is to be created after
 //! it commits. A crash at any point leaves the order whole or absent.
 
 use super::pricing::{payment_methods, price};

@@ -309,14 +309,22 @@ mod tests {
 
     #[test]
     fn what_the_box_shows_follows_the_variant_and_its_stock() {
-        let all = [variant("A", &["S"], 0), variant("B", &["M"], 7)];
+        let all = [
+            variant("A", &["S"], 0),
+            variant("B", &["M"], 5),
+            variant("C", &["L"], 3),
+        ];
         let sold = Shown::of(variant_for(&all, &chosen(&["S"])), 5);
         assert_eq!((sold.sku.as_str(), sold.available, sold.max), ("A", 0, 1));
         assert_eq!((sold.stock, sold.button), ("Sold out", "Sold out"));
         // The most per line caps the quantity below the stock.
         let some = Shown::of(variant_for(&all, &chosen(&["M"])), 5);
         assert_eq!((some.max, some.button), (5, "Add to cart"));
-        assert_eq!(Shown::of(variant_for(&all, &chosen(&["M"])), 99).max, 7);
+        // Stock is counted up to the low-stock threshold: from it on, the cart's limit
+        // applies; below it, the units left.
+        assert_eq!(Shown::of(variant_for(&all, &chosen(&["M"])), 99).max, 99);
+        let few = Shown::of(variant_for(&all, &chosen(&["L"])), 99);
+        assert_eq!((few.max, few.stock), (3, "Only a few left"));
         // A combination the product does not have.
         let none = Shown::of(variant_for(&all, &chosen(&["XL"])), 5);
         assert_eq!(
