@@ -300,13 +300,19 @@ pub async fn pack_order_line(number: i64, line_no: i32, quantity: i32) -> Result
     .await
 }
 
-/// Moves an order on (packed, shipped with a tracking number, delivered, cancelled). A move
-/// the order's status does not allow is refused.
+/// Moves an order on: packed, shipped (with its carrier and tracking), delivered (a cash
+/// order with the cash collected), cancelled. A move the order's status does not allow is
+/// refused; the order's page then says what happened ("Order 1006 marked shipped").
+#[allow(clippy::too_many_arguments)]
 #[server]
 pub async fn update_order_status(
     number: i64,
     status: String,
+    carrier: Option<String>,
+    carrier_name: Option<String>,
     tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    cash_collected: Option<String>,
 ) -> Result<(), AppError> {
     use glue::*;
     in_span("update_order_status", async move {
@@ -314,35 +320,71 @@ pub async fn update_order_status(
         let me = require(&state, Permission::ManageOrders).await?;
         let to = crate::model::OrderStatus::parse(&status)
             .ok_or_else(|| AppError::validation("status", "choose a status from the list"))?;
+        let details = crate::server::orders::StatusDetails {
+            shipment: crate::model::shipment::ShipmentInput {
+                carrier: carrier.unwrap_or_default(),
+                carrier_name: carrier_name.unwrap_or_default(),
+                tracking_number: tracking_number.unwrap_or_default(),
+                tracking_url: tracking_url.unwrap_or_default(),
+            },
+            cash_collected_minor: crate::api::amount(
+                "cash_collected",
+                cash_collected.as_deref().unwrap_or_default(),
+                state.settings.store.currency,
+            )?,
+        };
         state
             .payments
-            .change_order_status(
-                number,
-                to,
-                Actor::Staff(me.account_id),
-                tracking_number.as_deref(),
-            )
+            .change_order_status(number, to, Actor::Staff(me.account_id), &details)
             .await?;
-        redirect("/admin/orders?done=status")?;
+        redirect(&format!("/admin/orders/{number}?done={}", to.as_str()))?;
         Ok(())
     })
     .await
 }
 
-/// Refunds an order: `amount` in the store's currency (empty: all that is left). A card
-/// order's money goes back through Stripe; a cash order's refund records cash handed back.
+/// Refunds `amount` of an order, in the store's currency: never "everything" by omission, an
+/// empty amount is refused. A card order's money goes back through Stripe; a cash order's
+/// refund records cash handed back. `request_key`, drawn with the form, makes the same form
+/// sent twice refund once.
 #[server]
-pub async fn refund_order(number: i64, amount: String, reason: String) -> Result<(), AppError> {
+pub async fn refund_order(
+    number: i64,
+    amount: String,
+    reason: String,
+    request_key: String,
+) -> Result<(), AppError> {
     use glue::*;
     in_span("refund_order", async move {
         let state = state()?;
         let me = require(&state, Permission::ManageOrders).await?;
-        let amount = crate::api::amount("amount", &amount, state.settings.store.currency)?;
+        let amount = crate::api::amount("amount", &amount, state.settings.store.currency)?
+            .ok_or_else(|| AppError::validation("amount", "enter the amount to refund"))?;
         state
             .payments
-            .refund(number, amount, &reason, Actor::Staff(me.account_id))
+            .refund(
+                number,
+                Some(amount),
+                &reason,
+                Actor::Staff(me.account_id),
+                Some(&request_key),
+            )
             .await?;
-        redirect("/admin/orders?done=refund")?;
+        redirect(&format!("/admin/orders/{number}?done=refund"))?;
+        Ok(())
+    })
+    .await
+}
+
+/// Adds a staff note to an order (never shown to the shopper).
+#[server]
+pub async fn add_order_note(number: i64, body: String) -> Result<(), AppError> {
+    use glue::*;
+    in_span("add_order_note", async move {
+        let state = state()?;
+        let me = require(&state, Permission::ManageOrders).await?;
+        crate::server::orders::add_note(&state.db, number, &body, me.account_id).await?;
+        redirect(&format!("/admin/orders/{number}?done=note"))?;
         Ok(())
     })
     .await

@@ -13,6 +13,7 @@ mod order;
 mod product;
 pub mod rich_text;
 mod search;
+pub mod shipment;
 mod store;
 pub mod totals;
 
@@ -27,8 +28,8 @@ pub use listing::{
 pub use money::{Currency, Money, MoneyError};
 pub use order::{
     CardPayment, CartLineView, CartView, CheckoutStep, CheckoutView, DeliveryEstimate,
-    OrderEventView, OrderLineView, OrderStatus, OrderSummary, OrderView, PaymentMethod, Quote,
-    Refusal, ShippingOption, StaffOrderRow,
+    OrderEventView, OrderLineView, OrderNoteView, OrderStatus, OrderSummary, OrderView,
+    PaymentMethod, Quote, Refusal, ShippingOption, StaffOrderRow, StaffOrderSide,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

@@ -289,10 +289,34 @@ pub struct OrderView {
     pub address_lines: Vec<String>,
     pub shipping_method: String,
     pub tracking_number: Option<String>,
+    /// Who carries the parcel, once shipped, and its tracking page if it has one.
+    pub carrier: Option<String>,
+    pub tracking_url: Option<String>,
     pub placed_at: String,
     pub events: Vec<OrderEventView>,
     /// How the card payment stands, for a card order awaiting it.
     pub card: Option<CardPayment>,
+    /// What only staff see; `None` on the shopper's page.
+    pub staff: Option<StaffOrderSide>,
+}
+
+/// The staff's side of an order: their notes, what may still be refunded, and the key that
+/// makes this page's refund form refund once however often it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOrderSide {
+    pub notes: Vec<OrderNoteView>,
+    pub refundable: Money,
+    pub refund_key: String,
+    /// Cash the courier collected (cash-on-delivery orders, once delivered).
+    pub cash_collected: Option<Money>,
+}
+
+/// A staff note on an order: never shown to the shopper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderNoteView {
+    pub at: String,
+    pub by: String,
+    pub body: String,
 }
 
 impl OrderView {

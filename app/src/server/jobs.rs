@@ -7,12 +7,14 @@
 //! |---|---|---|
 //! | catalog changes | on every committed change (`LISTEN`) | cached reads and pages never outlive the catalog |
 //! | sweepers | every `store.sweep_interval` | unpaid card orders give their stock back, the reconciler settles payments whose webhook never came, expired carts go, drafts due go on sale |
-//! | email outbox | continuously, 0.5 s when idle; pruned hourly | email leaves after its transaction commits, retried with backoff |
+//! | email outbox | continuously, 0.5 s when idle; pruned hourly | order notices become email, and email leaves after its transaction commits, retried with backoff |
 //! | catalog imports | continuously, 1 s when idle | CSV imports run in the background, resuming after a restart |
 //! | search outbox | continuously, 0.5 s when idle (Meilisearch only) | Meilisearch follows the catalog |
 
+use super::accounts::tokens::TokenKeys;
+use super::orders;
 use super::payments::Payments;
-use super::platform::mail::{self, Mailer};
+use super::platform::mail::{self, Mailer, Site};
 use super::search::{meili::Meili, outbox, Engine};
 use super::{catalog, AppState, Error};
 use sqlx::PgPool;
@@ -35,6 +37,8 @@ pub async fn start(state: &AppState) -> Result<(), Error> {
     tokio::spawn(deliver_email(
         state.db.clone(),
         state.accounts.mailer.clone(),
+        state.payments.site.clone(),
+        state.payments.keys.clone(),
     ));
     tokio::spawn(run_imports(state.db.clone(), state.settings.store.currency));
     if let Engine::Meilisearch(meili) = &state.search {
@@ -85,8 +89,9 @@ pub async fn run_imports(db: PgPool, currency: crate::model::Currency) {
     }
 }
 
-/// Delivers due email until the process ends, pruning old messages every hour.
-pub async fn deliver_email(db: PgPool, mailer: Mailer) {
+/// Writes the shopper's order notices as email and delivers due email until the process
+/// ends, pruning old messages every hour.
+pub async fn deliver_email(db: PgPool, mailer: Mailer, site: Site, keys: TokenKeys) {
     let mut pruned: Option<Instant> = None;
     loop {
         if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
@@ -94,6 +99,9 @@ pub async fn deliver_email(db: PgPool, mailer: Mailer) {
             if let Err(error) = mail::prune(&db).await {
                 tracing::warn!(%error, "old sent email not pruned");
             }
+        }
+        if let Err(error) = orders::render_notices(&db, &site, &keys).await {
+            tracing::warn!(%error, "order notices not written");
         }
         match mail::deliver_due(&db, &mailer).await {
             Ok(p) if p.sent + p.failed > 0 => continue,

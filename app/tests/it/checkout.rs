@@ -4,6 +4,7 @@
 //! after each, the stock accounting in SQL. A fresh database per test.
 
 use crate::support::shop::*;
+use app::model::shipment::ShipmentInput;
 use app::model::{AppError, Currency, OrderStatus};
 use app::server::cart::{self, Owner};
 use app::server::checkout::{self, Placed};
@@ -289,7 +290,7 @@ async fn a_coupon_limited_to_one_use_is_used_once(pool: PgPool) {
         placed.number,
         OrderStatus::Cancelled,
         Actor::Staff(1),
-        None,
+        &Default::default(),
     )
     .await
     .expect("cancelled");
@@ -331,7 +332,7 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
             placed.number,
             OrderStatus::Delivered,
             Actor::Staff(1),
-            None
+            &Default::default()
         )
         .await,
         Err(Error::App(AppError::Conflict))
@@ -342,22 +343,95 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
         .await;
     assert!(raw.is_err(), "the trigger refuses a skipped step");
 
-    for (to, tracking) in [
-        (OrderStatus::Fulfilled, None),
-        (OrderStatus::Shipped, Some("AX-99812")),
-        (OrderStatus::Delivered, None),
-    ] {
-        orders::change_status(&pool, placed.number, to, Actor::Staff(1), tracking)
-            .await
-            .expect("a step forward");
+    let shipped = orders::StatusDetails {
+        shipment: ShipmentInput {
+            carrier: "aramex".into(),
+            tracking_number: "AX-99812".into(),
+            ..ShipmentInput::default()
+        },
+        ..Default::default()
+    };
+    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
+        .bind(placed.number)
+        .fetch_one(&pool)
+        .await
+        .expect("total");
+    let delivered = |cash: Option<i64>| orders::StatusDetails {
+        cash_collected_minor: cash,
+        ..Default::default()
+    };
+    orders::change_status(
+        &pool,
+        placed.number,
+        OrderStatus::Fulfilled,
+        Actor::Staff(1),
+        &Default::default(),
+    )
+    .await
+    .expect("packed");
+    let no_carrier = orders::change_status(
+        &pool,
+        placed.number,
+        OrderStatus::Shipped,
+        Actor::Staff(1),
+        &Default::default(),
+    )
+    .await;
+    assert!(
+        matches!(no_carrier, Err(Error::App(AppError::Validation { ref field, .. })) if field == "carrier"),
+        "{no_carrier:?}"
+    );
+    orders::change_status(
+        &pool,
+        placed.number,
+        OrderStatus::Shipped,
+        Actor::Staff(1),
+        &shipped,
+    )
+    .await
+    .expect("shipped");
+    // A cash order is delivered with the cash the courier collected: some, at most the total.
+    for cash in [None, Some(0), Some(total + 1)] {
+        let refused = orders::change_status(
+            &pool,
+            placed.number,
+            OrderStatus::Delivered,
+            Actor::Staff(1),
+            &delivered(cash),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(Error::App(AppError::Validation { ref field, .. })) if field == "cash_collected"),
+            "{cash:?}: {refused:?}"
+        );
     }
+    orders::change_status(
+        &pool,
+        placed.number,
+        OrderStatus::Delivered,
+        Actor::Staff(1),
+        &delivered(Some(total)),
+    )
+    .await
+    .expect("delivered");
+    let paid: (i64, Option<i64>) =
+        sqlx::query_as("SELECT paid_minor, cash_collected_minor FROM orders WHERE number = $1")
+            .bind(placed.number)
+            .fetch_one(&pool)
+            .await
+            .expect("paid");
+    assert_eq!(
+        paid,
+        (total, Some(total)),
+        "the cash collected is what was paid"
+    );
     assert!(matches!(
         orders::change_status(
             &pool,
             placed.number,
             OrderStatus::Cancelled,
             Actor::Staff(1),
-            None
+            &Default::default()
         )
         .await,
         Err(Error::App(AppError::Conflict))
@@ -367,6 +441,12 @@ async fn the_state_machine_is_the_same_in_code_and_in_the_database(pool: PgPool)
         .expect("view");
     assert_eq!(view.status, OrderStatus::Delivered);
     assert_eq!(view.tracking_number.as_deref(), Some("AX-99812"));
+    assert_eq!(view.carrier.as_deref(), Some("Aramex"));
+    assert_eq!(
+        view.tracking_url.as_deref(),
+        Some("https://www.aramex.com/track/results?ShipmentNumber=AX-99812")
+    );
+    assert!(view.staff.is_none(), "the shopper's view has no staff side");
     assert_eq!(view.events.len(), 5);
     assert_stock_accounting(&pool, dates, 10).await;
 }
@@ -542,7 +622,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
             number,
             OrderStatus::PartiallyFulfilled,
             Actor::Staff(1),
-            None
+            &Default::default()
         )
         .await,
         Err(Error::App(AppError::Validation { .. }))
@@ -607,7 +687,7 @@ async fn orders_are_packed_line_by_line(pool: PgPool) {
         second.number,
         OrderStatus::Fulfilled,
         Actor::Staff(1),
-        None,
+        &Default::default(),
     )
     .await
     .expect("packed");
@@ -841,6 +921,28 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
         ],
     ),
     (
+        "order_notes",
+        &[
+            ("id", No),
+            ("order_id", No),
+            // The staff member who wrote it.
+            ("account_id", No),
+            ("body", Erased("orders.staff_notes.body")),
+            ("created_at", Erased("orders.staff_notes.at")),
+        ],
+    ),
+    (
+        "order_notices",
+        &[
+            // Gone within a second of the change they report (their email is in the outbox).
+            ("id", No),
+            ("order_id", No),
+            ("kind", No),
+            ("amount_minor", No),
+            ("created_at", No),
+        ],
+    ),
+    (
         "order_lines",
         &[
             ("order_id", No),
@@ -913,6 +1015,12 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("payment_key", No),
             ("payment_intent_id", No),
             ("paid_minor", Kept("orders.paid_minor", ACCOUNTING)),
+            ("carrier", Kept("orders.carrier", ACCOUNTING)),
+            ("tracking_url", Kept("orders.tracking_url", ACCOUNTING)),
+            (
+                "cash_collected_minor",
+                Kept("orders.cash_collected_minor", ACCOUNTING),
+            ),
             ("payment_failure_key", No),
         ],
     ),
@@ -1046,6 +1154,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ),
             ("reason", Kept("orders.refunds.reason", ACCOUNTING)),
             ("idempotency_key", No),
+            ("request_key", No),
             ("stripe_refund_id", No),
             ("status", Kept("orders.refunds.status", ACCOUNTING)),
             ("actor", No),
@@ -1192,6 +1301,7 @@ fn rows_of(table: &str) -> &'static str {
         "refresh_tokens" => "SELECT count(*) FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE s.account_id = $1",
         "staff_totp" => "SELECT count(*) FROM staff_totp WHERE account_id = $1",
         "staff_recovery_codes" => "SELECT count(*) FROM staff_recovery_codes WHERE account_id = $1",
+        "order_notes" => "SELECT count(*) FROM order_notes n JOIN orders o ON o.id = n.order_id WHERE o.account_id = $1",
         other => panic!("no erasure check for {other}: add one here"),
     }
 }
@@ -1262,7 +1372,11 @@ async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
         .await
         .expect("details");
     let placed = place_cash(&pool, &keys, &owner).await.expect("order");
-    sqlx::query("UPDATE orders SET tracking_number = 'TRACK-1', coupon_code = 'WELCOME', paid_minor = 0 WHERE number = $1")
+    sqlx::query(
+        "UPDATE orders SET tracking_number = 'TRACK-1', coupon_code = 'WELCOME', paid_minor = 0,
+                carrier = 'Aramex', tracking_url = 'https://track.test/TRACK-1', cash_collected_minor = 0
+         WHERE number = $1",
+    )
         .bind(placed.number)
         .execute(&pool)
         .await
@@ -1275,6 +1389,14 @@ async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
     .execute(&pool)
     .await
     .expect("refund");
+    orders::add_note(
+        &pool,
+        placed.number,
+        "Asked to leave it with the neighbour",
+        account,
+    )
+    .await
+    .expect("note");
     // The next cart, still being filled in.
     cart::change(&pool, &owner, dates, 2, true, &rules(false).cart)
         .await

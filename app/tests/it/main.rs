@@ -14,6 +14,7 @@ mod catalog_import;
 mod catalog_variants;
 mod checkout;
 mod collections;
+mod fulfilment;
 mod payments;
 mod search;
 mod search_meili;

@@ -443,7 +443,7 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     assert_eq!(status(&pool, number).await, "paid");
 
     let part = payments
-        .refund(number, Some(1_000), "Damaged box", Actor::Staff(1))
+        .refund(number, Some(1_000), "Damaged box", Actor::Staff(1), None)
         .await
         .expect("partial refund");
     assert_eq!(part.minor, 1_000);
@@ -464,7 +464,7 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     assert_eq!(amounts(&pool, number).await, (total, 1_000));
 
     let too_much = payments
-        .refund(number, Some(total), "", Actor::Staff(1))
+        .refund(number, Some(total), "", Actor::Staff(1), None)
         .await;
     assert!(
         matches!(too_much, Err(Error::App(AppError::Validation { ref field, .. })) if field == "amount"),
@@ -472,12 +472,16 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     );
     // Stripe down: the refund stays pending and the reconciler sends it later, once.
     stripe.set_down(true);
-    let down = payments.refund(number, None, "", Actor::Staff(1)).await;
+    let down = payments
+        .refund(number, None, "", Actor::Staff(1), None)
+        .await;
     assert!(
         matches!(down, Err(Error::App(AppError::Unavailable))),
         "{down:?}"
     );
-    let again = payments.refund(number, None, "", Actor::Staff(1)).await;
+    let again = payments
+        .refund(number, None, "", Actor::Staff(1), None)
+        .await;
     assert!(
         matches!(again, Err(Error::App(AppError::Validation { .. }))),
         "a pending refund counts against what is left: {again:?}"
@@ -494,7 +498,7 @@ async fn refunds_go_through_stripe_in_parts_and_never_exceed_the_payment(pool: P
     assert_eq!(at_stripe, total, "Stripe refunded exactly the payment");
     assert_eq!(stripe.refunds().len(), 2);
     assert!(payments
-        .refund(number, None, "", Actor::Staff(1))
+        .refund(number, None, "", Actor::Staff(1), None)
         .await
         .is_err());
     assert_stock_accounting(&pool, dates, 10).await;
@@ -516,7 +520,7 @@ async fn a_payment_after_cancellation_is_refunded(pool: PgPool) {
         number,
         OrderStatus::Cancelled,
         Actor::Staff(1),
-        None,
+        &Default::default(),
     )
     .await
     .expect("cancelled");
@@ -646,7 +650,13 @@ async fn an_error_code_unknown_to_the_client_is_a_refusal_not_an_outage(pool: Pg
     // Stripe refuses the refund with a code newer than async-stripe's list.
     stripe.refuse_refunds_with(Some("refund_blocked_by_a_2027_rule"));
     let refused = payments
-        .refund(number, None, "Customer changed their mind", Actor::Staff(1))
+        .refund(
+            number,
+            None,
+            "Customer changed their mind",
+            Actor::Staff(1),
+            None,
+        )
         .await;
     assert!(
         matches!(refused, Err(Error::App(AppError::Validation { ref message, .. }))

@@ -259,12 +259,16 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
                  'total_minor', o.total_minor, 'paid_minor', o.paid_minor,
                  'refunded_minor', o.refunded_minor, 'coupon_code', o.coupon_code,
                  'shipping_address', o.shipping_address, 'shipping_rate', o.shipping_rate_name,
-                 'tracking_number', o.tracking_number,
+                 'tracking_number', o.tracking_number, 'carrier', o.carrier,
+                 'tracking_url', o.tracking_url, 'cash_collected_minor', o.cash_collected_minor,
                  'lines', (SELECT jsonb_agg(jsonb_build_object(
                      'sku', l.sku, 'product', l.product_name, 'variant', l.variant_title,
                      'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,
                      'discount_minor', l.discount_minor, 'tax_minor', l.tax_minor) ORDER BY l.line_no)
                    FROM order_lines l WHERE l.order_id = o.id),
+                 'staff_notes', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                     'body', n.body, 'at', n.created_at) ORDER BY n.id)
+                   FROM order_notes n WHERE n.order_id = o.id), '[]'::jsonb),
                  'refunds', coalesce((SELECT jsonb_agg(jsonb_build_object(
                      'amount_minor', r.amount_minor, 'reason', r.reason, 'status', r.status,
                      'at', r.created_at) ORDER BY r.id)
@@ -317,6 +321,8 @@ pub async fn erase(db: &PgPool, account_id: i64) -> Result<(), Error> {
         "DELETE FROM carts WHERE account_id = $1",
         "DELETE FROM staff_totp WHERE account_id = $1",
         "DELETE FROM staff_recovery_codes WHERE account_id = $1",
+        // Staff notes on their orders are about them; the orders stay for the accounts.
+        "DELETE FROM order_notes WHERE order_id IN (SELECT id FROM orders WHERE account_id = $1)",
     ] {
         sqlx::query(statement)
             .bind(account_id)

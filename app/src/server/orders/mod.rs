@@ -1,18 +1,20 @@
 //! Orders: the floor checkout and payments stand on. An order's rules live here: the state
 //! machine and its [`timeline`] (checked here and by the database's trigger, stock and
 //! coupon use given back on cancelling), who may open an order ([`access`]), what its refunds
-//! may add up to ([`refund_basis`]), staff [`fulfilment`], the order [`pages`]' reads and the
-//! confirmation [`email`]. Orders import neither checkout nor payments.
+//! may add up to ([`refund_basis`]), staff [`fulfilment`], the order [`pages`]' reads, the
+//! confirmation [`email`] and the shopper's later [`notices`]. Orders import neither checkout nor payments.
 
 pub mod access;
 pub mod email;
 pub mod fulfilment;
+pub mod notices;
 pub mod pages;
 pub mod timeline;
 
 pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKUP_TTL_SECS};
 pub use email::{confirmation, confirmation_email, Confirmation};
-pub use fulfilment::{change_status, pack};
+pub use fulfilment::{add_note, change_status, pack, StatusDetails};
+pub use notices::{render_due as render_notices, Notice};
 pub use pages::{list, recent, view};
 pub use timeline::{record, record_placed, transition, Actor};
 
@@ -36,8 +38,8 @@ pub fn method_of(method: &str) -> Result<PaymentMethod, Error> {
         .ok_or_else(|| Error::other(format!("unknown payment method {method:?}")))
 }
 
-/// What an order's refunds may add up to: a card payment as received, cash once it changed
-/// hands on delivery (a refunded cash order counts as delivered), else nothing.
+/// What an order's refunds may add up to: a card payment as received, the cash collected on
+/// delivery (a refunded cash order counts as delivered), else nothing.
 pub fn refund_basis(
     method: PaymentMethod,
     status: OrderStatus,
@@ -49,7 +51,7 @@ pub fn refund_basis(
         PaymentMethod::CashOnDelivery
             if matches!(status, OrderStatus::Delivered | OrderStatus::Refunded) =>
         {
-            total_minor
+            paid_minor.min(total_minor)
         }
         PaymentMethod::CashOnDelivery => 0,
     }

@@ -3,10 +3,10 @@
 
 use super::{currency_of, method_of, refund_basis, status_of, Access};
 use crate::model::{
-    AddressInput, AppError, Money, OrderEventView, OrderLineView, OrderStatus, OrderSummary,
-    OrderView, Quote, StaffOrderRow,
+    AddressInput, AppError, Money, OrderEventView, OrderLineView, OrderNoteView, OrderStatus,
+    OrderSummary, OrderView, Quote, StaffOrderRow, StaffOrderSide,
 };
-use crate::server::accounts::tokens::token_hash;
+use crate::server::accounts::tokens::{opaque_token, token_hash};
 use crate::server::Error;
 use sqlx::PgPool;
 
@@ -64,7 +64,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
         r#"SELECT id, number, status, email, payment_method, currency, prices_include_tax,
                 subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
                 refunded_minor, coupon_code, shipping_address, shipping_rate_name, tax_rate_bp,
-                tracking_number,
+                tracking_number, carrier, tracking_url, paid_minor, cash_collected_minor,
                 to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!"
          FROM orders WHERE number = $1 AND (account_id = $2 OR access_hash = $3 OR $4)"#,
         number,
@@ -113,11 +113,21 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     })
     .collect();
     let address: AddressInput = serde_json::from_value(o.shipping_address)?;
+    let (status, payment_method) = (status_of(&o.status)?, method_of(&o.payment_method)?);
+    let staff = match access {
+        Access::Staff => {
+            let basis = refund_basis(payment_method, status, o.total_minor, o.paid_minor);
+            let mut side = staff_side(db, o.id, basis - o.refunded_minor, currency).await?;
+            side.cash_collected = o.cash_collected_minor.map(money);
+            Some(side)
+        }
+        _ => None,
+    };
     Ok(OrderView {
         number: o.number,
-        status: status_of(&o.status)?,
+        status,
         email: o.email,
-        payment_method: method_of(&o.payment_method)?,
+        payment_method,
         lines,
         quote: Quote {
             subtotal: money(o.subtotal_minor),
@@ -137,9 +147,51 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
         .lines(),
         shipping_method: o.shipping_rate_name,
         tracking_number: o.tracking_number,
+        carrier: o.carrier,
+        tracking_url: o.tracking_url,
         placed_at: o.placed_at,
         events,
         card: None,
+        staff,
+    })
+}
+
+/// The staff's notes on an order, what may still be refunded (`left`, less refunds on their
+/// way) and a fresh key for the page's refund form.
+async fn staff_side(
+    db: &PgPool,
+    order_id: i64,
+    left: i64,
+    currency: crate::model::Currency,
+) -> Result<StaffOrderSide, Error> {
+    let pending = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(amount_minor), 0)::BIGINT AS "n!" FROM refunds
+           WHERE order_id = $1 AND status = 'pending'"#,
+        order_id
+    )
+    .fetch_one(db)
+    .await?;
+    let notes = sqlx::query!(
+        r#"SELECT n.body, coalesce(a.email, 'former staff') AS "by!",
+                  to_char(n.created_at, 'FMDD Mon YYYY, HH24:MI') AS "at!"
+           FROM order_notes n LEFT JOIN accounts a ON a.id = n.account_id
+           WHERE n.order_id = $1 ORDER BY n.id"#,
+        order_id
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|n| OrderNoteView {
+        at: n.at,
+        by: n.by,
+        body: n.body,
+    })
+    .collect();
+    Ok(StaffOrderSide {
+        notes,
+        refundable: Money::new((left - pending).max(0), currency),
+        refund_key: opaque_token().0,
+        cash_collected: None,
     })
 }
 

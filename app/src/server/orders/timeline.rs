@@ -1,6 +1,7 @@
 //! An order's timeline and state machine: every change is an entry, a staff member's also an
 //! audit-log entry in the same transaction; a move the machine does not allow changes nothing.
 
+use super::notices::{queue, Notice};
 use super::status_of;
 use crate::model::{AppError, OrderStatus};
 use crate::server::Error;
@@ -110,7 +111,7 @@ pub async fn record_placed(
 
 /// Moves an order to `to` inside the caller's transaction, with the order row locked. A move
 /// the state machine does not allow is a `Conflict` and changes nothing. Cancelling gives the
-/// stock and the coupon use back. Returns the status it moved from.
+/// stock and the coupon use back. Shipping, delivery and cancelling queue the shopper's email. Returns the status it moved from.
 pub async fn transition(
     tx: &mut Transaction<'_, Postgres>,
     order_id: i64,
@@ -140,6 +141,16 @@ pub async fn transition(
     .execute(&mut **tx)
     .await?;
     record(tx, order_id, Some(from), Some(to), note, actor).await?;
+    let notice = match to {
+        OrderStatus::Shipped => Some(Notice::Shipped),
+        OrderStatus::Delivered => Some(Notice::Delivered),
+        OrderStatus::Cancelled => Some(Notice::Cancelled),
+        // Refunds tell of their amount where they are recorded.
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        queue(tx, order_id, notice).await?;
+    }
     Ok(from)
 }
 

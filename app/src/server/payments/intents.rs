@@ -209,7 +209,7 @@ impl Payments {
         }
         tx.commit().await?;
         if let Some((number, reason)) = refund_late_payment {
-            if let Err(e) = self.refund(number, None, reason, Actor::System).await {
+            if let Err(e) = self.refund(number, None, reason, Actor::System, None).await {
                 tracing::error!(order = number, error = %e, "could not refund a payment on a cancelled order; the reconciler retries");
             }
         }
@@ -308,15 +308,15 @@ impl Payments {
         Ok(released)
     }
 
-    /// A staff change of an order's status (`actor` names who; shipping may carry a tracking
-    /// number). Refunded is refused here (an order is refunded by refunding its money); an
+    /// A staff change of an order's status (`actor` names who; `details` as
+    /// [`orders::change_status`] takes them). Refunded is refused here (an order is refunded by refunding its money); an
     /// unpaid card order's PaymentIntent is cancelled at Stripe before the order is.
     pub async fn change_order_status(
         &self,
         number: i64,
         to: OrderStatus,
         actor: Actor,
-        tracking_number: Option<&str>,
+        details: &orders::StatusDetails,
     ) -> Result<OrderStatus, Error> {
         if to == OrderStatus::Refunded {
             return Err(AppError::validation(
@@ -328,6 +328,6 @@ impl Payments {
         if to == OrderStatus::Cancelled {
             self.before_cancel(number).await?;
         }
-        orders::change_status(&self.db, number, to, actor, tracking_number).await
+        orders::change_status(&self.db, number, to, actor, details).await
     }
 }

@@ -136,6 +136,12 @@ pub(super) async fn raise_refunded(
     )
     .execute(&mut **tx)
     .await?;
+    orders::notices::queue(
+        tx,
+        order.id,
+        orders::Notice::Refunded(refunded - order.refunded_minor),
+    )
+    .await?;
     let note = format!(
         "Refunded {} (in all {})",
         Money::new(refunded - order.refunded_minor, order.currency),

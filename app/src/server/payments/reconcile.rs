@@ -65,7 +65,13 @@ impl Payments {
         seen += late.len();
         for number in late {
             if let Err(e) = self
-                .refund(number, None, "Paid after cancellation", Actor::Reconciler)
+                .refund(
+                    number,
+                    None,
+                    "Paid after cancellation",
+                    Actor::Reconciler,
+                    None,
+                )
                 .await
             {
                 tracing::warn!(order = number, error = %e, "reconciler could not refund a late payment");

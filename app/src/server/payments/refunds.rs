@@ -51,14 +51,27 @@ impl Payments {
     }
 
     /// Refunds `amount` (`None`: all that is left) of order `number`. A card order's refund
-    /// goes through Stripe; a cash-on-delivery order's records cash handed back.
+    /// goes through Stripe; a cash-on-delivery order's records cash handed back. A refund
+    /// asked with a `request_key` already used on this order is not made again: the answer
+    /// is the first one's amount.
     pub async fn refund(
         &self,
         number: i64,
         amount: Option<i64>,
         reason: &str,
         actor: Actor,
+        request_key: Option<&str>,
     ) -> Result<Money, Error> {
+        if request_key.is_some_and(|k| {
+            !(16..=64).contains(&k.len())
+                || !k
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }) {
+            return Err(
+                AppError::validation("request_key", "reload the page and try again").into(),
+            );
+        }
         let reason = reason.trim();
         if reason.chars().count() > 500 {
             return Err(
@@ -71,6 +84,19 @@ impl Payments {
             .await?
             .ok_or(AppError::NotFound)?;
         let order = lock_by_id(&mut tx, id).await?;
+        if let Some(key) = request_key {
+            // Under the order's row lock: a concurrent twin waits, then finds this one.
+            let done = sqlx::query_scalar!(
+                "SELECT amount_minor FROM refunds WHERE order_id = $1 AND request_key = $2",
+                id,
+                key
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(minor) = done {
+                return Ok(Money::new(minor, order.currency));
+            }
+        }
         let pending = sqlx::query_scalar!(
             r#"SELECT coalesce(sum(amount_minor), 0)::BIGINT AS "n!" FROM refunds
                WHERE order_id = $1 AND status = 'pending'"#,
@@ -100,12 +126,13 @@ impl Payments {
         match order.payment_method {
             PaymentMethod::CashOnDelivery => {
                 sqlx::query!(
-                    "INSERT INTO refunds (order_id, amount_minor, reason, status, actor)
-                     VALUES ($1, $2, $3, 'succeeded', $4)",
+                    "INSERT INTO refunds (order_id, amount_minor, reason, status, actor, request_key)
+                     VALUES ($1, $2, $3, 'succeeded', $4, $5)",
                     id,
                     amount,
                     reason,
-                    actor.name()
+                    actor.name(),
+                    request_key
                 )
                 .execute(&mut *tx)
                 .await?;
@@ -116,12 +143,13 @@ impl Payments {
             }
             PaymentMethod::Card => {
                 let refund_id = sqlx::query_scalar!(
-                    "INSERT INTO refunds (order_id, amount_minor, reason, actor)
-                     VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO refunds (order_id, amount_minor, reason, actor, request_key)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     id,
                     amount,
                     reason,
-                    actor.name()
+                    actor.name(),
+                    request_key
                 )
                 .fetch_one(&mut *tx)
                 .await?;

@@ -1,13 +1,13 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
-//! the admin home, the orders list and an order's page. Server-rendered forms, no island: no admin code reaches shoppers.
+//! and the admin home (the orders are in `admin_orders.rs`). Server-rendered forms, no island: no admin code reaches shoppers.
 
 use super::ErrorPage;
 use crate::api::admin::{
-    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, RefundOrder, StaffCode,
-    StaffSignIn, StaffSignOut, UpdateOrderStatus,
+    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
+    StaffSignOut,
 };
 use crate::model::AppError;
-use crate::ui::components::form::{send_to, FormError, Notice, Private};
+use crate::ui::components::form::{send_to, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -131,120 +131,6 @@ pub fn AdminHomePage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             })}
-                        </section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// `/admin/orders/{number}`: one order for staff: its lines with what is packed of each (and a
-/// form per line to pack more), its delivery, payment and timeline.
-#[component]
-pub fn AdminOrderPage() -> impl IntoView {
-    let number = super::order::number_param();
-    view! {
-        <Private title="Order" />
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                let Some(number) = number else {
-                    return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
-                };
-                match crate::api::admin::get_admin_order(number).await {
-                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    Ok(order) => view! {
-                        <section class="order admin">
-                            <h1>{format!("Order {}", order.number)}</h1>
-                            <p><a href="/admin/orders">"All orders"</a></p>
-                            <Notice messages=vec![("packed", "Packed.")] />
-                            <FormError />
-                            <super::order::OrderDetail order staff=true />
-                        </section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// `/admin/orders`: the newest orders, each with the moves its status allows.
-#[component]
-pub fn AdminOrdersPage() -> impl IntoView {
-    let status = crate::ui::components::form::query("status");
-    view! {
-        <Private title="Orders" />
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match crate::api::admin::get_admin_orders(status.clone()).await {
-                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    Ok(orders) => view! {
-                        <section class="account admin">
-                            <h1>"Orders"</h1>
-                            <p><a href="/admin">"Admin home"</a></p>
-                            <FormError />
-                            <form method="get" class="inline">
-                                <label>"Status "
-                                    <select name="status">
-                                        <option value="">"All"</option>
-                                        {crate::model::OrderStatus::ALL.iter().map(|s| {
-                                            let selected = status.as_deref() == Some(s.as_str());
-                                            view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                                <button type="submit">"Show"</button>
-                            </form>
-                            <table class="orders stack">
-                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th><th scope="col">"Refund"</th></tr></thead>
-                                <tbody>
-                                    {orders.into_iter().map(|o| {
-                                        // Refunds have their own form; packing part of an
-                                        // order is done line by line on its page.
-                                        let next: Vec<_> = o.status.next().iter().copied()
-                                            .filter(|s| !matches!(s, crate::model::OrderStatus::Refunded | crate::model::OrderStatus::PartiallyFulfilled))
-                                            .collect();
-                                        view! {
-                                            <tr>
-                                                <td data-label="Order"><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
-                                                <td data-label="Placed">{o.placed_at}</td>
-                                                <td data-label="Customer">{o.email}</td>
-                                                <td data-label="Items">{o.item_count}</td>
-                                                <td data-label="Total">
-                                                    {o.total.to_string()}
-                                                    {(o.refunded.minor > 0).then(|| format!(" (refunded {})", o.refunded))}
-                                                </td>
-                                                <td data-label="Payment">{o.payment_method.label()}</td>
-                                                <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
-                                                <td data-label="Next">
-                                                    {(!next.is_empty()).then(|| view! {
-                                                        <form method="post" action=UpdateOrderStatus::PATH class="inline">
-                                                            <input type="hidden" name="number" value=o.number />
-                                                            <select name="status" aria-label="New status">
-                                                                {next.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
-                                                            </select>
-                                                            <input type="text" name="tracking_number" placeholder="Tracking number" maxlength="100" aria-label="Tracking number" />
-                                                            <button type="submit">"Save"</button>
-                                                        </form>
-                                                    })}
-                                                </td>
-                                                <td data-label="Refund">
-                                                    {(o.refundable.minor > 0).then(|| view! {
-                                                        <form method="post" action=RefundOrder::PATH class="inline">
-                                                            <input type="hidden" name="number" value=o.number />
-                                                            <input type="text" name="amount" inputmode="decimal" maxlength="20" placeholder=o.refundable.decimal() aria-label="Amount to refund (empty: all)" />
-                                                            <input type="text" name="reason" maxlength="500" placeholder="Reason" aria-label="Reason" />
-                                                            <button type="submit">{format!("Refund (up to {})", o.refundable)}</button>
-                                                        </form>
-                                                    })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
                         </section>
                     }.into_any(),
                 }

@@ -1,6 +1,7 @@
 mod account;
 mod admin;
 mod admin_catalog;
+mod admin_orders;
 mod cart;
 mod checkout;
 mod collection;
@@ -20,13 +21,12 @@ pub use account::{
     PrivacyPage, RegisterPage, RegisteredPage, ResetPasswordPage, SessionsPage, SignInPage,
     VerifyPage,
 };
-pub use admin::{
-    AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminSignInPage,
-};
+pub use admin::{AdminCodePage, AdminEnrolPage, AdminHomePage, AdminSignInPage};
 pub use admin_catalog::{
     AdminCategoriesPage, AdminProductsPage, ImportPage, ImportsPage, PricePreviewPage,
     ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
+pub use admin_orders::{AdminOrderPage, AdminOrdersPage};
 pub use cart::CartPage;
 pub use checkout::CheckoutPage;
 pub use collection::CollectionPage;

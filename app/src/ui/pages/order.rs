@@ -113,8 +113,8 @@ pub(crate) fn OrderDetail(order: OrderView, #[prop(optional)] staff: bool) -> im
     let packing = staff && order.status.packable();
     view! {
         <div class="order-state">
-            <p class="order-status">"Status: " <strong>{order.status.label()}</strong>
-                {order.tracking_number.clone().map(|t| view! { " · tracking number " <code>{t}</code> })}</p>
+            <p class="order-status">"Status: " <strong>{order.status.label()}</strong></p>
+            <ShipmentLine order=order.clone() />
             <Progress status=order.status />
             {(!staff).then(|| view! { <p>{next_step(order.status)}</p> })}
             <p class="muted">"Placed " {order.placed_at.clone()} " · " {order.payment_method.label()} " · " {order.email.clone()}</p>
@@ -141,6 +141,20 @@ pub(crate) fn OrderDetail(order: OrderView, #[prop(optional)] staff: bool) -> im
             </section>
         </div>
     }
+}
+
+/// Who carries the parcel, its tracking number and the link to follow it, once shipped.
+#[component]
+fn ShipmentLine(order: OrderView) -> impl IntoView {
+    if order.carrier.is_none() && order.tracking_number.is_none() {
+        return None;
+    }
+    Some(view! {
+        <p class="shipment">"Shipped with " {order.carrier.unwrap_or_else(|| "a courier".to_owned())}
+            {order.tracking_number.map(|t| view! { " · tracking number " <code>{t}</code> })}
+            {order.tracking_url.map(|url| view! { " · " <a href=url rel="noopener noreferrer" target="_blank">"Track your parcel"</a> })}
+        </p>
+    })
 }
 
 /// The lines of a placed order, as they were sold; for staff, with what is packed.

@@ -590,7 +590,7 @@ async fn every_staff_action_on_an_order_is_in_the_audit_log(pool: PgPool) {
         ),
         (
             path_of::<UpdateOrderStatus>(),
-            format!("number={number}&status=shipped&tracking_number=TRK-1"),
+            format!("number={number}&status=shipped&carrier=aramex&tracking_number=TRK-1"),
         ),
     ] {
         let (status, headers, _) = send(&app, form_post(path, &page, &body, &clerk)).await;
@@ -624,29 +624,55 @@ async fn every_staff_action_on_an_order_is_in_the_audit_log(pool: PgPool) {
     );
     // A refund by staff too (a cash order delivered, then refunded).
     let number = cash_order(&app, &pool).await;
-    for status in ["fulfilled", "shipped", "delivered"] {
+    let total: i64 = sqlx::query_scalar("SELECT total_minor FROM orders WHERE number = $1")
+        .bind(number)
+        .fetch_one(&pool)
+        .await
+        .expect("total");
+    let collected = format!("{}.{:02}", total / 100, total % 100);
+    for details in [
+        "status=fulfilled".to_owned(),
+        "status=shipped&carrier=own".to_owned(),
+        format!("status=delivered&cash_collected={collected}"),
+    ] {
         let (_, headers, _) = send(
             &app,
             form_post(
                 path_of::<UpdateOrderStatus>(),
                 &page,
-                &format!("number={number}&status={status}"),
+                &format!("number={number}&{details}"),
                 &clerk,
             ),
         )
         .await;
         assert!(
             !location(&headers).contains("__err="),
-            "{status}: {}",
+            "{details}: {}",
             location(&headers)
         );
     }
+    // An empty amount is refused, never "everything".
     let (_, headers, _) = send(
         &app,
         form_post(
             path_of::<RefundOrder>(),
             &page,
-            &format!("number={number}&amount=&reason=Damaged+in+transit"),
+            &format!("number={number}&amount=&reason=Damaged+in+transit&request_key=form-0123456789abcdef"),
+            &clerk,
+        ),
+    )
+    .await;
+    assert!(
+        location(&headers).contains("__err="),
+        "{}",
+        location(&headers)
+    );
+    let (_, headers, _) = send(
+        &app,
+        form_post(
+            path_of::<RefundOrder>(),
+            &page,
+            &format!("number={number}&amount={collected}&reason=Damaged+in+transit&request_key=form-0123456789abcdef"),
             &clerk,
         ),
     )

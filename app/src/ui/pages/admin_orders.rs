@@ -1,0 +1,205 @@
+//! `/admin/orders` and `/admin/orders/{number}`: the orders list, and one order with what
+//! staff do to it: pack, ship with a carrier and tracking, deliver (a cash order with the cash
+//! collected), cancel, refund an amount, keep notes. Plain forms; destructive ones ask to be
+//! confirmed with a box that must be ticked, so they work without JavaScript.
+
+use super::ErrorPage;
+use crate::api::admin::{AddOrderNote, RefundOrder, UpdateOrderStatus};
+use crate::model::shipment::{CARRIERS, OTHER_CARRIER, OWN_COURIER};
+use crate::model::{AppError, OrderStatus, OrderView, PaymentMethod, StaffOrderSide};
+use crate::ui::components::form::{query, send_to, FormError, Private};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// `/admin/orders/{number}`: the order's state and lines (a form per line to pack more),
+/// then what may be done next, its notes, and its delivery and timeline.
+#[component]
+pub fn AdminOrderPage() -> impl IntoView {
+    let number = super::order::number_param();
+    view! {
+        <Private title="Order" />
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                let Some(number) = number else {
+                    return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
+                };
+                match crate::api::admin::get_admin_order(number).await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(order) => view! {
+                        <section class="order admin">
+                            <h1>{format!("Order {}", order.number)}</h1>
+                            <p><a href="/admin/orders">"All orders"</a></p>
+                            {done_message(order.number).map(|text| view! {
+                                <p class="form-notice" role="status">{text}</p>
+                            })}
+                            <FormError />
+                            {order.staff.clone().map(|side| view! { <Actions order=order.clone() side /> })}
+                            <super::order::OrderDetail order staff=true />
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What the last form on this page did, said with the order's number.
+fn done_message(number: i64) -> Option<String> {
+    let done = query("done")?;
+    let text = match done.as_str() {
+        "packed" => format!("Order {number}: packed."),
+        "refund" => format!("Order {number}: refund made."),
+        "note" => format!("Order {number}: note added."),
+        status => format!(
+            "Order {number} marked {}.",
+            OrderStatus::parse(status)?.label().to_lowercase()
+        ),
+    };
+    Some(text)
+}
+
+/// The forms for the moves the order's status allows, the refund form and the notes.
+#[component]
+fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
+    let number = order.number;
+    let next = order.status.next();
+    let cash = order.payment_method == PaymentMethod::CashOnDelivery;
+    let total = order.quote.total;
+    view! {
+        <div class="order-actions">
+            {next.contains(&OrderStatus::Fulfilled).then(|| view! {
+                <form method="post" action=UpdateOrderStatus::PATH class="inline">
+                    <input type="hidden" name="number" value=number />
+                    <input type="hidden" name="status" value="fulfilled" />
+                    <button type="submit">"Mark all packed"</button>
+                </form>
+            })}
+            {next.contains(&OrderStatus::Shipped).then(|| view! {
+                <form method="post" action=UpdateOrderStatus::PATH>
+                    <h2>"Ship"</h2>
+                    <input type="hidden" name="number" value=number />
+                    <input type="hidden" name="status" value="shipped" />
+                    <label>"Carrier"
+                        <select name="carrier" required>
+                            {CARRIERS.iter().map(|c| view! { <option value=c.key>{c.name}</option> }).collect_view()}
+                            <option value=OWN_COURIER>"Our own delivery"</option>
+                            <option value=OTHER_CARRIER>"Another carrier (name it below)"</option>
+                        </select>
+                    </label>
+                    <label>"Tracking number" <input type="text" name="tracking_number" maxlength="100" autocomplete="off" /></label>
+                    <label>"Another carrier's name" <input type="text" name="carrier_name" maxlength="60" /></label>
+                    <label>"Its tracking link (https://…)" <input type="url" name="tracking_url" maxlength="500" /></label>
+                    <button type="submit">"Mark shipped and email the customer"</button>
+                </form>
+            })}
+            {next.contains(&OrderStatus::Delivered).then(|| view! {
+                <form method="post" action=UpdateOrderStatus::PATH>
+                    <h2>"Delivered"</h2>
+                    <input type="hidden" name="number" value=number />
+                    <input type="hidden" name="status" value="delivered" />
+                    {cash.then(|| view! {
+                        <label>{format!("Cash collected ({})", total.currency.code())}
+                            <input type="text" name="cash_collected" inputmode="decimal" required maxlength="20" value=total.decimal() />
+                        </label>
+                    })}
+                    <button type="submit">"Mark delivered"</button>
+                </form>
+            })}
+            {next.contains(&OrderStatus::Cancelled).then(|| view! {
+                <form method="post" action=UpdateOrderStatus::PATH>
+                    <h2>"Cancel"</h2>
+                    <input type="hidden" name="number" value=number />
+                    <input type="hidden" name="status" value="cancelled" />
+                    <label class="check"><input type="checkbox" required />
+                        {format!(" Cancel order {number}: its items go back on sale and the customer is emailed")}</label>
+                    <button type="submit" class="danger">"Cancel order"</button>
+                </form>
+            })}
+            {(side.refundable.minor > 0).then(|| view! {
+                <form method="post" action=RefundOrder::PATH>
+                    <h2>"Refund"</h2>
+                    <input type="hidden" name="number" value=number />
+                    <input type="hidden" name="request_key" value=side.refund_key.clone() />
+                    <label>{format!("Amount ({}), at most {}", total.currency.code(), side.refundable)}
+                        <input type="text" name="amount" inputmode="decimal" required maxlength="20" />
+                    </label>
+                    <label>"Reason" <input type="text" name="reason" maxlength="500" /></label>
+                    <label class="check"><input type="checkbox" required />
+                        {if cash { " Refund this amount in cash" } else { " Refund this amount to the customer's card" }}</label>
+                    <button type="submit" class="danger">"Refund"</button>
+                </form>
+            })}
+            {side.cash_collected.map(|c| view! { <p>"Cash collected: " {c.to_string()}</p> })}
+            <section class="order-notes">
+                <h2>"Notes"</h2>
+                <p class="help">"For staff only: the customer never sees them."</p>
+                <ul>
+                    {side.notes.into_iter().map(|n| view! {
+                        <li><time>{n.at}</time> " · " {n.by} <p>{n.body}</p></li>
+                    }).collect_view()}
+                </ul>
+                <form method="post" action=AddOrderNote::PATH>
+                    <input type="hidden" name="number" value=number />
+                    <label>"Add a note" <textarea name="body" required maxlength="2000" rows="3"></textarea></label>
+                    <button type="submit" class="secondary">"Add note"</button>
+                </form>
+            </section>
+        </div>
+    }
+}
+
+/// `/admin/orders`: the newest orders; each opens its page, where staff act on it.
+#[component]
+pub fn AdminOrdersPage() -> impl IntoView {
+    let status = query("status");
+    view! {
+        <Private title="Orders" />
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match crate::api::admin::get_admin_orders(status.clone()).await {
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    Ok(orders) => view! {
+                        <section class="account admin">
+                            <h1>"Orders"</h1>
+                            <p><a href="/admin">"Admin home"</a></p>
+                            <FormError />
+                            <form method="get" class="inline">
+                                <label>"Status "
+                                    <select name="status">
+                                        <option value="">"All"</option>
+                                        {OrderStatus::ALL.iter().map(|s| {
+                                            let selected = status.as_deref() == Some(s.as_str());
+                                            view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <button type="submit">"Show"</button>
+                            </form>
+                            <table class="orders stack">
+                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th></tr></thead>
+                                <tbody>
+                                    {orders.into_iter().map(|o| view! {
+                                        <tr>
+                                            <td data-label="Order"><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
+                                            <td data-label="Placed">{o.placed_at}</td>
+                                            <td data-label="Customer">{o.email}</td>
+                                            <td data-label="Items">{o.item_count}</td>
+                                            <td data-label="Total">
+                                                {o.total.to_string()}
+                                                {(o.refunded.minor > 0).then(|| format!(" (refunded {})", o.refunded))}
+                                            </td>
+                                            <td data-label="Payment">{o.payment_method.label()}</td>
+                                            <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
