@@ -1391,7 +1391,7 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
     )
     .await;
     assert!(
-        page.contains("1 of 2") && page.contains("Partly packed") && page.contains("Packed."),
+        page.contains("1 of 2") && page.contains("Partly packed") && page.contains(": packed."),
         "{page}"
     );
     // More than is left goes back to the form with the reason.
