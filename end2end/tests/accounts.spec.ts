@@ -92,13 +92,18 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByText("owner@duka.test · Owner")).toBeVisible();
 
-  // The owner adds a catalog manager, who gets a link to choose a password
-  // (admin_catalog.spec.ts, which runs next, signs in as them).
+  // The owner adds a catalog manager and an order clerk, who each get a link to choose a
+  // password (admin_catalog.spec.ts and admin_orders.spec.ts sign in as them).
   const addStaff = page.locator("form", { has: page.getByRole("button", { name: "Add and email a set-password link" }) });
   await addStaff.getByLabel("Email").fill("catalog@duka.test");
   await addStaff.getByLabel("Role").selectOption("catalog_manager");
   await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
   await expect(page.locator("table").first()).toContainText("catalog@duka.test");
+  // And an order clerk (admin_orders.spec.ts).
+  await addStaff.getByLabel("Email").fill("clerk@duka.test");
+  await addStaff.getByLabel("Role").selectOption("order_clerk");
+  await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
+  await expect(page.locator("table").first()).toContainText("clerk@duka.test");
   // The admin fits a phone too: the audit log, orders, products and the product editor.
   const product = await page.goto("/admin/products").then(() =>
     page.locator("table.products tbody a[href^='/admin/products/']").first().getAttribute("href"),

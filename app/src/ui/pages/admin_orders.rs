@@ -178,7 +178,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                 <button type="submit">"Show"</button>
                             </form>
                             <table class="orders stack">
-                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th></tr></thead>
+                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
                                 <tbody>
                                     {orders.into_iter().map(|o| view! {
                                         <tr>
@@ -192,6 +192,16 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                             </td>
                                             <td data-label="Payment">{o.payment_method.label()}</td>
                                             <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
+                                            <td data-label="Next">
+                                                {o.status.next().contains(&OrderStatus::Fulfilled).then(|| view! {
+                                                    <form method="post" action=UpdateOrderStatus::PATH class="inline">
+                                                        <input type="hidden" name="number" value=o.number />
+                                                        <input type="hidden" name="status" value="fulfilled" />
+                                                        <button type="submit" class="secondary">"Mark packed"</button>
+                                                    </form>
+                                                })}
+                                                {(o.refundable.minor > 0).then(|| format!("Refundable: {}", o.refundable))}
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
