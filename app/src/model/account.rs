@@ -235,4 +235,6 @@ pub struct Dashboard {
     pub staff: Option<Vec<(String, String, bool)>>,
     /// (when, who, what, from where)
     pub audit: Option<Vec<(String, String, String, String)>>,
+    /// The admin's sections this role may open, as (path, name): the only links it is shown.
+    pub sections: Vec<(String, String)>,
 }

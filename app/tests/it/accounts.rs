@@ -1117,6 +1117,34 @@ async fn roles_decide_what_staff_may_do(pool: PgPool) {
         listed.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(),
         ["owner@shop.test", "help@shop.test"]
     );
+    // Each role is shown the admin's sections it may open, and no other.
+    let sections = |role| {
+        let pool = pool.clone();
+        let me = staff::Staff {
+            account_id: owner_id,
+            session_id: 1,
+            role,
+        };
+        async move {
+            staff::dashboard(&pool, &me)
+                .await
+                .expect("dashboard")
+                .sections
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect::<Vec<_>>()
+        }
+    };
+    for (role, shown) in [
+        (Role::Owner, vec!["Orders", "Products", "Categories"]),
+        (Role::Admin, vec!["Orders", "Products", "Categories"]),
+        (Role::CatalogManager, vec!["Products", "Categories"]),
+        // Read-only catalog for the order desk: what they pack and answer questions about.
+        (Role::OrderClerk, vec!["Orders", "Products", "Categories"]),
+        (Role::Support, vec!["Orders", "Products", "Categories"]),
+    ] {
+        assert_eq!(sections(role).await, shown, "{role:?}");
+    }
 }
 
 /// The password step of the owner's sign-in: its challenge.

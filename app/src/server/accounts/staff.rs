@@ -430,10 +430,20 @@ pub async fn dashboard(db: &PgPool, me: &Staff) -> Result<Dashboard, Error> {
     } else {
         None
     };
+    let sections = [
+        (Permission::ViewOrders, "/admin/orders", "Orders"),
+        (Permission::ViewCatalog, "/admin/products", "Products"),
+        (Permission::ViewCatalog, "/admin/categories", "Categories"),
+    ]
+    .into_iter()
+    .filter(|(needs, _, _)| me.role.allows(*needs))
+    .map(|(_, path, name)| (path.to_owned(), name.to_owned()))
+    .collect();
     Ok(Dashboard {
         email,
         role: me.role.label().to_owned(),
         staff,
         audit,
+        sections,
     })
 }

@@ -95,7 +95,9 @@ pub fn AdminHomePage() -> impl IntoView {
                             <form method="post" action=StaffSignOut::PATH class="inline">
                                 <button type="submit">"Sign out"</button>
                             </form>
-                            <p><a href="/admin/orders">"Orders"</a> " · " <a href="/admin/products">"Products"</a> " · " <a href="/admin/categories">"Categories"</a></p>
+                            <nav class="admin-sections" aria-label="Admin">
+                                {d.sections.into_iter().map(|(path, name)| view! { <a href=path>{name}</a> }).collect_view()}
+                            </nav>
                             {d.staff.map(|staff| view! {
                                 <h2>"Staff"</h2>
                                 <table class="stack">
