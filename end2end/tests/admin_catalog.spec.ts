@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { mailTo, png, totp, watchConsole } from "./helpers";
+import { acceptStaffInvitation, png, watchConsole } from "./helpers";
 
 // Runs after accounts.spec.ts (one worker, files in order), where the owner adds
 // catalog@duka.test as a catalog manager.
@@ -32,23 +32,8 @@ test("a catalog manager signs in with TOTP, creates a product with two options a
   const problems = watchConsole(page);
   const chunks = adminChunks(page);
 
-  // The set-password link from the owner's invitation.
-  const message = await mailTo("catalog@duka.test");
-  const link = message.match(/(https?:\/\/\S+\/account\/reset-password\?token=[A-Za-z0-9_-]+)/)?.[1];
-  expect(link).toBeTruthy();
-  await page.goto(new URL(link!).pathname + new URL(link!).search);
-  await page.getByLabel("New password").fill(password);
-  await page.getByRole("button", { name: "Save the new password" }).click();
-
-  await page.goto("/admin/sign-in");
-  await page.getByLabel("Email").fill("catalog@duka.test");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/admin\/enrol$/);
-  const secret = (await page.locator(".totp-secret").innerText()).trim();
-  await page.getByLabel("Code from the app").fill(totp(secret));
-  await page.getByRole("button", { name: "Turn on and continue" }).click();
-  await expect(page).toHaveURL(/\/admin$/);
+  // The set-password link from the owner's invitation, then a second factor.
+  await acceptStaffInvitation(page, "catalog@duka.test", password);
   await expect(page.getByText("catalog@duka.test · Catalog manager")).toBeVisible();
 
   await page.getByRole("link", { name: "Products", exact: true }).click();

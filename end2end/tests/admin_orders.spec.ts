@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { mailTo, totp, watchConsole } from "./helpers";
+import { acceptStaffInvitation, mailTo, watchConsole } from "./helpers";
 
 const password = "Packs-And-Ships-2026";
 
@@ -28,21 +28,7 @@ test("an order clerk ships an order with a tracking number, and the shopper sees
   const order = await placeOrder(shopper, email);
 
   // The clerk the owner invited (accounts.spec.ts) sets a password and enrols a second factor.
-  const invitation = await mailTo("clerk@duka.test");
-  const link = invitation.match(/(https?:\/\/\S+\/account\/reset-password\?token=[A-Za-z0-9_-]+)/)?.[1];
-  expect(link).toBeTruthy();
-  await page.goto(new URL(link!).pathname + new URL(link!).search);
-  await page.getByLabel("New password").fill(password);
-  await page.getByRole("button", { name: "Save the new password" }).click();
-  await page.goto("/admin/sign-in");
-  await page.getByLabel("Email").fill("clerk@duka.test");
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/admin\/enrol$/);
-  const secret = (await page.locator(".totp-secret").innerText()).trim();
-  await page.getByLabel("Code from the app").fill(totp(secret));
-  await page.getByRole("button", { name: "Turn on and continue" }).click();
-  await expect(page).toHaveURL(/\/admin$/);
+  await acceptStaffInvitation(page, "clerk@duka.test", password);
 
   // Pack, then ship with Aramex: a carrier that gives every parcel a number needs it.
   await page.goto("/admin/orders");

@@ -112,3 +112,23 @@ export function png(width: number, height: number, rgb: [number, number, number]
     chunk("IEND", Buffer.alloc(0)),
   ]);
 }
+
+// A staff member the owner invited (accounts.spec.ts) takes the emailed set-password link,
+// signs in and enrols an authenticator; ends on the admin home.
+export async function acceptStaffInvitation(page: Page, email: string, password: string) {
+  const invitation = await mailTo(email);
+  const link = invitation.match(/(https?:\/\/\S+\/account\/reset-password\?token=[A-Za-z0-9_-]+)/)?.[1];
+  expect(link).toBeTruthy();
+  await page.goto(new URL(link!).pathname + new URL(link!).search);
+  await page.getByLabel("New password").fill(password);
+  await page.getByRole("button", { name: "Save the new password" }).click();
+  await page.goto("/admin/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/admin\/enrol$/);
+  const secret = (await page.locator(".totp-secret").innerText()).trim();
+  await page.getByLabel("Code from the app").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on and continue" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+}
