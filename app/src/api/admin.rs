@@ -240,24 +240,39 @@ pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
     .await
 }
 
-/// The newest orders (staff who manage or view orders), optionally one status only.
+/// One page of the orders list, newest first, as its query string filters it (staff who
+/// manage or view orders).
 #[server]
 pub async fn get_admin_orders(
+    q: Option<String>,
     status: Option<String>,
-) -> Result<Vec<crate::model::StaffOrderRow>, AppError> {
+    method: Option<String>,
+    payment: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    country: Option<String>,
+    before: Option<String>,
+) -> Result<crate::model::order_list::StaffOrderPage, AppError> {
     use glue::*;
     in_span("get_admin_orders", async move {
         let state = state()?;
         require(&state, Permission::ViewOrders).await?;
-        let status = status
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                crate::model::OrderStatus::parse(s)
-                    .ok_or_else(|| AppError::validation("status", "choose a status from the list"))
-            })
-            .transpose()?;
-        Ok(crate::server::orders::recent(&state.db, status, 100).await?)
+        let params = [
+            ("q", q),
+            ("status", status),
+            ("method", method),
+            ("payment", payment),
+            ("from", from),
+            ("to", to),
+            ("country", country),
+            ("before", before),
+        ];
+        let query = crate::model::order_list::OrderListQuery::from_params(
+            params
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
+        )?;
+        Ok(crate::server::orders::list::page(&state.db, &query).await?)
     })
     .await
 }

@@ -10,6 +10,7 @@ mod image;
 mod listing;
 mod money;
 mod order;
+pub mod order_list;
 mod product;
 pub mod rich_text;
 mod search;

@@ -106,6 +106,8 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 2] = [PaymentMethod::Card, PaymentMethod::CashOnDelivery];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentMethod::Card => "card",
@@ -352,9 +354,15 @@ pub struct OrderSummary {
 /// An order in the staff list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffOrderRow {
+    /// The list's cursor and the live feed's event id.
+    pub id: i64,
     pub number: i64,
     pub status: OrderStatus,
     pub email: String,
+    /// The delivery address's name and country.
+    pub name: String,
+    pub country: String,
+    pub payment: crate::model::order_list::PaymentState,
     pub total: Money,
     pub payment_method: PaymentMethod,
     pub tracking_number: Option<String>,

@@ -15,6 +15,7 @@ mod catalog_variants;
 mod checkout;
 mod collections;
 mod fulfilment;
+mod order_list;
 mod payments;
 mod search;
 mod search_meili;

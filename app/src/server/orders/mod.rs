@@ -1,12 +1,13 @@
 //! Orders: the floor checkout and payments stand on. An order's rules live here: the state
 //! machine and its [`timeline`] (checked here and by the database's trigger, stock and
 //! coupon use given back on cancelling), who may open an order ([`access`]), what its refunds
-//! may add up to ([`refund_basis`]), staff [`fulfilment`], the order [`pages`]' reads, the
+//! may add up to ([`refund_basis`]), staff [`fulfilment`], the staff [`list`], the order [`pages`]' reads, the
 //! confirmation [`email`] and the shopper's later [`notices`]. Orders import neither checkout nor payments.
 
 pub mod access;
 pub mod email;
 pub mod fulfilment;
+pub mod list;
 pub mod notices;
 pub mod pages;
 pub mod timeline;
@@ -15,7 +16,7 @@ pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKU
 pub use email::{confirmation, confirmation_email, Confirmation};
 pub use fulfilment::{add_note, change_status, pack, StatusDetails};
 pub use notices::{render_due as render_notices, Notice};
-pub use pages::{list, recent, view};
+pub use pages::{list, view};
 pub use timeline::{record, record_placed, transition, Actor};
 
 use super::Error;
@@ -55,4 +56,10 @@ pub fn refund_basis(
         }
         PaymentMethod::CashOnDelivery => 0,
     }
+}
+
+/// What is left to refund of `basis` once `refunded` and the refunds on their way (`pending`)
+/// are counted; a refund is refused above it.
+pub fn refundable_left(basis: i64, refunded: i64, pending: i64) -> i64 {
+    (basis - refunded - pending).max(0)
 }

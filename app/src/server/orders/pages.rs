@@ -1,57 +1,14 @@
 //! The order pages' reads, each scoped to who may see the order: the shopper's order page
-//! and history, and the staff list.
+//! and history, and one order's staff side.
 
-use super::{currency_of, method_of, refund_basis, status_of, Access};
+use super::{currency_of, method_of, refund_basis, refundable_left, status_of, Access};
 use crate::model::{
     AddressInput, AppError, Money, OrderEventView, OrderLineView, OrderNoteView, OrderStatus,
-    OrderSummary, OrderView, Quote, StaffOrderRow, StaffOrderSide,
+    OrderSummary, OrderView, Quote, StaffOrderSide,
 };
 use crate::server::accounts::tokens::{opaque_token, token_hash};
 use crate::server::Error;
 use sqlx::PgPool;
-
-/// The newest orders for staff, optionally only those in `status`.
-pub async fn recent(
-    db: &PgPool,
-    status: Option<OrderStatus>,
-    limit: i64,
-) -> Result<Vec<StaffOrderRow>, Error> {
-    let rows = sqlx::query!(
-        r#"SELECT o.number, o.status, o.email, o.currency, o.total_minor, o.payment_method,
-                  o.tracking_number, o.refunded_minor, o.paid_minor,
-                  (SELECT coalesce(sum(amount_minor), 0) FROM refunds r
-                   WHERE r.order_id = o.id AND r.status = 'pending')::BIGINT AS "pending_refunds!",
-                  to_char(o.created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!",
-                  (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)::BIGINT AS "items!"
-           FROM orders o WHERE ($1::TEXT IS NULL OR o.status = $1)
-           ORDER BY o.id DESC LIMIT $2"#,
-        status.map(OrderStatus::as_str),
-        limit.clamp(1, 500)
-    )
-    .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let currency = currency_of(&r.currency)?;
-            let (status, payment_method) = (status_of(&r.status)?, method_of(&r.payment_method)?);
-            let basis = refund_basis(payment_method, status, r.total_minor, r.paid_minor);
-            // Less what is refunded or being refunded (the same rule `Payments::refund` keeps).
-            let refundable = (basis - r.refunded_minor - r.pending_refunds).max(0);
-            Ok(StaffOrderRow {
-                number: r.number,
-                status,
-                email: r.email,
-                total: Money::new(r.total_minor, currency),
-                payment_method,
-                tracking_number: r.tracking_number,
-                placed_at: r.placed_at,
-                item_count: r.items,
-                refunded: Money::new(r.refunded_minor, currency),
-                refundable: Money::new(refundable, currency),
-            })
-        })
-        .collect()
-}
 
 /// One order as its page shows it; `NotFound` unless `access` may see it.
 pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderView, Error> {
@@ -117,7 +74,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     let staff = match access {
         Access::Staff => {
             let basis = refund_basis(payment_method, status, o.total_minor, o.paid_minor);
-            let mut side = staff_side(db, o.id, basis - o.refunded_minor, currency).await?;
+            let mut side = staff_side(db, o.id, basis, o.refunded_minor, currency).await?;
             side.cash_collected = o.cash_collected_minor.map(money);
             Some(side)
         }
@@ -156,12 +113,13 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     })
 }
 
-/// The staff's notes on an order, what may still be refunded (`left`, less refunds on their
-/// way) and a fresh key for the page's refund form.
+/// The staff's notes on an order, what may still be refunded of `basis` and a fresh key for
+/// the page's refund form.
 async fn staff_side(
     db: &PgPool,
     order_id: i64,
-    left: i64,
+    basis: i64,
+    refunded: i64,
     currency: crate::model::Currency,
 ) -> Result<StaffOrderSide, Error> {
     let pending = sqlx::query_scalar!(
@@ -189,7 +147,7 @@ async fn staff_side(
     .collect();
     Ok(StaffOrderSide {
         notes,
-        refundable: Money::new((left - pending).max(0), currency),
+        refundable: Money::new(refundable_left(basis, refunded, pending), currency),
         refund_key: opaque_token().0,
         cash_collected: None,
     })

@@ -104,7 +104,8 @@ impl Payments {
         )
         .fetch_one(&mut *tx)
         .await?;
-        let left = order.basis() - order.refunded_minor - pending;
+        let left =
+            crate::server::orders::refundable_left(order.basis(), order.refunded_minor, pending);
         if left <= 0 {
             return Err(
                 AppError::validation("amount", "nothing is left to refund on this order").into(),

@@ -50,3 +50,13 @@ pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
     MIGRATOR.run(pool).await?;
     Ok(())
 }
+
+/// A `LIKE`/`ILIKE` pattern that finds `text` anywhere, its wildcards taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}

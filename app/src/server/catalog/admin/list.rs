@@ -104,14 +104,8 @@ pub(super) fn filtered<'a>(
     let mut sql = QueryBuilder::<Postgres>::new(select);
     let q = query.q.trim();
     if !q.is_empty() {
-        let pattern = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
         sql.push(" AND (p.name ILIKE ")
-            .push_bind(pattern)
+            .push_bind(crate::server::platform::db::contains_pattern(q))
             .push(" OR p.id IN (SELECT product_id FROM variants WHERE sku = ")
             .push_bind(q.to_owned())
             .push("))");

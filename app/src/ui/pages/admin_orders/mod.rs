@@ -3,6 +3,10 @@
 //! collected), cancel, refund an amount, keep notes. Plain forms; destructive ones ask to be
 //! confirmed with a box that must be ticked, so they work without JavaScript.
 
+mod list;
+
+pub use list::{AdminOrdersPage, OrderRow};
+
 use super::ErrorPage;
 use crate::api::admin::{AddOrderNote, RefundOrder, UpdateOrderStatus};
 use crate::model::shipment::{CARRIERS, OTHER_CARRIER, OWN_COURIER};
@@ -146,70 +150,5 @@ fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
                 </form>
             </section>
         </div>
-    }
-}
-
-/// `/admin/orders`: the newest orders; each opens its page, where staff act on it.
-#[component]
-pub fn AdminOrdersPage() -> impl IntoView {
-    let status = query("status");
-    view! {
-        <Private title="Orders" />
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match crate::api::admin::get_admin_orders(status.clone()).await {
-                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    Ok(orders) => view! {
-                        <section class="account admin">
-                            <h1>"Orders"</h1>
-                            <p><a href="/admin">"Admin home"</a></p>
-                            <FormError />
-                            <form method="get" class="inline">
-                                <label>"Status "
-                                    <select name="status">
-                                        <option value="">"All"</option>
-                                        {OrderStatus::ALL.iter().map(|s| {
-                                            let selected = status.as_deref() == Some(s.as_str());
-                                            view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                                <button type="submit">"Show"</button>
-                            </form>
-                            <table class="orders stack">
-                                <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
-                                <tbody>
-                                    {orders.into_iter().map(|o| view! {
-                                        <tr>
-                                            <td data-label="Order"><a href=format!("/admin/orders/{}", o.number)>{o.number}</a></td>
-                                            <td data-label="Placed">{o.placed_at}</td>
-                                            <td data-label="Customer">{o.email}</td>
-                                            <td data-label="Items">{o.item_count}</td>
-                                            <td data-label="Total">
-                                                {o.total.to_string()}
-                                                {(o.refunded.minor > 0).then(|| format!(" (refunded {})", o.refunded))}
-                                            </td>
-                                            <td data-label="Payment">{o.payment_method.label()}</td>
-                                            <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
-                                            <td data-label="Next">
-                                                {o.status.next().contains(&OrderStatus::Fulfilled).then(|| view! {
-                                                    <form method="post" action=UpdateOrderStatus::PATH class="inline">
-                                                        <input type="hidden" name="number" value=o.number />
-                                                        <input type="hidden" name="status" value="fulfilled" />
-                                                        <button type="submit" class="secondary">"Mark packed"</button>
-                                                    </form>
-                                                })}
-                                                {(o.refundable.minor > 0).then(|| format!("Refundable: {}", o.refundable))}
-                                            </td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }
