@@ -95,6 +95,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/export.json", get(crate::routes::account::export))
         .route(
+            crate::routes::live::ADMIN_ORDERS_EVENTS,
+            get(crate::routes::live::admin_orders),
+        )
+        .route(
+            crate::routes::live::ORDER_EVENTS,
+            get(crate::routes::live::order),
+        )
+        .route(
             crate::routes::catalog_export::EXPORT_PATH,
             get(crate::routes::catalog_export::export),
         )

@@ -244,34 +244,13 @@ pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
 /// manage or view orders).
 #[server]
 pub async fn get_admin_orders(
-    q: Option<String>,
-    status: Option<String>,
-    method: Option<String>,
-    payment: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    country: Option<String>,
-    before: Option<String>,
+    params: crate::model::order_list::OrderListParams,
 ) -> Result<crate::model::order_list::StaffOrderPage, AppError> {
     use glue::*;
     in_span("get_admin_orders", async move {
         let state = state()?;
         require(&state, Permission::ViewOrders).await?;
-        let params = [
-            ("q", q),
-            ("status", status),
-            ("method", method),
-            ("payment", payment),
-            ("from", from),
-            ("to", to),
-            ("country", country),
-            ("before", before),
-        ];
-        let query = crate::model::order_list::OrderListQuery::from_params(
-            params
-                .iter()
-                .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
-        )?;
+        let query = crate::model::order_list::OrderListQuery::from_params(params.pairs())?;
         Ok(crate::server::orders::list::page(&state.db, &query).await?)
     })
     .await

@@ -95,6 +95,58 @@ impl OrderSearch {
     }
 }
 
+/// The list's query string as it came, before it is checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderListParams {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub method: Option<String>,
+    pub payment: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub country: Option<String>,
+    pub before: Option<String>,
+}
+
+impl OrderListParams {
+    pub const NAMES: [&'static str; 8] = [
+        "q", "status", "method", "payment", "from", "to", "country", "before",
+    ];
+
+    /// From values in the order of [`Self::NAMES`].
+    pub fn from_values(values: [Option<String>; 8]) -> Self {
+        let [q, status, method, payment, from, to, country, before] = values;
+        Self {
+            q,
+            status,
+            method,
+            payment,
+            from,
+            to,
+            country,
+            before,
+        }
+    }
+
+    /// The values given, by name.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        let values = [
+            &self.q,
+            &self.status,
+            &self.method,
+            &self.payment,
+            &self.from,
+            &self.to,
+            &self.country,
+            &self.before,
+        ];
+        Self::NAMES
+            .into_iter()
+            .zip(values)
+            .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    }
+}
+
 /// The list's filters; every one is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderListQuery {
@@ -220,8 +272,7 @@ pub struct StaffOrderPage {
     pub rows: Vec<StaffOrderRow>,
     /// The next (older) page's cursor, when there is one.
     pub next: Option<i64>,
-    /// Where the live feed of new orders starts: the newest order's event id when the page
-    /// was read.
+    /// Where the live feed of new orders starts (a feed position read before the list).
     pub live_from: i64,
     /// Orders paid or confirmed and not yet shipped (the header's count).
     pub to_ship: i64,

@@ -10,6 +10,7 @@
 //! | email outbox | continuously, 0.5 s when idle; pruned hourly | order notices become email, and email leaves after its transaction commits, retried with backoff |
 //! | catalog imports | continuously, 1 s when idle | CSV imports run in the background, resuming after a restart |
 //! | search outbox | continuously, 0.5 s when idle (Meilisearch only) | Meilisearch follows the catalog |
+//! | order feed | every second while a page follows it | new and changed orders reach the admin's list and shoppers' order pages live |
 
 use super::accounts::tokens::TokenKeys;
 use super::orders;
@@ -41,6 +42,11 @@ pub async fn start(state: &AppState) -> Result<(), Error> {
         state.payments.keys.clone(),
     ));
     tokio::spawn(run_imports(state.db.clone(), state.settings.store.currency));
+    state
+        .feed
+        .clone()
+        .start(state.db.clone(), Duration::from_secs(1))
+        .await?;
     if let Engine::Meilisearch(meili) = &state.search {
         tokio::spawn(push_search(state.db.clone(), meili.clone()));
     }

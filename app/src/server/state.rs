@@ -36,6 +36,8 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// The header's and footer's links, kept until the catalog changes.
     pub links: Arc<super::platform::memo::Memo<crate::model::LayoutLinks>>,
+    /// Orders placed and changed, for the pages that follow them live.
+    pub feed: super::orders::live::Feed,
 }
 
 /// What accounts need besides the database: password hashing, token keys, rate limits, the
@@ -170,6 +172,7 @@ impl AppState {
             payments,
             settings: Arc::new(settings),
             links: Arc::default(),
+            feed: super::orders::live::Feed::new(),
         })))
     }
 

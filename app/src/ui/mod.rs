@@ -2,6 +2,8 @@
 
 pub mod app;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod fragments;
 pub mod islands;
 pub mod pages;
 

@@ -918,6 +918,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("note", Kept("orders.timeline.note", ACCOUNTING)),
             ("actor", No),
             ("created_at", Kept("orders.timeline.at", ACCOUNTING)),
+            ("created_xid", No),
         ],
     ),
     (
@@ -1010,6 +1011,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
                 Kept("orders.tracking_number", ACCOUNTING),
             ),
             ("pay_by", No),
+            ("created_xid", No),
             ("created_at", Kept("orders.placed_at", ACCOUNTING)),
             ("updated_at", No),
             ("payment_key", No),

@@ -1440,6 +1440,16 @@ async fn staff_sign_in_takes_a_second_factor_and_customers_get_no_staff_data(poo
 /// A guest's cash-on-delivery order of two units of the first product in stock, placed through
 /// the plain forms; its number.
 async fn cash_order(app: &Router, pool: &PgPool) -> i64 {
+    let page = cash_order_page(app, pool).await;
+    page["/orders/".len()..]
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("an order number")
+}
+
+/// A guest's cash order, placed over HTTP: its page's address (`/orders/{number}?key=...`).
+async fn cash_order_page(app: &Router, pool: &PgPool) -> String {
     use app::api::cart::{AddToCart, PlaceOrder, SaveCheckoutDetails};
     let sku: String = sqlx::query_scalar(
         "SELECT v.sku FROM variants v JOIN products p ON p.id = v.product_id
@@ -1483,11 +1493,7 @@ async fn cash_order(app: &Router, pool: &PgPool) -> i64 {
     )
     .await;
     assert_eq!(status, StatusCode::FOUND);
-    location(&headers)["/orders/".len()..]
-        .split('?')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("an order number")
+    location(&headers).to_owned()
 }
 
 /// The value of `name=` in a `Cookie`-style string.
@@ -1713,6 +1719,7 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
 }
 
 mod hardening;
+mod live;
 
 /// Many pages at once on a pool of two connections with every cache off: each gets its data
 /// and its header's links. (A page's reads are tasks of their own: a read waiting for a

@@ -17,6 +17,8 @@ pub const TO_SHIP: [&str; 4] = ["paid", "confirmed", "partially_fulfilled", "ful
 
 /// One page of the list for `query`.
 pub async fn page(db: &PgPool, query: &OrderListQuery) -> Result<StaffOrderPage, Error> {
+    // Read before the list: whatever the list misses is at or above it.
+    let live_from = super::live::now(db).await?;
     let mut sql = QueryBuilder::<Postgres>::new(ROW_SELECT);
     sql.push(" WHERE true");
     if let Some(search) = &query.search {
@@ -79,20 +81,22 @@ pub async fn page(db: &PgPool, query: &OrderListQuery) -> Result<StaffOrderPage,
         .then(|| rows.last().map(|r| r.id))
         .flatten();
     rows.truncate(PAGE as usize);
-    let (live_from, to_ship) = sqlx::query!(
-        r#"SELECT (SELECT coalesce(max(id), 0) FROM orders) AS "latest!",
-                  (SELECT count(*) FROM orders WHERE status = ANY($1)) AS "to_ship!""#,
-        &TO_SHIP.map(str::to_owned)
-    )
-    .fetch_one(db)
-    .await
-    .map(|r| (r.latest, r.to_ship))?;
     Ok(StaffOrderPage {
         rows,
         next,
-        live_from,
-        to_ship,
+        live_from: live_from.0,
+        to_ship: to_ship(db).await?,
     })
+}
+
+/// How many orders wait to be packed or shipped.
+pub async fn to_ship(db: &PgPool) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM orders WHERE status = ANY($1)"#,
+        &TO_SHIP.map(str::to_owned)
+    )
+    .fetch_one(db)
+    .await?)
 }
 
 /// The orders with ids in `ids`, newest first, as the list shows them (the live feed).

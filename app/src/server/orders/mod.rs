@@ -1,13 +1,14 @@
 //! Orders: the floor checkout and payments stand on. An order's rules live here: the state
 //! machine and its [`timeline`] (checked here and by the database's trigger, stock and
 //! coupon use given back on cancelling), who may open an order ([`access`]), what its refunds
-//! may add up to ([`refund_basis`]), staff [`fulfilment`], the staff [`list`], the order [`pages`]' reads, the
+//! may add up to ([`refund_basis`]), staff [`fulfilment`], the staff [`list`] and its [`live`] feed, the order [`pages`]' reads, the
 //! confirmation [`email`] and the shopper's later [`notices`]. Orders import neither checkout nor payments.
 
 pub mod access;
 pub mod email;
 pub mod fulfilment;
 pub mod list;
+pub mod live;
 pub mod notices;
 pub mod pages;
 pub mod timeline;

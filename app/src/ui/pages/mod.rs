@@ -8,7 +8,7 @@ mod collection;
 mod error;
 mod home;
 mod not_found;
-mod order;
+pub(crate) mod order;
 mod order_lookup;
 mod product;
 mod search;

@@ -1,6 +1,6 @@
 //! `/orders/{number}`: the confirmation page (with `?key=`) and the order's page for its
 //! signed-in owner: where the order stands and what happens next, the lines, totals, delivery
-//! address and timeline, and where to get help. The admin's order page reuses [`OrderDetail`].
+//! address and timeline (following the order live: [`LiveOrder`]), and where to get help. The admin's order page reuses [`OrderDetail`].
 
 use super::skeleton::loaded;
 use super::ErrorPage;
@@ -8,6 +8,7 @@ use crate::api::orders::get_order;
 use crate::model::{encode_component, AppError, OrderLineView, OrderStatus, OrderView};
 use crate::ui::components::form::{query, Private};
 use crate::ui::components::order_parts::{item_title, Totals};
+use crate::ui::islands::live::LiveOrder;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
@@ -36,7 +37,9 @@ pub fn OrderPage() -> impl IntoView {
                     <p class="form-notice" role="status">"Thank you! Your order is placed. We have emailed a confirmation to " {order.email.clone()} "."</p>
                 })}
                 <CardPaymentPart order=order.clone() key=key.clone() />
-                <OrderDetail order />
+                <LiveOrder events=events_url(order.number, key.as_deref())>
+                    <OrderDetail order />
+                </LiveOrder>
                 <aside class="help-card">
                     <h2>"Need help?"</h2>
                     <p>"Reply to your confirmation email, or " <a href="/pages/contact">"contact us"</a> " with your order number. See also " <a href="/pages/delivery">"delivery"</a> " and " <a href="/pages/returns">"returns and refunds"</a> "."</p>
@@ -45,6 +48,14 @@ pub fn OrderPage() -> impl IntoView {
         })}
     }
     .into_any()
+}
+
+/// The order's event stream, opened with the page's key if it has one.
+fn events_url(number: i64, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!("/orders/{number}/events?key={}", encode_component(key)),
+        None => format!("/orders/{number}/events"),
+    }
 }
 
 /// The shopper's milestones, in order, and how far `status` has come along them.

@@ -46,7 +46,12 @@ async fn live_sessions(pool: &PgPool, audience: &str) -> i64 {
 
 /// A staff account with a live staff session (the second factor is the sign-in's business,
 /// tested elsewhere); its `duka_staff_at` and `duka_staff_rt` cookies.
-async fn staff_session(pool: &PgPool, state: &AppState, email: &str, role: &str) -> (i64, String) {
+pub(super) async fn staff_session(
+    pool: &PgPool,
+    state: &AppState,
+    email: &str,
+    role: &str,
+) -> (i64, String) {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (email, role, email_verified_at) VALUES ($1, $2, now()) RETURNING id",
     )

@@ -1,36 +1,29 @@
-//! `/admin/orders`: the orders list with its filters and search, older pages by cursor. On
-//! the whole list's first page, orders placed while it is open are put at the top by the
-//! admin bar's live feed (it fills `tbody[data-live-orders]` with rows drawn by [`OrderRow`],
-//! the same component the server renders for them).
+//! `/admin/orders`: the orders list with its filters and search, older pages by cursor. The
+//! count of orders to pack or ship follows the live feed ([`LiveOrders`]), and on the whole
+//! list's first page orders placed while it is open are put at the top, drawn on the server
+//! by [`OrderRow`] like the rest.
 
 use super::super::admin_catalog::Choice;
 use super::super::ErrorPage;
 use crate::api::admin::UpdateOrderStatus;
 use crate::model::country::COUNTRIES;
-use crate::model::order_list::{OrderListQuery, PaymentState, StaffOrderPage};
+use crate::model::order_list::{OrderListParams, OrderListQuery, PaymentState, StaffOrderPage};
 use crate::model::{AppError, OrderStatus, PaymentMethod, StaffOrderRow};
 use crate::ui::components::form::{query, send_to, FormError, Private};
+use crate::ui::islands::live::LiveOrders;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-const PARAMS: [&str; 8] = [
-    "q", "status", "method", "payment", "from", "to", "country", "before",
-];
-
 #[component]
 pub fn AdminOrdersPage() -> impl IntoView {
-    let params = PARAMS.map(query);
+    let params = OrderListParams::from_values(OrderListParams::NAMES.map(query));
     view! {
         <Private title="Orders" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                let [q, status, method, payment, from, to, country, before] = params.clone();
-                let page = crate::api::admin::get_admin_orders(
-                    q, status, method, payment, from, to, country, before,
-                )
-                .await;
-                let pairs = PARAMS.iter().zip(params.iter()).filter_map(|(k, v)| Some((*k, v.as_deref()?)));
-                let list = OrderListQuery::from_params(pairs).unwrap_or_default();
+                let params = params.clone();
+                let list = OrderListQuery::from_params(params.pairs()).unwrap_or_default();
+                let page = crate::api::admin::get_admin_orders(params).await;
                 match page {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error @ AppError::Validation { .. }) => view! {
@@ -73,7 +66,6 @@ fn OrderList(page: StaffOrderPage, list: OrderListQuery) -> impl IntoView {
     view! {
         <section class="account admin">
             <h1>"Orders"</h1>
-            <p>{format!("{} to pack or ship", page.to_ship)} " · " <a href="/admin/orders?status=paid">"Paid, not packed"</a></p>
             <FormError />
             <form method="get" class="filters">
                 <label>"Search" <input type="search" name="q" value=list.q.clone() placeholder="Number, email, name or phone" maxlength="100" /></label>
@@ -91,12 +83,14 @@ fn OrderList(page: StaffOrderPage, list: OrderListQuery) -> impl IntoView {
                 <button type="submit">"Show"</button>
                 {filtered.then(|| view! { <a href="/admin/orders">"Clear"</a> })}
             </form>
+            <LiveOrders from=page.live_from count=page.to_ship>
             <table class="orders stack">
                 <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
                 <tbody data-live-orders=live.then_some("")>
                     {page.rows.into_iter().map(|row| view! { <OrderRow row /> }).collect_view()}
                 </tbody>
             </table>
+            </LiveOrders>
             {empty.then(|| view! { <p>{if filtered { "No orders match." } else { "No orders yet." }}</p> })}
             {next.map(|href| view! { <p><a href=href rel="next">"Older orders"</a></p> })}
         </section>

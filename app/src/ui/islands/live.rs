@@ -1,0 +1,93 @@
+//! Pages that follow the live feed over Server-Sent Events (`EventSource`, which reconnects
+//! by itself and resumes with `Last-Event-ID`): the admin's orders list and a shopper's
+//! order page. Both are lazy islands: only the pages that have them load their code. The
+//! server draws what changes; these put it in place. Without JavaScript the pages are
+//! plain, and a reload shows the same.
+
+use leptos::prelude::*;
+
+/// The orders list's count of orders to pack or ship and, on the whole list's first page
+/// (`tbody[data-live-orders]`), new orders put at the top as they are placed.
+#[island(lazy)]
+pub fn LiveOrders(from: i64, count: i64, children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| follow(&format!("/admin/orders/events?from={from}"), show_orders));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = from;
+    view! {
+        <div>
+            <p><strong data-live-count>{count}</strong> " to pack or ship · " <a href="/admin/orders?status=paid">"Paid, not packed"</a></p>
+            {children()}
+        </div>
+    }
+}
+
+/// The part of a shopper's order page that changes as staff pack, ship and deliver.
+/// `events` is the order's event stream (with the page's key, if any).
+#[island(lazy)]
+pub fn LiveOrder(events: String, children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| follow(&events, show_order));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = events;
+    view! { <div data-live-order aria-live="polite">{children()}</div> }
+}
+
+/// Opens an event stream for the life of the page; each message's JSON goes to `show`.
+#[cfg(feature = "hydrate")]
+fn follow(url: &str, show: fn(&wasm_bindgen::JsValue)) {
+    use super::js::{field, on};
+    use wasm_bindgen::JsCast;
+    let Ok(source) = field(&window(), "EventSource").dyn_into::<js_sys::Function>() else {
+        return;
+    };
+    let Ok(stream) = js_sys::Reflect::construct(&source, &js_sys::Array::of1(&url.into())) else {
+        return;
+    };
+    on(stream.unchecked_ref(), "message", move |event| {
+        let data = field(&event, "data").as_string().unwrap_or_default();
+        if let Ok(data) = js_sys::JSON::parse(&data) {
+            show(&data);
+        }
+    });
+    // The stream lives as long as the page.
+    std::mem::forget(stream);
+}
+
+#[cfg(feature = "hydrate")]
+fn show_orders(data: &wasm_bindgen::JsValue) {
+    use super::js::{field, list, string};
+    if field(data, "reload").as_bool() == Some(true) {
+        let _ = window().location().reload();
+        return;
+    }
+    let doc = document();
+    if let (Some(count), Ok(Some(shown))) = (
+        field(data, "count").as_f64(),
+        doc.query_selector("[data-live-count]"),
+    ) {
+        shown.set_text_content(Some(&count.to_string()));
+    }
+    let Ok(Some(body)) = doc.query_selector("tbody[data-live-orders]") else {
+        return;
+    };
+    // Newest first: put the oldest at the top first. A row already shown stays as it is.
+    let rows = list(data, "rows", |row| (string(row, "id"), string(row, "html")));
+    for (id, html) in rows.iter().rev() {
+        let shown = body.query_selector(&format!("tr[data-order=\"{id}\"]"));
+        if matches!(shown, Ok(None)) && !id.is_empty() {
+            let _ = body.insert_adjacent_html("afterbegin", html);
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn show_order(data: &wasm_bindgen::JsValue) {
+    let html = super::js::string(data, "html");
+    if let (false, Ok(Some(part))) = (
+        html.is_empty(),
+        document().query_selector("[data-live-order]"),
+    ) {
+        part.set_inner_html(&html);
+    }
+}

@@ -1,0 +1,187 @@
+//! Server-Sent Events from the order feed (`app::server::orders::live`):
+//!
+//! - `GET /admin/orders/events`: orders placed since `?from=` (or the stream's
+//!   `Last-Event-ID`), drawn as the list's rows, and the count of orders to pack or ship;
+//!   staff who may view orders.
+//! - `GET /orders/{number}/events`: one order's page part, now and after each change; only
+//!   for whoever may open that order (its customer, or its key), so never another's events.
+//!
+//! Each event's id is a feed cursor, so a browser that reconnects resumes where it stopped.
+//! Responses are not buffered by proxies (`X-Accel-Buffering: no`) nor cached, and a comment
+//! every 15 seconds keeps idle connections open.
+
+use app::server::accounts::staff::{self, Permission};
+use app::server::auth::{RequestStaff, RequestViewer};
+use app::server::orders::{self, list, live, Access};
+use app::server::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
+
+pub const ADMIN_ORDERS_EVENTS: &str = "/admin/orders/events";
+pub const ORDER_EVENTS: &str = "/orders/{number}/events";
+
+pub async fn admin_orders(
+    State(state): State<AppState>,
+    axum::Extension(RequestStaff(viewer)): axum::Extension<RequestStaff>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(viewer) = viewer else {
+        return crate::http::error_response(app::model::AppError::Unauthorized.into());
+    };
+    let allowed = staff::authorize(
+        &state.db,
+        viewer.account_id,
+        viewer.session_id,
+        Permission::ViewOrders,
+    )
+    .await;
+    if let Err(error) = allowed {
+        return crate::http::error_response(error);
+    }
+    // Subscribe before reading what was missed, so nothing falls between.
+    let rx = state.feed.subscribe();
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(params.get("from").map(String::as_str))
+        .and_then(live::Cursor::parse);
+    let first = match resume {
+        Some(from) => live::since(&state.db, from).await,
+        None => live::now(&state.db).await.map(|next| live::Batch {
+            next,
+            ..live::Batch::default()
+        }),
+    };
+    let first = match first {
+        Ok(batch) => batch,
+        Err(error) => return crate::http::error_response(error),
+    };
+    let events = batches(first, rx).then(move |batch| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(admin_event(&state, batch).await) }
+    });
+    sse(events)
+}
+
+/// The list's rows for the orders placed in `batch`, and the count now.
+async fn admin_event(state: &AppState, batch: Option<live::Batch>) -> Event {
+    let Some(batch) = batch else {
+        // This stream fell behind the feed: the page reads itself again.
+        return Event::default().data(r#"{"reload":true}"#);
+    };
+    let drawn = async {
+        let rows = list::rows(&state.db, &batch.placed).await?;
+        let count = list::to_ship(&state.db).await?;
+        Ok::<_, app::server::Error>((rows, count))
+    };
+    let (rows, count) = match drawn.await {
+        Ok(drawn) => drawn,
+        Err(error) => {
+            tracing::warn!(%error, "live orders: cannot read the new rows");
+            return Event::default().data(r#"{"reload":true}"#);
+        }
+    };
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id.to_string();
+            serde_json::json!({ "id": id, "html": app::ui::fragments::order_rows(vec![row]) })
+        })
+        .collect();
+    let data = serde_json::json!({ "rows": rows, "count": count, "reload": batch.truncated });
+    Event::default()
+        .id(batch.next.to_string())
+        .data(data.to_string())
+}
+
+pub async fn order(
+    State(state): State<AppState>,
+    axum::Extension(viewer): axum::Extension<RequestViewer>,
+    Path(number): Path<i64>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let key = params.get("key").cloned();
+    let account = viewer.0.map(|v| v.account_id);
+    // Checked now, before anything is streamed: an order this caller may not open is a 404.
+    let opened = async {
+        let access = Access::of_request(
+            &state.accounts.keys,
+            number,
+            key.as_deref(),
+            account,
+            app::server::auth::now(),
+        )?;
+        orders::view(&state.db, number, access).await
+    };
+    let first = match opened.await {
+        Ok(order) => order,
+        Err(error) => return crate::http::error_response(error),
+    };
+    let rx = state.feed.subscribe();
+    let changes = stream::unfold(rx, move |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(batch) if batch.changed.contains(&number) => return Some(((), rx)),
+                Ok(_) => continue,
+                Err(RecvError::Lagged(_)) => return Some(((), rx)),
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    let events = stream::once(async move { Some(first) })
+        .chain(changes.then(move |()| {
+            let (state, key) = (state.clone(), key.clone());
+            async move {
+                let access = Access::of_request(
+                    &state.accounts.keys,
+                    number,
+                    key.as_deref(),
+                    account,
+                    app::server::auth::now(),
+                )
+                .ok()?;
+                orders::view(&state.db, number, access).await.ok()
+            }
+        }))
+        // An order that can no longer be opened (a lookup key expired) ends the stream.
+        .take_while(|order| std::future::ready(order.is_some()))
+        .filter_map(|order| async move {
+            let html = app::ui::fragments::order_detail(order?);
+            Some(Ok::<_, Infallible>(
+                Event::default().data(serde_json::json!({ "html": html }).to_string()),
+            ))
+        });
+    sse(events)
+}
+
+/// `first`, then each batch the feed sends; `None` where this reader fell behind.
+fn batches(
+    first: live::Batch,
+    rx: Receiver<live::Batch>,
+) -> impl Stream<Item = Option<live::Batch>> {
+    stream::once(async move { Some(first) }).chain(stream::unfold(rx, |mut rx| async move {
+        match rx.recv().await {
+            Ok(batch) => Some((Some(batch), rx)),
+            Err(RecvError::Lagged(_)) => Some((None, rx)),
+            Err(RecvError::Closed) => None,
+        }
+    }))
+}
+
+fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
+    let mut res = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res
+}
