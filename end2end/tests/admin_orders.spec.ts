@@ -1,27 +1,9 @@
-import { test, expect, type Page } from "@playwright/test";
-import { acceptStaffInvitation, mailTo, watchConsole } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { acceptStaffInvitation, mailTo, placeOrder, watchConsole } from "./helpers";
 
 const password = "Packs-And-Ships-2026";
 
-// A guest's cash-on-delivery order, placed without ceremony; its number and its page's link.
-async function placeOrder(page: Page, email: string): Promise<{ number: string; link: string }> {
-  await page.goto("/products/chitenge-tote");
-  await page.getByRole("button", { name: "Add to cart" }).click();
-  await expect(page).toHaveURL(/\/cart\?done=added$/);
-  await page.getByRole("link", { name: "Check out" }).click();
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Full name", { exact: true }).fill("Amina Phiri");
-  await page.getByLabel("Street address", { exact: true }).fill("4 Kabulonga Road");
-  await page.getByLabel("City", { exact: true }).fill("Dubai");
-  await page.getByRole("combobox", { name: /^Country/ }).selectOption("AE");
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("button", { name: "Place order" }).click();
-  await expect(page).toHaveURL(/\/orders\/\d+\?key=/);
-  const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
-  return { number, link: page.url() };
-}
-
-test("an order clerk ships an order with a tracking number, and the shopper sees and is emailed it", async ({ browser, page }) => {
+test("an order clerk sees new orders arrive, ships one with a tracking number, and the shopper sees it live and is emailed it", async ({ browser, page }) => {
   const problems = watchConsole(page);
   const email = `amina.${Date.now()}@example.com`;
   const shopper = await browser.newPage();
@@ -30,8 +12,21 @@ test("an order clerk ships an order with a tracking number, and the shopper sees
   // The clerk the owner invited (accounts.spec.ts) sets a password and enrols a second factor.
   await acceptStaffInvitation(page, "clerk@duka.test", password);
 
-  // Pack, then ship with Aramex: a carrier that gives every parcel a number needs it.
+  // The list open: an order placed meanwhile in another browser arrives at the top, and the
+  // count of orders to pack or ship goes up, without a reload.
   await page.goto("/admin/orders");
+  await expect(page.getByRole("link", { name: order.number, exact: true })).toBeVisible();
+  const count = page.locator("[data-live-count]");
+  const before = Number(await count.textContent());
+  const second = await placeOrder(shopper, `second.${email}`);
+  await expect(page.locator("tbody tr").first().getByRole("link", { name: second.number, exact: true })).toBeVisible({ timeout: 10_000 });
+  await expect(count).toHaveText(String(before + 1));
+
+  // The shopper keeps the first order's page open while the clerk works on it.
+  await shopper.goto(order.link);
+  await expect(shopper.locator(".order-status")).toContainText("Confirmed");
+
+  // Pack, then ship with Aramex: a carrier that gives every parcel a number needs it.
   await page.getByRole("link", { name: order.number, exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/admin/orders/${order.number}$`));
   await page.getByRole("button", { name: "Mark all packed" }).click();
@@ -52,7 +47,10 @@ test("an order clerk ships an order with a tracking number, and the shopper sees
   await expect(page.getByRole("status")).toHaveText(`Order ${order.number}: note added.`);
   await expect(page.locator(".order-notes")).toContainText("Leave with the guard");
 
-  // The shopper's page shows the carrier, the number and the tracking link; the email too.
+  // The shopper's open page has followed: shipped, with the tracking number, no reload.
+  await expect(shopper.locator(".shipment")).toContainText("AX 7781 2203", { timeout: 10_000 });
+  await expect(shopper.locator(".order-status")).toContainText("Shipped");
+  // After a reload it shows the carrier, the number and the tracking link; the email too.
   await shopper.goto(order.link);
   await expect(shopper.locator(".order-status")).toContainText("Shipped");
   await expect(shopper.locator(".shipment")).toContainText("AX 7781 2203");

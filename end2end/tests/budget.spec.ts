@@ -1,4 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
+import { placeOrder } from "./helpers";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants } from "node:zlib";
@@ -55,5 +56,12 @@ test("each storefront page's JavaScript and WebAssembly stay within 60 KB (brotl
     report.push(`${path}: ${total} B (${sizes.map(([f, n]) => `${f.replace(/\.[^.]+\.(js|wasm)$/, ".$1")} ${n}`).join(", ")})`);
     expect(total, `${path} fetches ${total} bytes of code: ${report.at(-1)}`).toBeLessThanOrEqual(BUDGET_BYTES);
   }
+  // An order's page, which follows the order live: from the main WASM, no chunk of its own.
+  const order = await placeOrder(page, `budget.${Date.now()}@example.com`);
+  const files = await codeFetched(page, new URL(order.link).pathname + new URL(order.link).search);
+  expect(files.filter((f) => /chunk_/.test(f)), "the order page loads no lazy chunk").toEqual([]);
+  const total = files.reduce((sum, f) => sum + brotliBytes(f), 0);
+  report.push(`/orders/N: ${total} B (${files.length} files)`);
+  expect(total, `the order page fetches ${total} bytes of code`).toBeLessThanOrEqual(BUDGET_BYTES);
   console.log(`storefront code, brotli:\n  ${report.join("\n  ")}`);
 });

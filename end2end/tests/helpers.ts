@@ -132,3 +132,21 @@ export async function acceptStaffInvitation(page: Page, email: string, password:
   await page.getByRole("button", { name: "Turn on and continue" }).click();
   await expect(page).toHaveURL(/\/admin$/);
 }
+
+// A guest's cash-on-delivery order, placed without ceremony; its number and its page's link.
+export async function placeOrder(page: Page, email: string): Promise<{ number: string; link: string }> {
+  await page.goto("/products/chitenge-tote");
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await expect(page).toHaveURL(/\/cart\?done=added$/);
+  await page.getByRole("link", { name: "Check out" }).click();
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Full name", { exact: true }).fill("Amina Phiri");
+  await page.getByLabel("Street address", { exact: true }).fill("4 Kabulonga Road");
+  await page.getByLabel("City", { exact: true }).fill("Dubai");
+  await page.getByRole("combobox", { name: /^Country/ }).selectOption("AE");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Place order" }).click();
+  await expect(page).toHaveURL(/\/orders\/\d+\?key=/);
+  const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
+  return { number, link: page.url() };
+}

@@ -1,7 +1,6 @@
 //! Pages that follow the live feed over Server-Sent Events (`EventSource`, which reconnects
 //! by itself and resumes with `Last-Event-ID`): the admin's orders list and a shopper's
-//! order page. Both are lazy islands: only the pages that have them load their code. The
-//! server draws what changes; these put it in place. Without JavaScript the pages are
+//! order page. The server draws what changes; these put it in place. Without JavaScript the pages are
 //! plain, and a reload shows the same.
 
 use leptos::prelude::*;
@@ -22,15 +21,19 @@ pub fn LiveOrders(from: i64, count: i64, children: Children) -> impl IntoView {
     }
 }
 
-/// The part of a shopper's order page that changes as staff pack, ship and deliver.
-/// `events` is the order's event stream (with the page's key, if any).
-#[island(lazy)]
-pub fn LiveOrder(events: String, children: Children) -> impl IntoView {
+/// Around the part of a shopper's order page that changes as staff pack, ship and deliver
+/// (`[data-live-order]`, whose value is the order's event stream with the page's key). In
+/// the main WASM like the storefront's other islands: children only, a listener and no view,
+/// so an order page loads no chunk of its own.
+#[island]
+pub fn LiveOrder(children: Children) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| follow(&events, show_order));
-    #[cfg(not(feature = "hydrate"))]
-    let _ = events;
-    view! { <div data-live-order aria-live="polite">{children()}</div> }
+    if let Ok(Some(part)) = document().query_selector("[data-live-order]") {
+        if let Some(url) = part.get_attribute("data-live-order") {
+            follow(&url, show_order);
+        }
+    }
+    children()
 }
 
 /// Opens an event stream for the life of the page; each message's JSON goes to `show`.

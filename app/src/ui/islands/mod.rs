@@ -1,7 +1,7 @@
 //! The `#[island]`s: the only components that ship code to the browser. The storefront's
-//! (`search_box`, `variant_picker`, `card_payment`) are in the main WASM, which every product
-//! page loads; the admin's, and the order page's `live` one, are `#[island(lazy)]`, split into their own chunks that only admin
-//! pages fetch.
+//! (`search_box`, `variant_picker`, and `live::LiveOrder` on order pages) are in the main
+//! WASM, which every storefront page loads; the card form and the admin's are
+//! `#[island(lazy)]`, split into their own chunks that only their pages fetch.
 pub mod admin_image_upload;
 pub mod admin_product_fields;
 pub mod admin_variant_grid;

@@ -30,21 +30,26 @@ pub fn OrderPage() -> impl IntoView {
     };
     view! {
         <Private title="Your order" />
-        {loaded(get_order(number, key.clone()), move |order| view! {
+        {loaded(get_order(number, key.clone()), move |order| {
+            let events = events_url(order.number, key.as_deref());
+            view! {
             <section class="order-page">
                 <h1 class="page-title">{format!("Order {}", order.number)}</h1>
                 {(placed && !order.awaits_card_payment()).then(|| view! {
                     <p class="form-notice" role="status">"Thank you! Your order is placed. We have emailed a confirmation to " {order.email.clone()} "."</p>
                 })}
                 <CardPaymentPart order=order.clone() key=key.clone() />
-                <LiveOrder events=events_url(order.number, key.as_deref())>
-                    <OrderDetail order />
+                <LiveOrder>
+                    <div data-live-order=events aria-live="polite">
+                        <OrderDetail order />
+                    </div>
                 </LiveOrder>
                 <aside class="help-card">
                     <h2>"Need help?"</h2>
                     <p>"Reply to your confirmation email, or " <a href="/pages/contact">"contact us"</a> " with your order number. See also " <a href="/pages/delivery">"delivery"</a> " and " <a href="/pages/returns">"returns and refunds"</a> "."</p>
                 </aside>
             </section>
+            }
         })}
     }
     .into_any()
