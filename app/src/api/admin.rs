@@ -256,6 +256,30 @@ pub async fn get_admin_orders(
     .await
 }
 
+/// An order and who sells it, for its printed tax invoice and packing slip (staff who
+/// manage or view orders).
+#[server]
+pub async fn get_order_document(
+    number: i64,
+) -> Result<(crate::model::OrderView, crate::model::Seller), AppError> {
+    use glue::*;
+    in_span("get_order_document", async move {
+        let state = state()?;
+        require(&state, Permission::ViewOrders).await?;
+        let order =
+            crate::server::orders::view(&state.db, number, crate::server::orders::Access::Staff)
+                .await?;
+        let store = &state.settings.store;
+        let seller = crate::model::Seller {
+            name: store.name.clone(),
+            address: store.address.clone(),
+            tax_number: store.tax_number.clone(),
+        };
+        Ok((order, seller))
+    })
+    .await
+}
+
 /// One order with its lines, what is packed of each, and its timeline (staff who manage or
 /// view orders).
 #[server]

@@ -295,6 +295,8 @@ pub struct OrderView {
     pub carrier: Option<String>,
     pub tracking_url: Option<String>,
     pub placed_at: String,
+    /// The tax invoice's number and date, once the order is paid.
+    pub invoice: Option<(i64, String)>,
     pub events: Vec<OrderEventView>,
     /// How the card payment stands, for a card order awaiting it.
     pub card: Option<CardPayment>,
@@ -372,6 +374,14 @@ pub struct StaffOrderRow {
     /// What may still be refunded (a card payment received, cash once delivered), less what
     /// is refunded or being refunded.
     pub refundable: Money,
+}
+
+/// Who sells, as a tax invoice names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seller {
+    pub name: String,
+    pub address: Option<String>,
+    pub tax_number: Option<String>,
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@ use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
     AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage,
     AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
-    HomePage, ImportPage, ImportsPage, NotFound, OrderLookupPage, OrderPage, PricePreviewPage,
-    PrivacyPage, ProductEditorPage, ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage,
-    SearchPage, SessionsPage, SignInPage, StorePage, VerifyPage,
+    HomePage, ImportPage, ImportsPage, InvoicePage, NotFound, OrderLookupPage, OrderPage,
+    PackingSlipPage, PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage,
+    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, StorePage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -104,6 +104,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products/import/:id") view=ImportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:id") view=ProductEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/orders/:number/invoice") view=InvoicePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/orders/:number/packing-slip") view=PackingSlipPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/sign-in") view=AdminSignInPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/two-factor") view=AdminCodePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/enrol") view=AdminEnrolPage ssr=SsrMode::Async />

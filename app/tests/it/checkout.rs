@@ -908,6 +908,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("failed_at", No),
         ],
     ),
+    ("invoice_counter", &[("only_row", No), ("last_number", No)]),
     (
         "order_events",
         &[
@@ -1012,6 +1013,8 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ),
             ("pay_by", No),
             ("created_xid", No),
+            ("invoice_number", Kept("orders.invoice_number", ACCOUNTING)),
+            ("invoiced_at", Kept("orders.invoiced_at", ACCOUNTING)),
             ("created_at", Kept("orders.placed_at", ACCOUNTING)),
             ("updated_at", No),
             ("payment_key", No),
@@ -1375,7 +1378,7 @@ async fn the_export_and_erasure_cover_every_personal_column(pool: PgPool) {
         .expect("details");
     let placed = place_cash(&pool, &keys, &owner).await.expect("order");
     sqlx::query(
-        "UPDATE orders SET tracking_number = 'TRACK-1', coupon_code = 'WELCOME', paid_minor = 0,
+        "UPDATE orders SET tracking_number = 'TRACK-1', coupon_code = 'WELCOME', paid_minor = 1,
                 carrier = 'Aramex', tracking_url = 'https://track.test/TRACK-1', cash_collected_minor = 0
          WHERE number = $1",
     )

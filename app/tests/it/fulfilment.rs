@@ -281,3 +281,110 @@ async fn staff_notes_stay_with_staff_and_are_audited(pool: PgPool) {
     .expect("audit");
     assert_eq!(audited, 1);
 }
+
+/// Fifty cash orders delivered at once, while five other payments roll back after being
+/// recorded: invoices 1 to 50, each once, none lost to a rollback, and a number never changes.
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn invoice_numbers_have_no_gaps_under_fifty_concurrent_payments(pool: PgPool) {
+    use app::model::shipment::{ShipmentInput, OWN_COURIER};
+    shop(&pool).await;
+    let dates = variant(&pool, "medjool-dates", 4_500, 1_000).await;
+    let keys = keys();
+    let payments = cash_payments(&pool, &keys);
+    let staff = Actor::Staff(1);
+    let ship = StatusDetails {
+        shipment: ShipmentInput {
+            carrier: OWN_COURIER.into(),
+            ..ShipmentInput::default()
+        },
+        ..StatusDetails::default()
+    };
+    let mut numbers = Vec::new();
+    for i in 0..55 {
+        let owner = buyer(&pool, &format!("payer{i}@example.com"), &[(dates, 1)]).await;
+        let n = place_cash(&pool, &keys, &owner)
+            .await
+            .expect("placed")
+            .number;
+        for (to, details) in [
+            (OrderStatus::Fulfilled, StatusDetails::default()),
+            (OrderStatus::Shipped, ship.clone()),
+        ] {
+            payments
+                .change_order_status(n, to, staff, &details)
+                .await
+                .expect("moves on");
+        }
+        numbers.push(n);
+    }
+    let (paid, rolled_back) = numbers.split_at(50);
+    let mut tasks = Vec::new();
+    for &n in paid {
+        let (payments, pool) = (cash_payments(&pool, &keys), pool.clone());
+        tasks.push(tokio::spawn(async move {
+            let total = total_of(&pool, n).await;
+            payments
+                .change_order_status(n, OrderStatus::Delivered, staff, &cash(total))
+                .await
+                .map(|_| ())
+        }));
+    }
+    for &n in rolled_back {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE orders SET paid_minor = total_minor WHERE number = $1")
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tx.rollback().await?;
+            Ok::<_, Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await.expect("joins").expect("pays");
+    }
+    let invoices: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT number, invoice_number FROM orders ORDER BY number")
+            .fetch_all(&pool)
+            .await
+            .expect("invoices");
+    let mut given: Vec<i64> = invoices
+        .iter()
+        .filter(|(n, _)| paid.contains(n))
+        .map(|(_, i)| i.expect("a paid order has an invoice"))
+        .collect();
+    given.sort_unstable();
+    assert_eq!(given, (1..=50).collect::<Vec<_>>(), "1 to 50, each once");
+    assert!(invoices
+        .iter()
+        .filter(|(n, _)| rolled_back.contains(n))
+        .all(|(_, i)| i.is_none()));
+    let last: i64 = sqlx::query_scalar("SELECT last_number FROM invoice_counter")
+        .fetch_one(&pool)
+        .await
+        .expect("counter");
+    assert_eq!(last, 50);
+
+    // A refund (which changes nothing of `paid_minor`) or a payment recorded again keeps the number.
+    let first = paid[0];
+    let before: i64 = sqlx::query_scalar("SELECT invoice_number FROM orders WHERE number = $1")
+        .bind(first)
+        .fetch_one(&pool)
+        .await
+        .expect("number");
+    sqlx::query("UPDATE orders SET paid_minor = paid_minor WHERE number = $1")
+        .bind(first)
+        .execute(&pool)
+        .await
+        .expect("recorded again");
+    let view = orders::view(&pool, first, Access::Staff)
+        .await
+        .expect("view");
+    assert_eq!(view.invoice.map(|(n, _)| n), Some(before));
+    let shopper = orders::view(&pool, first, Access::LookedUp)
+        .await
+        .expect("view");
+    assert!(shopper.invoice.is_some());
+}

@@ -1718,6 +1718,7 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
 }
 
+mod documents;
 mod hardening;
 mod live;
 

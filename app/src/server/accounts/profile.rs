@@ -261,6 +261,7 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
                  'shipping_address', o.shipping_address, 'shipping_rate', o.shipping_rate_name,
                  'tracking_number', o.tracking_number, 'carrier', o.carrier,
                  'tracking_url', o.tracking_url, 'cash_collected_minor', o.cash_collected_minor,
+                 'invoice_number', o.invoice_number, 'invoiced_at', o.invoiced_at,
                  'lines', (SELECT jsonb_agg(jsonb_build_object(
                      'sku', l.sku, 'product', l.product_name, 'variant', l.variant_title,
                      'quantity', l.quantity, 'unit_price_minor', l.unit_price_minor,

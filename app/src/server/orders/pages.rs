@@ -22,7 +22,8 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
                 subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
                 refunded_minor, coupon_code, shipping_address, shipping_rate_name, tax_rate_bp,
                 tracking_number, carrier, tracking_url, paid_minor, cash_collected_minor,
-                to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!"
+                to_char(created_at, 'FMDD Mon YYYY, HH24:MI') AS "placed_at!",
+                invoice_number, to_char(invoiced_at, 'FMDD Mon YYYY') AS invoiced_at
          FROM orders WHERE number = $1 AND (account_id = $2 OR access_hash = $3 OR $4)"#,
         number,
         account,
@@ -107,6 +108,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
         carrier: o.carrier,
         tracking_url: o.tracking_url,
         placed_at: o.placed_at,
+        invoice: o.invoice_number.zip(o.invoiced_at),
         events,
         card: None,
         staff,

@@ -26,7 +26,7 @@ pub use admin_catalog::{
     AdminCategoriesPage, AdminProductsPage, ImportPage, ImportsPage, PricePreviewPage,
     ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
-pub use admin_orders::{AdminOrderPage, AdminOrdersPage, OrderRow};
+pub use admin_orders::{AdminOrderPage, AdminOrdersPage, InvoicePage, OrderRow, PackingSlipPage};
 pub use cart::CartPage;
 pub use checkout::CheckoutPage;
 pub use collection::CollectionPage;

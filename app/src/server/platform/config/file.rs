@@ -55,6 +55,8 @@ pub(super) struct FileStore {
     pub(super) max_line_quantity: Option<u32>,
     pub(super) low_stock_threshold: Option<u32>,
     pub(super) time_zone: Option<String>,
+    pub(super) tax_number: Option<String>,
+    pub(super) address: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

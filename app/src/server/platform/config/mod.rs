@@ -107,6 +107,10 @@ pub struct StoreSettings {
     pub low_stock_threshold: u32,
     /// The IANA zone the shop's times are shown in (PostgreSQL's sessions run in it).
     pub time_zone: String,
+    /// The shop's tax registration number (a UAE TRN, a Zambian TPIN), printed on invoices.
+    pub tax_number: Option<String>,
+    /// The shop's postal address, printed on invoices (lines separated by commas).
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -147,7 +147,22 @@ pub(super) fn store(env: EnvLookup<'_>, file: FileStore) -> Result<StoreSettings
         .unwrap_or(5),
         time_zone: pick(env, &["DUKA_TIME_ZONE"], file.time_zone, "store.time_zone")?
             .unwrap_or_else(|| "UTC".to_owned()),
+        tax_number: pick::<String>(
+            env,
+            &["DUKA_STORE_TAX_NUMBER"],
+            file.tax_number,
+            "store.tax_number",
+        )?
+        .filter(|t| !t.trim().is_empty()),
+        address: pick::<String>(env, &["DUKA_STORE_ADDRESS"], file.address, "store.address")?
+            .filter(|a| !a.trim().is_empty()),
     };
+    if store.tax_number.as_ref().is_some_and(|t| t.len() > 40) {
+        return Err(invalid("store.tax_number", "must be at most 40 characters"));
+    }
+    if store.address.as_ref().is_some_and(|a| a.len() > 300) {
+        return Err(invalid("store.address", "must be at most 300 characters"));
+    }
     if !is_time_zone_name(&store.time_zone) {
         return Err(invalid(
             "store.time_zone",

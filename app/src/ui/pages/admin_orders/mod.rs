@@ -4,8 +4,10 @@
 //! confirmed with a box that must be ticked, so they work without JavaScript.
 
 mod list;
+mod print;
 
 pub use list::{AdminOrdersPage, OrderRow};
+pub use print::{InvoicePage, PackingSlipPage};
 
 use super::ErrorPage;
 use crate::api::admin::{AddOrderNote, RefundOrder, UpdateOrderStatus};
@@ -33,7 +35,10 @@ pub fn AdminOrderPage() -> impl IntoView {
                     Ok(order) => view! {
                         <section class="order admin">
                             <h1>{format!("Order {}", order.number)}</h1>
-                            <p><a href="/admin/orders">"All orders"</a></p>
+                            <p><a href="/admin/orders">"All orders"</a>
+                                " · " <a href=format!("/admin/orders/{}/packing-slip", order.number)>"Packing slip"</a>
+                                {order.invoice.as_ref().map(|(n, _)| view! { " · " <a href=format!("/admin/orders/{}/invoice", order.number)>{format!("Invoice {n}")}</a> })}
+                            </p>
                             {done_message(order.number).map(|text| view! {
                                 <p class="form-notice" role="status">{text}</p>
                             })}
