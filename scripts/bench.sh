@@ -8,6 +8,7 @@
 #   BENCH_SEARCH_RATE  requests/s for the search latency runs (default 50)
 #   BENCH_ADMIN_RATE   requests/s for the admin products list (default 20)
 #   BENCH_IMPORT_ROWS  rows of the CSV import timed through the admin (default 100000)
+#   BENCH_ADMIN_ORDERS orders seeded for the admin orders list (default 100000)
 #
 # Also runs Lighthouse (scripts/lighthouse.sh, installed from npm the first time) on the
 # storefront's main pages with the system Chromium.
@@ -110,6 +111,16 @@ read -r alist_p50 alist_p99 alist_ok <<<"$(admin_latency "/admin/products" "$coo
 read -r adeep_p50 adeep_p99 adeep_ok <<<"$(admin_latency "/admin/products?after=$deep_id" "$cookie" "$admin_rate")"
 read -r aname_p50 aname_p99 aname_ok <<<"$(admin_latency "/admin/products?q=linen&sort=name" "$cookie" "$admin_rate")"
 read -r alow_p50 alow_p99 alow_ok <<<"$(admin_latency "/admin/products?stock=low" "$cookie" "$admin_rate")"
+order_count="${BENCH_ADMIN_ORDERS:-100000}"
+say "admin: orders list at $order_count orders, $admin_rate req/s"
+seed_orders "$order_count"
+deep_order=$(psql_url "$bench_url" -XqAtc "SELECT id FROM orders ORDER BY id DESC OFFSET $((order_count * 3 / 5)) LIMIT 1")
+read -r olist_p50 olist_p99 olist_ok <<<"$(admin_latency "/admin/orders" "$cookie" "$admin_rate")"
+read -r odeep_p50 odeep_p99 odeep_ok <<<"$(admin_latency "/admin/orders?before=$deep_order" "$cookie" "$admin_rate")"
+read -r oname_p50 oname_p99 oname_ok <<<"$(admin_latency "/admin/orders?q=buyer+4217" "$cookie" "$admin_rate")"
+read -r ophone_p50 ophone_p99 ophone_ok <<<"$(admin_latency "/admin/orders?q=%2B971+50+0004+217" "$cookie" "$admin_rate")"
+read -r ofilter_p50 ofilter_p99 ofilter_ok <<<"$(admin_latency "/admin/orders?status=shipped&country=ZM&method=card" "$cookie" "$admin_rate")"
+read -r orefund_p50 orefund_p99 orefund_ok <<<"$(admin_latency "/admin/orders?payment=partly_refunded" "$cookie" "$admin_rate")"
 say "admin: exporting every product as CSV"
 read -r export_s export_bytes <<<"$(curl -s -o /dev/null -w '%{time_total} %{size_download}' -H "Cookie: $cookie" "$base/admin/products/export.csv")"
 import_rows="${BENCH_IMPORT_ROWS:-100000}"
@@ -338,6 +349,14 @@ $(mix_row all "the whole mix" "$pages_out")
   name search, by name           $(printf '%6s' "$aname_p50")    $(printf '%6s' "$aname_p99")   $aname_ok
   low stock                      $(printf '%6s' "$alow_p50")    $(printf '%6s' "$alow_p99")   $alow_ok
   CSV export, every product      $(printf '%.1f' "$export_s") s, $export_bytes bytes
+
+  admin orders list, $order_count orders   p50 ms    p99 ms   answers (200 OK)
+  newest first                   $(printf '%6s' "$olist_p50")    $(printf '%6s' "$olist_p99")   $olist_ok
+  a page 60 % of the way back    $(printf '%6s' "$odeep_p50")    $(printf '%6s' "$odeep_p99")   $odeep_ok
+  search: email or name          $(printf '%6s' "$oname_p50")    $(printf '%6s' "$oname_p99")   $oname_ok
+  search: a phone, typed spaced  $(printf '%6s' "$ophone_p50")    $(printf '%6s' "$ophone_p99")   $ophone_ok
+  status + country + method      $(printf '%6s' "$ofilter_p50")    $(printf '%6s' "$ofilter_p99")   $ofilter_ok
+  partly refunded (1 in 75)      $(printf '%6s' "$orefund_p50")    $(printf '%6s' "$orefund_p99")   $orefund_ok
   CSV import, $import_rows rows ($import_bytes bytes): upload $(printf '%.1f' "$imp_up") s, dry run $imp_dry s, apply $imp_apply s; $imp_created products created, $imp_failed refused
   the same file again            dry run $again_dry s, apply $again_apply s; $again_unchanged products unchanged
   server RSS while importing     $((imp_before / 1024)) MB before, $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB at the peak

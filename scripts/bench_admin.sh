@@ -80,3 +80,36 @@ admin_import() {
   read -r apply_s apply_peak <<<"$(import_wait "$id")"
   echo "$up_s $dry_s $apply_s $before $((dry_peak > apply_peak ? dry_peak : apply_peak)) $(psql_url "$DATABASE_URL" -XqAtc "SELECT created, unchanged, failed FROM catalog_imports WHERE id = $id" | tr '|' ' ')"
 }
+
+# $1 orders in the bench database, placed over the last $1 minutes (oldest first, as ids
+# run), each with two lines: statuses, payment methods, delivery countries and a few
+# refunds spread as a shop's would be. Written in SQL (placing them through checkout would
+# take the bench longer than everything else); the list reads them as it reads any order.
+seed_orders() {
+  psql_url "$bench_url" -XqA -v ON_ERROR_STOP=1 <<SQL >/dev/null
+DELETE FROM orders WHERE checkout_key LIKE 'bench-order-%';
+INSERT INTO orders (checkout_key, access_hash, email, status, payment_method, currency,
+    prices_include_tax, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor,
+    paid_minor, refunded_minor, shipping_address, shipping_country, shipping_rate_name,
+    tax_rate_bp, created_at)
+SELECT 'bench-order-' || lpad(i::text, 10, '0'), sha256(i::text::bytea),
+       'buyer' || i || '@bench.test',
+       (ARRAY['confirmed', 'fulfilled', 'shipped', 'delivered', 'delivered', 'delivered',
+              'cancelled', 'paid'])[1 + i % 8],
+       CASE WHEN i % 3 = 0 THEN 'card' ELSE 'cash_on_delivery' END,
+       'AED', true, 10000, 0, 1500, 548, 11500,
+       CASE WHEN i % 3 = 0 OR i % 8 IN (3, 4, 5) THEN 11500 ELSE 0 END,
+       CASE WHEN i % 50 = 0 AND (i % 3 = 0 OR i % 8 IN (3, 4, 5)) THEN 2000 ELSE 0 END,
+       jsonb_build_object('name', 'Bench Buyer ' || i, 'phone', '+971 50 ' || lpad((i % 10000000)::text, 7, '0'),
+                          'line1', i || ' Bench Road', 'city', 'Dubai', 'country',
+                          CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END),
+       CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END, 'Standard', 500,
+       now() - make_interval(mins => $1 - i)
+FROM generate_series(1, $1) i;
+INSERT INTO order_lines (order_id, line_no, sku, product_name, unit_price_minor, quantity,
+    discount_minor, tax_minor, tax_rate_bp)
+SELECT o.id, n, 'BENCH-' || n, 'Bench item ' || n, 5000, 1, 0, 238, 500
+FROM orders o, generate_series(1, 2) n WHERE o.checkout_key LIKE 'bench-order-%';
+ANALYZE orders; ANALYZE order_lines;
+SQL
+}

@@ -249,9 +249,11 @@ pub async fn get_admin_orders(
     use glue::*;
     in_span("get_admin_orders", async move {
         let state = state()?;
-        require(&state, Permission::ViewOrders).await?;
+        let me = require(&state, Permission::ViewOrders).await?;
         let query = crate::model::order_list::OrderListQuery::from_params(params.pairs())?;
-        Ok(crate::server::orders::list::page(&state.db, &query).await?)
+        let mut page = crate::server::orders::list::page(&state.db, &query).await?;
+        page.can_manage = me.role.allows(Permission::ManageOrders);
+        Ok(page)
     })
     .await
 }
@@ -287,11 +289,14 @@ pub async fn get_admin_order(number: i64) -> Result<crate::model::OrderView, App
     use glue::*;
     in_span("get_admin_order", async move {
         let state = state()?;
-        require(&state, Permission::ViewOrders).await?;
-        Ok(
+        let me = require(&state, Permission::ViewOrders).await?;
+        let mut order =
             crate::server::orders::view(&state.db, number, crate::server::orders::Access::Staff)
-                .await?,
-        )
+                .await?;
+        if let Some(side) = order.staff.as_mut() {
+            side.can_manage = me.role.allows(Permission::ManageOrders);
+        }
+        Ok(order)
     })
     .await
 }

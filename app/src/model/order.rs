@@ -313,6 +313,8 @@ pub struct StaffOrderSide {
     pub refund_key: String,
     /// Cash the courier collected (cash-on-delivery orders, once delivered).
     pub cash_collected: Option<Money>,
+    /// Whether this staff member may act on orders (else the page only shows them).
+    pub can_manage: bool,
 }
 
 /// A staff note on an order: never shown to the shopper.

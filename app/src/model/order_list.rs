@@ -276,6 +276,8 @@ pub struct StaffOrderPage {
     pub live_from: i64,
     /// Orders paid or confirmed and not yet shipped (the header's count).
     pub to_ship: i64,
+    /// Whether this staff member may act on orders (the rows' buttons).
+    pub can_manage: bool,
 }
 
 #[cfg(test)]
@@ -312,7 +314,7 @@ mod tests {
             ("method", "cash_on_delivery"),
             ("payment", "partly_refunded"),
             ("from", "2026-02-01"),
-            ("to", "2026-02-29"),
+            ("to", "2028-02-29"),
             ("country", "zm"),
             ("before", "77"),
         ])
@@ -320,7 +322,7 @@ mod tests {
         assert_eq!(query.country.as_deref(), Some("ZM"));
         assert_eq!(
             query.query_string(Some(12)),
-            "?status=shipped&method=cash_on_delivery&payment=partly_refunded&from=2026-02-01&to=2026-02-29&country=ZM&before=12"
+            "?status=shipped&method=cash_on_delivery&payment=partly_refunded&from=2026-02-01&to=2028-02-29&country=ZM&before=12"
         );
         for bad in [
             ("status", "lost"),

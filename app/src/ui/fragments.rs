@@ -5,11 +5,12 @@ use crate::model::{OrderView, StaffOrderRow};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 
-/// `rows` as the admin's orders list draws them.
-pub fn order_rows(rows: Vec<StaffOrderRow>) -> String {
+/// `rows` as the admin's orders list draws them for staff who may (`can_manage`) or may not
+/// act on orders.
+pub fn order_rows(rows: Vec<StaffOrderRow>, can_manage: bool) -> String {
     render(move || {
         rows.into_iter()
-            .map(|row| view! { <super::pages::OrderRow row /> })
+            .map(|row| view! { <super::pages::OrderRow row can_manage /> })
             .collect_view()
     })
 }

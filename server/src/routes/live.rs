@@ -43,9 +43,10 @@ pub async fn admin_orders(
         Permission::ViewOrders,
     )
     .await;
-    if let Err(error) = allowed {
-        return crate::http::error_response(error);
-    }
+    let can_manage = match allowed {
+        Ok(me) => me.role.allows(Permission::ManageOrders),
+        Err(error) => return crate::http::error_response(error),
+    };
     // Subscribe before reading what was missed, so nothing falls between.
     let rx = state.feed.subscribe();
     let resume = headers
@@ -66,13 +67,14 @@ pub async fn admin_orders(
     };
     let events = batches(first, rx).then(move |batch| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(admin_event(&state, batch).await) }
+        async move { Ok::<_, Infallible>(admin_event(&state, batch, can_manage).await) }
     });
     sse(events)
 }
 
-/// The list's rows for the orders placed in `batch`, and the count now.
-async fn admin_event(state: &AppState, batch: Option<live::Batch>) -> Event {
+/// The list's rows for the orders placed in `batch` (with buttons if the viewer
+/// `can_manage` orders), and the count now.
+async fn admin_event(state: &AppState, batch: Option<live::Batch>, can_manage: bool) -> Event {
     let Some(batch) = batch else {
         // This stream fell behind the feed: the page reads itself again.
         return Event::default().data(r#"{"reload":true}"#);
@@ -93,7 +95,7 @@ async fn admin_event(state: &AppState, batch: Option<live::Batch>) -> Event {
         .into_iter()
         .map(|row| {
             let id = row.id.to_string();
-            serde_json::json!({ "id": id, "html": app::ui::fragments::order_rows(vec![row]) })
+            serde_json::json!({ "id": id, "html": app::ui::fragments::order_rows(vec![row], can_manage) })
         })
         .collect();
     let data = serde_json::json!({ "rows": rows, "count": count, "reload": batch.truncated });

@@ -86,6 +86,7 @@ pub async fn page(db: &PgPool, query: &OrderListQuery) -> Result<StaffOrderPage,
         next,
         live_from: live_from.0,
         to_ship: to_ship(db).await?,
+        can_manage: false,
     })
 }
 

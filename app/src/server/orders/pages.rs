@@ -152,6 +152,7 @@ async fn staff_side(
         refundable: Money::new(refundable_left(basis, refunded, pending), currency),
         refund_key: opaque_token().0,
         cash_collected: None,
+        can_manage: false,
     })
 }
 

@@ -126,7 +126,8 @@ fn Progress(status: OrderStatus) -> impl IntoView {
 /// order may be packed, a form per line to pack more.
 #[component]
 pub(crate) fn OrderDetail(order: OrderView, #[prop(optional)] staff: bool) -> impl IntoView {
-    let packing = staff && order.status.packable();
+    let may_act = order.staff.as_ref().is_some_and(|s| s.can_manage);
+    let packing = staff && may_act && order.status.packable();
     view! {
         <div class="order-state">
             <p class="order-status">"Status: " <strong>{order.status.label()}</strong></p>

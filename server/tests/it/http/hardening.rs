@@ -696,3 +696,41 @@ async fn every_staff_action_on_an_order_is_in_the_audit_log(pool: PgPool) {
     .expect("audit");
     assert_eq!(refunded, 1);
 }
+
+/// Support staff may read orders but not act on them: their list and order pages offer no
+/// buttons that would answer 403 (a clerk's do), and the live feed draws rows the same way.
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn staff_who_may_only_view_orders_are_offered_no_actions(pool: PgPool) {
+    let site = Site::new();
+    catalog::seed(&pool, &media(&site), Currency::Aed, 4)
+        .await
+        .expect("seeds");
+    let st = state(pool.clone(), &site.0, false);
+    let app = duka_server::router(st.clone());
+    let (_, support) = staff_session(&pool, &st, "help@shop.test", "support").await;
+    let (_, clerk) = staff_session(&pool, &st, "clerk@shop.test", "order_clerk").await;
+    let number = cash_order(&app, &pool).await;
+    let order = format!("/admin/orders/{number}");
+    for (cookies, acts) in [(&support, false), (&clerk, true)] {
+        let (status, _, list) = send(&app, get_with("/admin/orders", cookies)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            list.contains(&format!("href=\"{order}\"")),
+            "the order is listed"
+        );
+        assert_eq!(list.contains("Mark packed"), acts, "{cookies}");
+        let (status, _, page) = send(&app, get_with(&order, cookies)).await;
+        assert_eq!(status, StatusCode::OK);
+        for button in ["Mark all packed", "Cancel order", "Add note"] {
+            assert_eq!(page.contains(button), acts, "{button}");
+        }
+        assert!(page.contains("Notes"), "notes are shown to both");
+    }
+    let row = app::server::orders::list::rows(&pool, &[1])
+        .await
+        .expect("row")
+        .pop()
+        .expect("the order");
+    assert!(!app::ui::fragments::order_rows(vec![row.clone()], false).contains("<form"));
+    assert!(app::ui::fragments::order_rows(vec![row], true).contains("Mark packed"));
+}

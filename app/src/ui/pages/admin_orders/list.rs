@@ -87,7 +87,7 @@ fn OrderList(page: StaffOrderPage, list: OrderListQuery) -> impl IntoView {
             <table class="orders stack">
                 <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
                 <tbody data-live-orders=live.then_some("")>
-                    {page.rows.into_iter().map(|row| view! { <OrderRow row /> }).collect_view()}
+                    {page.rows.into_iter().map(|row| view! { <OrderRow row can_manage=page.can_manage /> }).collect_view()}
                 </tbody>
             </table>
             </LiveOrders>
@@ -97,9 +97,10 @@ fn OrderList(page: StaffOrderPage, list: OrderListQuery) -> impl IntoView {
     }
 }
 
-/// One order in the list; the live feed sends new ones drawn by this component too.
+/// One order in the list; the live feed sends new ones drawn by this component too. Its
+/// "Mark packed" is for staff who `can_manage` orders.
 #[component]
-pub fn OrderRow(row: StaffOrderRow) -> impl IntoView {
+pub fn OrderRow(row: StaffOrderRow, can_manage: bool) -> impl IntoView {
     let o = row;
     let customer = if o.name.is_empty() {
         o.email.clone()
@@ -119,7 +120,7 @@ pub fn OrderRow(row: StaffOrderRow) -> impl IntoView {
             <td data-label="Payment">{o.payment_method.label()} " · " {o.payment.label()}</td>
             <td data-label="Status">{o.status.label()} {o.tracking_number.map(|t| format!(" · {t}"))}</td>
             <td data-label="Next">
-                {o.status.next().contains(&OrderStatus::Fulfilled).then(|| view! {
+                {(can_manage && o.status.next().contains(&OrderStatus::Fulfilled)).then(|| view! {
                     <form method="post" action=UpdateOrderStatus::PATH class="inline">
                         <input type="hidden" name="number" value=o.number />
                         <input type="hidden" name="status" value="fulfilled" />

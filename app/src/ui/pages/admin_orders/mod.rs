@@ -68,11 +68,16 @@ fn done_message(number: i64) -> Option<String> {
     Some(text)
 }
 
-/// The forms for the moves the order's status allows, the refund form and the notes.
+/// The forms for the moves the order's status allows, the refund form and the notes; staff
+/// who may only view orders see the notes and no forms.
 #[component]
 fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
     let number = order.number;
-    let next = order.status.next();
+    let next = if side.can_manage {
+        order.status.next()
+    } else {
+        &[]
+    };
     let cash = order.payment_method == PaymentMethod::CashOnDelivery;
     let total = order.quote.total;
     view! {
@@ -125,7 +130,7 @@ fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
                     <button type="submit" class="danger">"Cancel order"</button>
                 </form>
             })}
-            {(side.refundable.minor > 0).then(|| view! {
+            {(side.can_manage && side.refundable.minor > 0).then(|| view! {
                 <form method="post" action=RefundOrder::PATH>
                     <h2>"Refund"</h2>
                     <input type="hidden" name="number" value=number />
@@ -148,11 +153,13 @@ fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
                         <li><time>{n.at}</time> " · " {n.by} <p>{n.body}</p></li>
                     }).collect_view()}
                 </ul>
-                <form method="post" action=AddOrderNote::PATH>
-                    <input type="hidden" name="number" value=number />
-                    <label>"Add a note" <textarea name="body" required maxlength="2000" rows="3"></textarea></label>
-                    <button type="submit" class="secondary">"Add note"</button>
-                </form>
+                {side.can_manage.then(|| view! {
+                    <form method="post" action=AddOrderNote::PATH>
+                        <input type="hidden" name="number" value=number />
+                        <label>"Add a note" <textarea name="body" required maxlength="2000" rows="3"></textarea></label>
+                        <button type="submit" class="secondary">"Add note"</button>
+                    </form>
+                })}
             </section>
         </div>
     }
