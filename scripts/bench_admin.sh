@@ -82,8 +82,8 @@ admin_import() {
 }
 
 # $1 orders in the bench database, placed over the last $1 minutes (oldest first, as ids
-# run), each with two lines: statuses, payment methods, delivery countries and a few
-# refunds spread as a shop's would be. Written in SQL (placing them through checkout would
+# run), each with two lines: the newest 2 % waiting to be packed or shipped, the rest mostly
+# delivered; card and cash; one in ten to Zambia; a few partly refunded. Written in SQL (placing them through checkout would
 # take the bench longer than everything else); the list reads them as it reads any order.
 seed_orders() {
   psql_url "$bench_url" -XqA -v ON_ERROR_STOP=1 <<SQL >/dev/null
@@ -94,12 +94,14 @@ INSERT INTO orders (checkout_key, access_hash, email, status, payment_method, cu
     tax_rate_bp, created_at)
 SELECT 'bench-order-' || lpad(i::text, 10, '0'), sha256(i::text::bytea),
        'buyer' || i || '@bench.test',
-       (ARRAY['confirmed', 'fulfilled', 'shipped', 'delivered', 'delivered', 'delivered',
-              'cancelled', 'paid'])[1 + i % 8],
+       CASE WHEN i > $1 * 49 / 50  -- the newest 2 % are still being packed or shipped
+            THEN (ARRAY['paid', 'confirmed', 'fulfilled', 'shipped'])[1 + i % 4]
+            ELSE (ARRAY['delivered', 'delivered', 'delivered', 'delivered', 'delivered',
+                        'delivered', 'cancelled', 'shipped'])[1 + i % 8] END,
        CASE WHEN i % 3 = 0 THEN 'card' ELSE 'cash_on_delivery' END,
        'AED', true, 10000, 0, 1500, 548, 11500,
-       CASE WHEN i % 3 = 0 OR i % 8 IN (3, 4, 5) THEN 11500 ELSE 0 END,
-       CASE WHEN i % 50 = 0 AND (i % 3 = 0 OR i % 8 IN (3, 4, 5)) THEN 2000 ELSE 0 END,
+       CASE WHEN i % 3 = 0 OR i % 8 < 6 THEN 11500 ELSE 0 END,
+       CASE WHEN i % 50 = 0 AND (i % 3 = 0 OR i % 8 < 6) THEN 2000 ELSE 0 END,
        jsonb_build_object('name', 'Bench Buyer ' || i, 'phone', '+971 50 ' || lpad((i % 10000000)::text, 7, '0'),
                           'line1', i || ' Bench Road', 'city', 'Dubai', 'country',
                           CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END),
