@@ -65,10 +65,12 @@ pub async fn admin_orders(
         Ok(batch) => batch,
         Err(error) => return crate::http::error_response(error),
     };
-    let events = batches(first, rx).then(move |batch| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(admin_event(&state, batch, can_manage).await) }
-    });
+    let events = stream::once(async move { Some(first) })
+        .chain(batches(rx))
+        .then(move |batch| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(admin_event(&state, batch, can_manage).await) }
+        });
     sse(events)
 }
 
@@ -112,47 +114,24 @@ pub async fn order(
 ) -> Response {
     let key = params.get("key").cloned();
     let account = viewer.0.map(|v| v.account_id);
+    // Subscribe before the first read, so a change committed between the two still comes.
+    let rx = state.feed.subscribe();
     // Checked now, before anything is streamed: an order this caller may not open is a 404.
-    let opened = async {
-        let access = Access::of_request(
-            &state.accounts.keys,
-            number,
-            key.as_deref(),
-            account,
-            app::server::auth::now(),
-        )?;
-        orders::view(&state.db, number, access).await
-    };
-    let first = match opened.await {
+    let first = match open(&state, number, key.as_deref(), account).await {
         Ok(order) => order,
         Err(error) => return crate::http::error_response(error),
     };
-    let rx = state.feed.subscribe();
-    let changes = stream::unfold(rx, move |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(batch) if batch.changed.contains(&number) => return Some(((), rx)),
-                Ok(_) => continue,
-                Err(RecvError::Lagged(_)) => return Some(((), rx)),
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    });
-    let events = stream::once(async move { Some(first) })
-        .chain(changes.then(move |()| {
+    let changes = batches(rx)
+        .filter(move |batch| {
+            // A reader that fell behind reads the order again too.
+            std::future::ready(batch.as_ref().is_none_or(|b| b.changed.contains(&number)))
+        })
+        .then(move |_| {
             let (state, key) = (state.clone(), key.clone());
-            async move {
-                let access = Access::of_request(
-                    &state.accounts.keys,
-                    number,
-                    key.as_deref(),
-                    account,
-                    app::server::auth::now(),
-                )
-                .ok()?;
-                orders::view(&state.db, number, access).await.ok()
-            }
-        }))
+            async move { open(&state, number, key.as_deref(), account).await.ok() }
+        });
+    let events = stream::once(async move { Some(first) })
+        .chain(changes)
         // An order that can no longer be opened (a lookup key expired) ends the stream.
         .take_while(|order| std::future::ready(order.is_some()))
         .filter_map(|order| async move {
@@ -164,18 +143,33 @@ pub async fn order(
     sse(events)
 }
 
-/// `first`, then each batch the feed sends; `None` where this reader fell behind.
-fn batches(
-    first: live::Batch,
-    rx: Receiver<live::Batch>,
-) -> impl Stream<Item = Option<live::Batch>> {
-    stream::once(async move { Some(first) }).chain(stream::unfold(rx, |mut rx| async move {
+/// Order `number` as its page shows it, if this caller (its `key`, or the signed-in
+/// `account`) may open it.
+async fn open(
+    state: &AppState,
+    number: i64,
+    key: Option<&str>,
+    account: Option<i64>,
+) -> Result<app::model::OrderView, app::server::Error> {
+    let access = Access::of_request(
+        &state.accounts.keys,
+        number,
+        key,
+        account,
+        app::server::auth::now(),
+    )?;
+    orders::view(&state.db, number, access).await
+}
+
+/// Each batch the feed sends; `None` where this reader fell behind.
+fn batches(rx: Receiver<live::Batch>) -> impl Stream<Item = Option<live::Batch>> {
+    stream::unfold(rx, |mut rx| async move {
         match rx.recv().await {
             Ok(batch) => Some((Some(batch), rx)),
             Err(RecvError::Lagged(_)) => Some((None, rx)),
             Err(RecvError::Closed) => None,
         }
-    }))
+    })
 }
 
 fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {

@@ -71,11 +71,14 @@ const MOST: usize = 1_000;
 
 /// What was written at or above `from`, read in one snapshot, with the cursor to go on from.
 pub async fn since(db: &PgPool, from: Cursor) -> Result<Batch, Error> {
-    let (batch, _) = read(db, from).await?;
+    let (mut batch, _) = read(db, from).await?;
+    batch.changed.sort_unstable();
+    batch.changed.dedup();
     Ok(batch)
 }
 
-/// [`since`], with the timeline events' ids (a feed sends each event once).
+/// [`since`], with the timeline events' ids (a feed sends each event once); `changed` holds
+/// one order number per event, in the events' order.
 async fn read(db: &PgPool, from: Cursor) -> Result<(Batch, Vec<i64>), Error> {
     let from = from.0.max(0).to_string();
     let r = sqlx::query!(

@@ -93,10 +93,11 @@ async fn to_ship(pool: &PgPool) -> i64 {
     .expect("count")
 }
 
-#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
-async fn staff_see_new_orders_arrive_and_miss_none_across_a_reconnect(pool: PgPool) {
+/// A seeded shop whose order feed polls every 100 ms: its site (kept for the test's
+/// length), state and router.
+async fn live_shop(pool: &PgPool) -> (Site, AppState, Router) {
     let site = Site::new();
-    catalog::seed(&pool, &media(&site), Currency::Aed, 8)
+    catalog::seed(pool, &media(&site), Currency::Aed, 8)
         .await
         .expect("seeds");
     let st = state(pool.clone(), &site.0, false);
@@ -106,6 +107,12 @@ async fn staff_see_new_orders_arrive_and_miss_none_across_a_reconnect(pool: PgPo
         .await
         .expect("feed");
     let app = duka_server::router(st.clone());
+    (site, st, app)
+}
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn staff_see_new_orders_arrive_and_miss_none_across_a_reconnect(pool: PgPool) {
+    let (_site, st, app) = live_shop(&pool).await;
     let (_, clerk) = staff_session(&pool, &st, "clerk@shop.test", "order_clerk").await;
     let (_, catalog) = staff_session(&pool, &st, "cat@shop.test", "catalog_manager").await;
 
@@ -181,17 +188,7 @@ async fn staff_see_new_orders_arrive_and_miss_none_across_a_reconnect(pool: PgPo
 async fn an_order_page_follows_its_own_order_and_no_other(pool: PgPool) {
     use app::model::OrderStatus;
     use app::server::orders::{Actor, StatusDetails};
-    let site = Site::new();
-    catalog::seed(&pool, &media(&site), Currency::Aed, 8)
-        .await
-        .expect("seeds");
-    let st = state(pool.clone(), &site.0, false);
-    st.feed
-        .clone()
-        .start(pool.clone(), Duration::from_millis(100))
-        .await
-        .expect("feed");
-    let app = duka_server::router(st.clone());
+    let (_site, st, app) = live_shop(&pool).await;
     let mine = cash_order_page(&app, &pool).await;
     let theirs = cash_order_page(&app, &pool).await;
     let number_of = |page: &str| -> i64 {
