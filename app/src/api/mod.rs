@@ -10,6 +10,7 @@ pub mod catalog_admin;
 pub mod catalog_import;
 pub mod content;
 pub mod orders;
+pub mod promotions;
 pub mod search;
 #[cfg(feature = "ssr")]
 mod server_fn;

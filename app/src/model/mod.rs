@@ -5,6 +5,7 @@ mod account;
 pub mod catalog_admin;
 mod content;
 pub mod country;
+pub mod coupon;
 mod error;
 mod image;
 mod listing;

@@ -40,6 +40,9 @@ pub struct LineInput {
     pub unit_price: i64,
     pub quantity: u32,
     pub tax_rate: BasisPoints,
+    /// Whether the discount applies to this line (a coupon limited to some products or
+    /// categories leaves the others at full price).
+    pub discountable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,15 +131,22 @@ pub fn compute(input: &TotalsInput) -> Result<Totals, TotalsError> {
         .iter()
         .try_fold(0i64, |sum, a| sum.checked_add(*a))
         .ok_or(TotalsError::OutOfRange)?;
+    // The discount is taken from the discountable lines only, and shared among them.
+    let eligible: Vec<i64> = amounts
+        .iter()
+        .zip(&input.lines)
+        .map(|(a, l)| if l.discountable { *a } else { 0 })
+        .collect();
+    let base: i64 = eligible.iter().sum();
     let discount = match input.discount {
         Discount::None => 0,
         Discount::Percent(bp) => {
-            div_round(i128::from(subtotal) * i128::from(bp.min(10_000)), 10_000) as i64
+            div_round(i128::from(base) * i128::from(bp.min(10_000)), 10_000) as i64
         }
         Discount::Fixed(minor) => minor.max(0),
     }
-    .min(subtotal);
-    let shares = share(discount, &amounts, &input.lines);
+    .min(base);
+    let shares = share(discount, &eligible, &input.lines);
     let mut tax = tax_of(input.shipping, input.shipping_tax_rate, input.mode);
     let mut lines = Vec::with_capacity(input.lines.len());
     for ((line, amount), share) in input.lines.iter().zip(&amounts).zip(&shares) {
@@ -206,6 +216,7 @@ mod tests {
             unit_price,
             quantity,
             tax_rate,
+            discountable: true,
         }
     }
 
@@ -260,6 +271,27 @@ mod tests {
     }
 
     #[test]
+    fn a_coupon_limited_to_some_lines_discounts_only_those() {
+        let left_out = LineInput {
+            discountable: false,
+            ..line(2, 5_000, 2, 500)
+        };
+        let input = |discount| TotalsInput {
+            currency: Currency::Aed,
+            mode: TaxMode::Inclusive,
+            lines: vec![line(1, 3_000, 1, 500), left_out.clone()],
+            discount,
+            shipping: 0,
+            shipping_tax_rate: 500,
+        };
+        let t = compute(&input(Discount::Percent(5_000))).expect("totals");
+        assert_eq!((t.discount.minor, t.lines[1].discount.minor), (1_500, 0));
+        let t = compute(&input(Discount::Fixed(4_000))).expect("totals");
+        assert_eq!(t.discount.minor, 3_000, "no more than the lines it covers");
+        assert_eq!(t.total.minor, 10_000);
+    }
+
+    #[test]
     fn out_of_range_input_is_an_error_not_a_panic() {
         let input = TotalsInput {
             currency: Currency::Usd,
@@ -288,17 +320,21 @@ mod tests {
                     0i64..5_000_000,
                     1u32..100,
                     prop::sample::select(vec![0u32, 500, 1_600, 2_000]),
+                    prop::bool::weighted(0.8),
                 ),
                 0..8,
             )
             .prop_map(|v| {
                 v.into_iter()
-                    .map(|(key, unit_price, quantity, tax_rate)| LineInput {
-                        key,
-                        unit_price,
-                        quantity,
-                        tax_rate,
-                    })
+                    .map(
+                        |(key, unit_price, quantity, tax_rate, discountable)| LineInput {
+                            key,
+                            unit_price,
+                            quantity,
+                            tax_rate,
+                            discountable,
+                        },
+                    )
                     .collect()
             })
         }
@@ -337,8 +373,9 @@ mod tests {
                 }
                 prop_assert!(t.discount.minor <= t.subtotal.minor);
                 prop_assert_eq!(t.lines.iter().map(|l| l.discount.minor).sum::<i64>(), t.discount.minor);
-                for l in &t.lines {
+                for (l, input) in t.lines.iter().zip(&input.lines) {
                     prop_assert!(l.discount.minor <= l.amount.minor && l.tax.minor >= 0);
+                    prop_assert!(input.discountable || l.discount.minor == 0, "a line the coupon leaves out keeps its price");
                 }
                 let before_tax = t.subtotal.minor - t.discount.minor + t.shipping.minor;
                 let expected = match t.mode {

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod orders;
 pub mod payments;
 pub mod platform;
+pub mod promotions;
 pub mod search;
 pub mod state;
 

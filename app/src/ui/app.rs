@@ -1,11 +1,12 @@
 use super::components::layout::{Footer, Header};
 use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
-    AdminCodePage, AdminEnrolPage, AdminHomePage, AdminOrderPage, AdminOrdersPage,
-    AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage, ForgotPasswordPage,
-    HomePage, ImportPage, ImportsPage, InvoicePage, NotFound, OrderLookupPage, OrderPage,
-    PackingSlipPage, PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage,
-    RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, SignInPage, StorePage, VerifyPage,
+    AdminCodePage, AdminCouponsPage, AdminEnrolPage, AdminHomePage, AdminOrderPage,
+    AdminOrdersPage, AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage, CollectionPage,
+    CouponEditorPage, ForgotPasswordPage, HomePage, ImportPage, ImportsPage, InvoicePage, NotFound,
+    OrderLookupPage, OrderPage, PackingSlipPage, PricePreviewPage, PrivacyPage, ProductEditorPage,
+    ProductPage, RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage,
+    SignInPage, StorePage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -97,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/privacy") view=PrivacyPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/coupons") view=AdminCouponsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/coupons/:id") view=CouponEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/categories") view=AdminCategoriesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/prices") view=PricePreviewPage ssr=SsrMode::Async />

@@ -871,8 +871,15 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("coupon_id", No),
             ("customer", Kept("orders.coupon_code", ACCOUNTING)),
             ("created_at", No),
+            ("discount_minor", No),
+            ("shipping_waived_minor", No),
         ],
     ),
+    (
+        "coupon_categories",
+        &[("coupon_id", No), ("category_id", No)],
+    ),
+    ("coupon_products", &[("coupon_id", No), ("product_id", No)]),
     (
         "coupons",
         &[
@@ -889,6 +896,9 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("uses", No),
             ("active", No),
             ("created_at", No),
+            ("version", No),
+            ("updated_at", No),
+            ("updated_by", No),
         ],
     ),
     (

@@ -17,6 +17,7 @@ mod collections;
 mod fulfilment;
 mod order_list;
 mod payments;
+mod promotions;
 mod search;
 mod search_meili;
 mod storefront_pages;

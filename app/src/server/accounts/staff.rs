@@ -45,6 +45,8 @@ pub enum Permission {
     ManageOrders,
     /// Read customers' accounts and orders (support questions).
     ViewCustomers,
+    /// Create, change, pause and delete coupons; read their report.
+    ManagePromotions,
 }
 
 /// The permission table: every staff capability and the roles that have it, in one place.
@@ -67,6 +69,7 @@ pub const TABLE: &[(Permission, &[Role])] = {
         (ViewOrders, &[Owner, Admin, OrderClerk, Support]),
         (ManageOrders, &[Owner, Admin, OrderClerk]),
         (ViewCustomers, &[Owner, Admin, OrderClerk, Support]),
+        (ManagePromotions, &[Owner, Admin]),
     ]
 };
 
@@ -432,6 +435,7 @@ pub async fn dashboard(db: &PgPool, me: &Staff) -> Result<Dashboard, Error> {
     };
     let sections = [
         (Permission::ViewOrders, "/admin/orders", "Orders"),
+        (Permission::ManagePromotions, "/admin/coupons", "Coupons"),
         (Permission::ViewCatalog, "/admin/products", "Products"),
         (Permission::ViewCatalog, "/admin/categories", "Categories"),
     ]

@@ -169,16 +169,8 @@ pub async fn set_shipping(db: &PgPool, owner: &Owner, rate_id: i64) -> Result<()
 
 /// A coupon code as typed: trimmed and upper-cased, or a clear error.
 pub fn clean_coupon_code(code: &str) -> Result<String, AppError> {
-    let code = code.trim().to_ascii_uppercase();
-    let ok = (2..=40).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(code)
-    } else {
-        Err(AppError::validation("coupon", "this code is not valid"))
-    }
+    crate::model::coupon::clean_code(code)
+        .map_err(|_| AppError::validation("coupon", "this code is not valid"))
 }
 
 /// Applies a coupon code (`None` removes it). The code must exist and be usable now; its
@@ -193,12 +185,11 @@ pub async fn set_coupon(
     if let Some(code) = &code {
         let mut conn = db.acquire().await?;
         let lines = cart::lines(&mut *conn, owner, rules.currency()).await?;
-        let subtotal = cart::subtotal(&lines);
         let email = draft(&mut conn, owner)
             .await?
             .and_then(|d| d.email)
             .unwrap_or_default();
-        coupon(&mut conn, code, rules.currency(), subtotal, &email, false).await?;
+        coupon(&mut conn, code, rules.currency(), &lines, &email, false).await?;
     }
     let (hash, account) = owner.keys();
     let updated = sqlx::query!(

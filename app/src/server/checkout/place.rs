@@ -278,10 +278,14 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         .execute(&mut *tx)
         .await?;
         sqlx::query!(
-            "INSERT INTO coupon_uses (order_id, coupon_id, customer) VALUES ($1, $2, $3)",
+            "INSERT INTO coupon_uses (order_id, coupon_id, customer, discount_minor,
+                                      shipping_waived_minor)
+             VALUES ($1, $2, $3, $4, $5)",
             order.id,
             coupon_id,
-            email
+            email,
+            totals.discount.minor,
+            p.shipping_waived
         )
         .execute(&mut *tx)
         .await?;

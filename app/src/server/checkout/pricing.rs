@@ -22,17 +22,27 @@ struct CouponRow {
     uses: i32,
 }
 
-/// The coupon's discount for this cart and customer, or why it cannot be used. With `lock`,
-/// the coupon row stays locked to the end of the transaction, so two orders cannot both take
-/// its last use.
+/// A coupon that applies to the cart, and what it takes off.
+pub(super) struct Applied {
+    pub(super) id: i64,
+    pub(super) code: String,
+    pub(super) discount: Discount,
+    pub(super) free_shipping: bool,
+    /// The cart's variants the discount covers; `None`: all of them.
+    pub(super) eligible: Option<Vec<i64>>,
+}
+
+/// The coupon's effect on these cart lines for this customer, or why it cannot be used.
+/// With `lock`, the coupon row stays locked to the end of the transaction, so two orders
+/// cannot both take its last use.
 pub(super) async fn coupon(
     db: &mut PgConnection,
     code: &str,
     currency: Currency,
-    subtotal: i64,
+    lines: &[Line],
     customer: &str,
     lock: bool,
-) -> Result<(i64, String, Discount), Error> {
+) -> Result<Applied, Error> {
     if lock {
         // Held to the end of the caller's transaction; the read below then sees the row as
         // the last order to use it left it.
@@ -61,7 +71,7 @@ pub(super) async fn coupon(
     if c.max_uses.is_some_and(|max| c.uses >= max) {
         return Err(refuse(format!("coupon {} has been used up", c.code)));
     }
-    if subtotal < c.min_subtotal_minor {
+    if cart::subtotal(lines) < c.min_subtotal_minor {
         return Err(refuse(format!(
             "coupon {} needs an order of at least {}",
             c.code,
@@ -80,11 +90,55 @@ pub(super) async fn coupon(
             return Err(refuse(format!("you have already used coupon {}", c.code)));
         }
     }
-    let discount = match c.kind.as_str() {
-        "percent" => Discount::Percent(c.value.clamp(0, 10_000) as u32),
-        _ => Discount::Fixed(c.value),
+    let (discount, free_shipping) = match c.kind.as_str() {
+        "percent" => (Discount::Percent(c.value.clamp(0, 10_000) as u32), false),
+        "fixed" => (Discount::Fixed(c.value), false),
+        _ => (Discount::None, true),
     };
-    Ok((c.id, c.code, discount))
+    let eligible = eligible_variants(db, c.id, lines).await?;
+    if eligible.as_ref().is_some_and(Vec::is_empty) {
+        return Err(refuse(format!(
+            "coupon {} does not cover anything in your bag",
+            c.code
+        )));
+    }
+    Ok(Applied {
+        id: c.id,
+        code: c.code,
+        discount,
+        free_shipping,
+        eligible,
+    })
+}
+
+/// The cart's variants a coupon limited to products or categories covers (a product listed,
+/// or in a listed category or one below it), or `None` for a coupon without limits.
+async fn eligible_variants(
+    db: &mut PgConnection,
+    coupon_id: i64,
+    lines: &[Line],
+) -> Result<Option<Vec<i64>>, Error> {
+    let variants: Vec<i64> = lines.iter().map(|l| l.variant_id).collect();
+    let row = sqlx::query!(
+        r#"WITH RECURSIVE covered (id) AS (
+               SELECT category_id FROM coupon_categories WHERE coupon_id = $1
+               UNION
+               SELECT c.id FROM categories c JOIN covered ON c.parent_id = covered.id)
+           SELECT (EXISTS (SELECT 1 FROM coupon_products WHERE coupon_id = $1)
+                   OR EXISTS (SELECT 1 FROM coupon_categories WHERE coupon_id = $1))
+                      AS "limited!",
+                  ARRAY(SELECT v.id FROM variants v WHERE v.id = ANY($2)
+                        AND (EXISTS (SELECT 1 FROM coupon_products cp
+                                     WHERE cp.coupon_id = $1 AND cp.product_id = v.product_id)
+                             OR EXISTS (SELECT 1 FROM product_categories pc
+                                        JOIN covered ON covered.id = pc.category_id
+                                        WHERE pc.product_id = v.product_id))) AS "covered!""#,
+        coupon_id,
+        &variants
+    )
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(row.limited.then_some(row.covered))
 }
 
 /// The delivery options for `country`, priced for a cart whose discounted subtotal is
@@ -135,6 +189,7 @@ async fn destination(
 pub(super) fn compute(
     lines: &[Line],
     discount: Discount,
+    eligible: Option<&[i64]>,
     shipping: i64,
     tax_rate: u32,
     rules: &CheckoutRules,
@@ -149,6 +204,7 @@ pub(super) fn compute(
                 unit_price: l.unit_price.minor,
                 quantity: l.quantity.max(0) as u32,
                 tax_rate,
+                discountable: eligible.is_none_or(|e| e.contains(&l.variant_id)),
             })
             .collect(),
         discount,
@@ -179,6 +235,8 @@ pub(super) struct Priced {
     pub(super) coupon_problem: Option<String>,
     pub(super) options: Vec<ShippingOption>,
     pub(super) chosen: Option<ShippingOption>,
+    /// The chosen delivery's charge a free-delivery coupon took off.
+    pub(super) shipping_waived: i64,
     pub(super) tax_rate: u32,
     pub(super) totals: Option<Totals>,
 }
@@ -195,21 +253,19 @@ pub(super) async fn price(
     if let Some(email) = account_email {
         draft.email = Some(email.to_owned());
     }
-    let subtotal = cart::subtotal(&lines);
     let customer = draft.email.clone().unwrap_or_default();
-    let (mut discount, mut coupon_used, mut coupon_problem) = (Discount::None, None, None);
+    let (mut applied, mut coupon_problem) = (None, None);
     if let Some(code) = &draft.coupon_code {
-        match coupon(db, code, rules.currency(), subtotal, &customer, lock_coupon).await {
-            Ok((id, code, d)) => {
-                discount = d;
-                coupon_used = Some((id, code));
-            }
+        match coupon(db, code, rules.currency(), &lines, &customer, lock_coupon).await {
+            Ok(a) => applied = Some(a),
             Err(Error::App(AppError::Validation { message, .. })) => coupon_problem = Some(message),
             Err(other) => return Err(other),
         }
     }
+    let discount = applied.as_ref().map_or(Discount::None, |a| a.discount);
+    let eligible = applied.as_ref().and_then(|a| a.eligible.as_deref());
     // Goods after the discount decide free shipping.
-    let goods = compute(&lines, discount, 0, 0, rules)?;
+    let goods = compute(&lines, discount, eligible, 0, 0, rules)?;
     let goods = goods.subtotal.minor - goods.discount.minor;
     let (mut options, mut tax) = (Vec::new(), 0);
     if let Some(address) = &draft.address {
@@ -220,19 +276,37 @@ pub(super) async fn price(
         .and_then(|id| options.iter().find(|o| o.id == id))
         .or(options.first())
         .cloned();
-    let totals = match &chosen {
-        Some(rate) if !lines.is_empty() => {
-            Some(compute(&lines, discount, rate.price.minor, tax, rules)?)
+    let mut shipping_waived = 0;
+    if applied.as_ref().is_some_and(|a| a.free_shipping) {
+        shipping_waived = chosen.as_ref().map_or(0, |c| c.price.minor);
+        for option in options.iter_mut() {
+            (option.price.minor, option.free) = (0, true);
         }
+    }
+    let chosen = chosen.map(|c| ShippingOption {
+        price: Money::new(c.price.minor - shipping_waived, rules.currency()),
+        free: c.free || shipping_waived > 0,
+        ..c
+    });
+    let totals = match &chosen {
+        Some(rate) if !lines.is_empty() => Some(compute(
+            &lines,
+            discount,
+            eligible,
+            rate.price.minor,
+            tax,
+            rules,
+        )?),
         _ => None,
     };
     Ok(Priced {
         lines,
         draft,
-        coupon: coupon_used,
+        coupon: applied.map(|a| (a.id, a.code)),
         coupon_problem,
         options,
         chosen,
+        shipping_waived,
         tax_rate: tax,
         totals,
     })

@@ -1,6 +1,7 @@
 mod account;
 mod admin;
 mod admin_catalog;
+mod admin_coupons;
 mod admin_orders;
 mod cart;
 mod checkout;
@@ -26,6 +27,7 @@ pub use admin_catalog::{
     AdminCategoriesPage, AdminProductsPage, ImportPage, ImportsPage, PricePreviewPage,
     ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
+pub use admin_coupons::{AdminCouponsPage, CouponEditorPage};
 pub use admin_orders::{AdminOrderPage, AdminOrdersPage, InvoicePage, OrderRow, PackingSlipPage};
 pub use cart::CartPage;
 pub use checkout::CheckoutPage;

@@ -2,6 +2,7 @@
 
 use super::ErrorPage;
 use crate::model::AppError;
+use crate::ui::components::form::send_to;
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -47,6 +48,29 @@ where
             {Suspend::new(async move {
                 match data.await {
                     Ok(value) => page(value).into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// [`loaded`] for staff pages: a visitor without a staff session is sent to the staff sign-in.
+pub fn staff_loaded<T, V>(
+    data: impl Future<Output = Result<T, AppError>> + Send + 'static,
+    page: impl FnOnce(T) -> V + Send + 'static,
+) -> impl IntoView
+where
+    T: Send + 'static,
+    V: IntoView + 'static,
+{
+    let data = apart(data);
+    view! {
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match data.await {
+                    Ok(value) => page(value).into_any(),
+                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}

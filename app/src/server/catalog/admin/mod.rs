@@ -41,7 +41,7 @@ fn refused(error: sqlx::Error, known: &[(&str, &str, &str)]) -> Error {
 }
 
 /// Every category as `(id, "Parent › Child")`, in tree order.
-async fn category_paths(db: &PgPool) -> Result<Vec<(i64, String)>, Error> {
+pub async fn category_paths(db: &PgPool) -> Result<Vec<(i64, String)>, Error> {
     let rows = sqlx::query!(
         r#"WITH RECURSIVE tree (id, path, sort) AS (
                SELECT id, name, ARRAY[position::BIGINT, id] FROM categories WHERE parent_id IS NULL
