@@ -121,6 +121,7 @@ read -r oname_p50 oname_p99 oname_ok <<<"$(admin_latency "/admin/orders?q=buyer+
 read -r ophone_p50 ophone_p99 ophone_ok <<<"$(admin_latency "/admin/orders?q=%2B971+50+0004+217" "$cookie" "$admin_rate")"
 read -r ofilter_p50 ofilter_p99 ofilter_ok <<<"$(admin_latency "/admin/orders?status=shipped&country=ZM&method=card" "$cookie" "$admin_rate")"
 read -r orefund_p50 orefund_p99 orefund_ok <<<"$(admin_latency "/admin/orders?payment=partly_refunded" "$cookie" "$admin_rate")"
+read -r dash_p50 dash_p99 dash_ok <<<"$(admin_latency "/admin" "$cookie" "$admin_rate")"
 say "admin: exporting every product as CSV"
 read -r export_s export_bytes <<<"$(curl -s -o /dev/null -w '%{time_total} %{size_download}' -H "Cookie: $cookie" "$base/admin/products/export.csv")"
 import_rows="${BENCH_IMPORT_ROWS:-100000}"
@@ -357,6 +358,7 @@ $(mix_row all "the whole mix" "$pages_out")
   search: a phone, typed spaced  $(printf '%6s' "$ophone_p50")    $(printf '%6s' "$ophone_p99")   $ophone_ok
   status + country + method      $(printf '%6s' "$ofilter_p50")    $(printf '%6s' "$ofilter_p99")   $ofilter_ok
   partly refunded (1 in 75)      $(printf '%6s' "$orefund_p50")    $(printf '%6s' "$orefund_p99")   $orefund_ok
+  the dashboard (goal: < 100 ms) $(printf '%6s' "$dash_p50")    $(printf '%6s' "$dash_p99")   $dash_ok
   CSV import, $import_rows rows ($import_bytes bytes): upload $(printf '%.1f' "$imp_up") s, dry run $imp_dry s, apply $imp_apply s; $imp_created products created, $imp_failed refused
   the same file again            dry run $again_dry s, apply $again_apply s; $again_unchanged products unchanged
   server RSS while importing     $((imp_before / 1024)) MB before, $(( (imp_peak > again_peak ? imp_peak : again_peak) / 1024 )) MB at the peak

@@ -106,12 +106,15 @@ SELECT 'bench-order-' || lpad(i::text, 10, '0'), sha256(i::text::bytea),
                           'line1', i || ' Bench Road', 'city', 'Dubai', 'country',
                           CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END),
        CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END, 'Standard', 500,
-       now() - make_interval(mins => $1 - i)
+       now() - make_interval(mins => ($1 - i) * 525600 / $1)  -- spread over the last year
 FROM generate_series(1, $1) i;
-INSERT INTO order_lines (order_id, line_no, sku, product_name, unit_price_minor, quantity,
-    discount_minor, tax_minor, tax_rate_bp)
-SELECT o.id, n, 'BENCH-' || n, 'Bench item ' || n, 5000, 1, 0, 238, 500
-FROM orders o, generate_series(1, 2) n WHERE o.checkout_key LIKE 'bench-order-%';
+INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name, unit_price_minor,
+    quantity, discount_minor, tax_minor, tax_rate_bp)
+SELECT o.id, n, v.ids[1 + (o.id * 2 + n) % 1000], 'BENCH-' || n,
+       'Bench item ' || ((o.id * 2 + n) % 1000), 5000, 1, 0, 238, 500
+FROM orders o, generate_series(1, 2) n,
+     (SELECT array_agg(id) AS ids FROM (SELECT id FROM variants ORDER BY id LIMIT 1000) f) v
+WHERE o.checkout_key LIKE 'bench-order-%';
 ANALYZE orders; ANALYZE order_lines;
 SQL
 }

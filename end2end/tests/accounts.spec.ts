@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { expectNoOverflow, mailTo, totp, watchConsole } from "./helpers";
+import { expectNoOverflow, mailTo, placeOrder, totp, watchConsole } from "./helpers";
 
 test("register, confirm from the email, sign in, add an address, sign out", async ({ page }) => {
   const problems = watchConsole(page);
@@ -58,6 +58,9 @@ test("register, confirm from the email, sign in, add an address, sign out", asyn
   expect(problems).toEqual([]);
 });
 
+// One of the owner's recovery codes, kept at enrolment for the owner's later sign-in here.
+let ownerRecoveryCode = "";
+
 test("the owner enrols an authenticator, then signs in with a code", async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto("/admin");
@@ -70,6 +73,7 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await expect(page.locator(".recovery-codes li")).toHaveCount(10);
   const secret = (await page.locator(".totp-secret").innerText()).trim();
+  ownerRecoveryCode = (await page.locator(".recovery-codes li").first().innerText()).trim();
   await page.getByLabel("Code from the app").fill(totp(secret));
   await page.getByRole("button", { name: "Turn on and continue" }).click();
   await expect(page).toHaveURL(/\/admin$/);
@@ -113,3 +117,46 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   expect(problems).toEqual([]);
 });
 
+
+test("the owner creates a coupon, a shopper uses it, and its report counts the use", async ({ browser, page }) => {
+  const problems = watchConsole(page);
+  expect(ownerRecoveryCode).not.toEqual("");
+  await page.goto("/admin/sign-in");
+  await page.getByLabel("Email").fill("owner@duka.test");
+  await page.getByLabel("Password").fill("Keeper-Of-The-Souq-77");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Code").fill(ownerRecoveryCode);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+
+  await page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Coupons" }).click();
+  await page.getByRole("link", { name: "New coupon" }).click();
+  await page.getByLabel("Code").fill("souq15");
+  await page.getByLabel("Takes off").selectOption("percent");
+  await page.getByLabel(/^Percentage/).fill("12.5");
+  await page.getByRole("button", { name: "Create coupon" }).click();
+  await expect(page.getByRole("alert")).toContainText("at most 100");
+  await page.getByLabel(/^Percentage/).fill("15");
+  await page.getByLabel("Uses per customer, empty for no limit").fill("1");
+  await page.getByRole("button", { name: "Create coupon" }).click();
+  await expect(page.getByRole("status")).toHaveText("Coupon SOUQ15 saved.");
+  await expect(page.locator(".coupon-report")).toContainText("15 % off");
+
+  // A shopper in another browser uses it: 15 % off the tote.
+  const shopper = await browser.newPage();
+  const order = await placeOrder(shopper, `coupon.${Date.now()}@example.com`, "souq15");
+  await expect(shopper.locator(".totals")).toContainText("Discount");
+
+  // The report counts the use and links the order.
+  await page.reload();
+  await expect(page.locator(".coupon-report")).toContainText("Uses1");
+  await expect(page.getByRole("link", { name: order.number, exact: true })).toBeVisible();
+  // A used coupon may be paused but not deleted.
+  await expect(page.getByRole("button", { name: "Delete" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByRole("status")).toContainText("Coupon SOUQ15 paused");
+  await page.goto("/admin/coupons");
+  await expect(page.locator("tbody tr").filter({ hasText: "SOUQ15" })).toContainText("Paused");
+  await expectNoOverflow(page, ["/admin/coupons", "/admin/coupons/new"]);
+  expect(problems).toEqual([]);
+});

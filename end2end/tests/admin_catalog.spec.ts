@@ -34,6 +34,8 @@ test("a catalog manager signs in with TOTP, creates a product with two options a
 
   // The set-password link from the owner's invitation, then a second factor.
   await acceptStaffInvitation(page, "catalog@duka.test", password);
+  // The staff bar offers a catalog manager only what the role may open: no orders, no coupons.
+  await expect(page.getByRole("navigation", { name: "Staff" }).getByRole("link")).toHaveText(["Home", "Products", "Categories"]);
   await expect(page.getByText("catalog@duka.test · Catalog manager")).toBeVisible();
 
   await page.getByRole("link", { name: "Products", exact: true }).click();

@@ -133,8 +133,9 @@ export async function acceptStaffInvitation(page: Page, email: string, password:
   await expect(page).toHaveURL(/\/admin$/);
 }
 
-// A guest's cash-on-delivery order, placed without ceremony; its number and its page's link.
-export async function placeOrder(page: Page, email: string): Promise<{ number: string; link: string }> {
+// A guest's cash-on-delivery order, placed without ceremony (with `coupon` applied first, if
+// given); its number and its page's link.
+export async function placeOrder(page: Page, email: string, coupon?: string): Promise<{ number: string; link: string }> {
   await page.goto("/products/chitenge-tote");
   await page.getByRole("button", { name: "Add to cart" }).click();
   await expect(page).toHaveURL(/\/cart\?done=added$/);
@@ -145,6 +146,11 @@ export async function placeOrder(page: Page, email: string): Promise<{ number: s
   await page.getByLabel("City", { exact: true }).fill("Dubai");
   await page.getByRole("combobox", { name: /^Country/ }).selectOption("AE");
   await page.getByRole("button", { name: "Continue" }).click();
+  if (coupon) {
+    await page.getByLabel("Coupon code (optional)").fill(coupon);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page.getByText("Discount", { exact: true })).toBeVisible();
+  }
   await page.getByRole("button", { name: "Place order" }).click();
   await expect(page).toHaveURL(/\/orders\/\d+\?key=/);
   const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");

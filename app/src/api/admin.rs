@@ -211,7 +211,32 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     in_span("get_dashboard", async move {
         let state = state()?;
         let me = require(&state, Permission::OpenAdmin).await?;
-        Ok(staff::dashboard(&state.db, &me).await?)
+        let currency = state.settings.store.currency;
+        let threshold = state.settings.store.low_stock_threshold.min(100_000) as i32;
+        Ok(crate::server::reports::home(&state.db, &me, currency, threshold).await?)
+    })
+    .await
+}
+
+/// The staff bar: who is signed in, the sections their role may open, and (for those who
+/// see orders) the orders waiting to be packed or shipped with the live feed's position.
+#[server]
+pub async fn get_admin_nav() -> Result<crate::model::AdminNav, AppError> {
+    use glue::*;
+    in_span("get_admin_nav", async move {
+        let state = state()?;
+        let me = require(&state, Permission::OpenAdmin).await?;
+        let orders = if me.role.allows(Permission::ViewOrders) {
+            Some(crate::server::orders::waiting(&state.db).await?)
+        } else {
+            None
+        };
+        Ok(crate::model::AdminNav {
+            email: staff::email_of(&state.db, &me).await?,
+            role: me.role.label().to_owned(),
+            links: staff::sections(me.role),
+            orders,
+        })
     })
     .await
 }

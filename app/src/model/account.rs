@@ -235,6 +235,24 @@ pub struct Dashboard {
     pub staff: Option<Vec<(String, String, bool)>>,
     /// (when, who, what, from where)
     pub audit: Option<Vec<(String, String, String, String)>>,
-    /// The admin's sections this role may open, as (path, name): the only links it is shown.
-    pub sections: Vec<(String, String)>,
+    /// Sales figures, for roles that read reports.
+    pub report: Option<super::dashboard::SalesReport>,
+    /// Orders waiting to be packed or shipped as (status, label, count), for roles that see
+    /// orders.
+    pub waiting: Option<Vec<(String, String, i64)>>,
+    /// Variants running low, for roles that see the catalog.
+    pub low_stock: Option<Vec<super::dashboard::LowStock>>,
+}
+
+/// The staff bar on every admin page: who is signed in, the sections their role may open
+/// (the only links it is shown), and for those who see orders, how many wait to be packed or
+/// shipped, with where the live feed that keeps the count starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AdminNav {
+    pub email: String,
+    pub role: String,
+    /// (path, name)
+    pub links: Vec<(String, String)>,
+    /// (feed position, orders to pack or ship)
+    pub orders: Option<(i64, i64)>,
 }

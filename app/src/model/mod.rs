@@ -6,6 +6,7 @@ pub mod catalog_admin;
 mod content;
 pub mod country;
 pub mod coupon;
+pub mod dashboard;
 mod error;
 mod image;
 mod listing;
@@ -19,7 +20,7 @@ pub mod shipment;
 mod store;
 pub mod totals;
 
-pub use account::{Address, AddressInput, Dashboard, Profile, SessionInfo};
+pub use account::{Address, AddressInput, AdminNav, Dashboard, Profile, SessionInfo};
 pub use content::{LayoutLinks, PageLink, StorePageView};
 pub use error::AppError;
 pub use image::{rendition_widths, ImageFormat, ProductImage, RENDITION_WIDTHS};

@@ -274,8 +274,6 @@ pub struct StaffOrderPage {
     pub next: Option<i64>,
     /// Where the live feed of new orders starts (a feed position read before the list).
     pub live_from: i64,
-    /// Orders paid or confirmed and not yet shipped (the header's count).
-    pub to_ship: i64,
     /// Whether this staff member may act on orders (the rows' buttons).
     pub can_manage: bool,
 }

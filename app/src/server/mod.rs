@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod platform;
 pub mod promotions;
+pub mod reports;
 pub mod search;
 pub mod state;
 

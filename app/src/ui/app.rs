@@ -1,3 +1,4 @@
+use super::components::admin_bar::AdminBar;
 use super::components::layout::{Footer, Header};
 use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Header store_name=store.name.clone() />
+            <AdminBar />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />

@@ -881,6 +881,17 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
     ),
     ("coupon_products", &[("coupon_id", No), ("product_id", No)]),
     (
+        "sales_days",
+        &[
+            ("day", No),
+            ("shard", No),
+            ("orders", No),
+            ("sales_minor", No),
+            ("refunds_minor", No),
+            ("customers", No),
+        ],
+    ),
+    (
         "coupons",
         &[
             ("id", No),

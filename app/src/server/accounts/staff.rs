@@ -47,6 +47,8 @@ pub enum Permission {
     ViewCustomers,
     /// Create, change, pause and delete coupons; read their report.
     ManagePromotions,
+    /// Read the shop's sales figures (the dashboard).
+    ViewReports,
 }
 
 /// The permission table: every staff capability and the roles that have it, in one place.
@@ -70,6 +72,7 @@ pub const TABLE: &[(Permission, &[Role])] = {
         (ManageOrders, &[Owner, Admin, OrderClerk]),
         (ViewCustomers, &[Owner, Admin, OrderClerk, Support]),
         (ManagePromotions, &[Owner, Admin]),
+        (ViewReports, &[Owner, Admin]),
     ]
 };
 
@@ -433,21 +436,33 @@ pub async fn dashboard(db: &PgPool, me: &Staff) -> Result<Dashboard, Error> {
     } else {
         None
     };
-    let sections = [
-        (Permission::ViewOrders, "/admin/orders", "Orders"),
-        (Permission::ManagePromotions, "/admin/coupons", "Coupons"),
-        (Permission::ViewCatalog, "/admin/products", "Products"),
-        (Permission::ViewCatalog, "/admin/categories", "Categories"),
-    ]
-    .into_iter()
-    .filter(|(needs, _, _)| me.role.allows(*needs))
-    .map(|(_, path, name)| (path.to_owned(), name.to_owned()))
-    .collect();
     Ok(Dashboard {
         email,
         role: me.role.label().to_owned(),
         staff,
         audit,
-        sections,
+        report: None,
+        waiting: None,
+        low_stock: None,
     })
+}
+
+/// The signed-in staff member's email.
+pub async fn email_of(db: &PgPool, me: &Staff) -> Result<String, Error> {
+    Ok(super::profile::profile(db, me.account_id).await?.email)
+}
+
+/// The admin's sections `role` may open, as (path, name): the only links it is shown.
+pub fn sections(role: Role) -> Vec<(String, String)> {
+    [
+        (Permission::OpenAdmin, "/admin", "Home"),
+        (Permission::ViewOrders, "/admin/orders", "Orders"),
+        (Permission::ViewCatalog, "/admin/products", "Products"),
+        (Permission::ViewCatalog, "/admin/categories", "Categories"),
+        (Permission::ManagePromotions, "/admin/coupons", "Coupons"),
+    ]
+    .into_iter()
+    .filter(|(needs, _, _)| role.allows(*needs))
+    .map(|(_, path, name)| (path.to_owned(), name.to_owned()))
+    .collect()
 }

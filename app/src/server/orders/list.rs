@@ -85,9 +85,15 @@ pub async fn page(db: &PgPool, query: &OrderListQuery) -> Result<StaffOrderPage,
         rows,
         next,
         live_from: live_from.0,
-        to_ship: to_ship(db).await?,
         can_manage: false,
     })
+}
+
+/// The live feed's position now, then how many orders wait to be packed or shipped (the
+/// staff bar's count, kept by the feed from that position on).
+pub async fn waiting(db: &PgPool) -> Result<(i64, i64), Error> {
+    let from = super::live::now(db).await?;
+    Ok((from.0, to_ship(db).await?))
 }
 
 /// How many orders wait to be packed or shipped.

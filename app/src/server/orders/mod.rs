@@ -16,6 +16,7 @@ pub mod timeline;
 pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKUP_TTL_SECS};
 pub use email::{confirmation, confirmation_email, Confirmation};
 pub use fulfilment::{add_note, change_status, pack, StatusDetails};
+pub use list::waiting;
 pub use notices::{render_due as render_notices, Notice};
 pub use pages::{list, view};
 pub use timeline::{record, record_placed, transition, Actor};

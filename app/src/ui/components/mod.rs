@@ -1,3 +1,5 @@
+pub mod admin_bar;
+pub mod chart;
 pub mod form;
 pub mod layout;
 pub mod listing;

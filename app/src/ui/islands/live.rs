@@ -5,19 +5,30 @@
 
 use leptos::prelude::*;
 
-/// The orders list's count of orders to pack or ship and, on the whole list's first page
-/// (`tbody[data-live-orders]`), new orders put at the top as they are placed.
+/// The staff bar's count of orders to pack or ship, on every admin page for staff who see
+/// orders; on the whole orders list's first page (`tbody[data-live-orders]`, whose value is
+/// the list's own feed position), new orders are also put at the top as they are placed.
 #[island(lazy)]
-pub fn LiveOrders(from: i64, count: i64, children: Children) -> impl IntoView {
+pub fn LiveOrders(from: i64, count: i64) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| follow(&format!("/admin/orders/events?from={from}"), show_orders));
+    Effect::new(move |_| {
+        // From the earlier of the bar's position and the list's: nothing the list missed is
+        // skipped, and a row already shown is not added twice.
+        let list = document()
+            .query_selector("tbody[data-live-orders]")
+            .ok()
+            .flatten()
+            .and_then(|body| body.get_attribute("data-live-orders"))
+            .and_then(|at| at.parse::<i64>().ok());
+        let from = list.map_or(from, |at| at.min(from));
+        follow(&format!("/admin/orders/events?from={from}"), show_orders)
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = from;
     view! {
-        <div>
-            <p><strong data-live-count>{count}</strong> " to pack or ship · " <a href="/admin/orders?status=paid">"Paid, not packed"</a></p>
-            {children()}
-        </div>
+        <a class="live-count" href="/admin/orders">
+            <strong data-live-count>{count}</strong> " to pack or ship"
+        </a>
     }
 }
 

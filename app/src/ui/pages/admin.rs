@@ -1,10 +1,10 @@
 //! `/admin/...`: staff sign-in (password, then a second factor; enrolment the first time)
 //! and the admin home (the orders are in `admin_orders.rs`). Server-rendered forms, no island: no admin code reaches shoppers.
 
+use super::admin_dashboard::{LowStockList, SalesFigures, Waiting};
 use super::ErrorPage;
 use crate::api::admin::{
     get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
-    StaffSignOut,
 };
 use crate::model::AppError;
 use crate::ui::components::form::{send_to, FormError, Private};
@@ -91,13 +91,9 @@ pub fn AdminHomePage() -> impl IntoView {
                             <Private title="Admin" />
             <FormError />
                             <h1>"Admin"</h1>
-                            <p>{d.email} " · " {d.role}</p>
-                            <form method="post" action=StaffSignOut::PATH class="inline">
-                                <button type="submit">"Sign out"</button>
-                            </form>
-                            <nav class="admin-sections" aria-label="Admin">
-                                {d.sections.into_iter().map(|(path, name)| view! { <a href=path>{name}</a> }).collect_view()}
-                            </nav>
+                            {d.waiting.map(|waiting| view! { <Waiting waiting /> })}
+                            {d.report.map(|report| view! { <SalesFigures report /> })}
+                            {d.low_stock.map(|items| view! { <LowStockList items /> })}
                             {d.staff.map(|staff| view! {
                                 <h2>"Staff"</h2>
                                 <table class="stack">

@@ -2,6 +2,7 @@ mod account;
 mod admin;
 mod admin_catalog;
 mod admin_coupons;
+mod admin_dashboard;
 mod admin_orders;
 mod cart;
 mod checkout;

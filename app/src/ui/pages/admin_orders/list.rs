@@ -1,7 +1,7 @@
-//! `/admin/orders`: the orders list with its filters and search, older pages by cursor. The
-//! count of orders to pack or ship follows the live feed ([`LiveOrders`]), and on the whole
-//! list's first page orders placed while it is open are put at the top, drawn on the server
-//! by [`OrderRow`] like the rest.
+//! `/admin/orders`: the orders list with its filters and search, older pages by cursor. On
+//! the whole list's first page, orders placed while it is open are put at the top by the
+//! staff bar's live feed (`islands::live::LiveOrders`), drawn on the server by [`OrderRow`]
+//! like the rest.
 
 use super::super::admin_catalog::Choice;
 use super::super::ErrorPage;
@@ -10,7 +10,6 @@ use crate::model::country::COUNTRIES;
 use crate::model::order_list::{OrderListParams, OrderListQuery, PaymentState, StaffOrderPage};
 use crate::model::{AppError, OrderStatus, PaymentMethod, StaffOrderRow};
 use crate::ui::components::form::{query, send_to, FormError, Private};
-use crate::ui::islands::live::LiveOrders;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -83,14 +82,12 @@ fn OrderList(page: StaffOrderPage, list: OrderListQuery) -> impl IntoView {
                 <button type="submit">"Show"</button>
                 {filtered.then(|| view! { <a href="/admin/orders">"Clear"</a> })}
             </form>
-            <LiveOrders from=page.live_from count=page.to_ship>
             <table class="orders stack">
                 <thead><tr><th scope="col">"Order"</th><th scope="col">"Placed"</th><th scope="col">"Customer"</th><th scope="col">"Items"</th><th scope="col">"Total"</th><th scope="col">"Payment"</th><th scope="col">"Status"</th><th scope="col">"Next"</th></tr></thead>
-                <tbody data-live-orders=live.then_some("")>
+                <tbody data-live-orders=live.then_some(page.live_from)>
                     {page.rows.into_iter().map(|row| view! { <OrderRow row can_manage=page.can_manage /> }).collect_view()}
                 </tbody>
             </table>
-            </LiveOrders>
             {empty.then(|| view! { <p>{if filtered { "No orders match." } else { "No orders yet." }}</p> })}
             {next.map(|href| view! { <p><a href=href rel="next">"Older orders"</a></p> })}
         </section>

@@ -1,0 +1,194 @@
+//! The admin home: sales, orders, average order, new customers and refunds for today, 7 days,
+//! 30 days and 12 months against the period before; sales by day and by month; the last 30
+//! days' best sellers; low stock; orders waiting to be packed or shipped. Each part only for
+//! the roles that may see it.
+//!
+//! The period figures and the charts sum `sales_days` (migration 37: a row per day and shard,
+//! kept by triggers on orders, refunds and accounts), a few thousand small rows at most
+//! whatever the number of orders. The best sellers read the last 30 days' orders through
+//! `orders (created_at)`. Days are the shop's: every connection runs in its time zone.
+
+use crate::model::dashboard::{
+    average, Bar, Compared, LowStock, PeriodFigures, SalesReport, TopSeller,
+};
+use crate::model::{Currency, Dashboard, Money, OrderStatus};
+use crate::server::accounts::staff::{self, Permission, Staff};
+use crate::server::orders::list::TO_SHIP;
+use crate::server::Error;
+use sqlx::PgPool;
+
+/// The admin home for `me`: every part their role may see.
+pub async fn home(
+    db: &PgPool,
+    me: &Staff,
+    currency: Currency,
+    low_stock_threshold: i32,
+) -> Result<Dashboard, Error> {
+    let mut home = staff::dashboard(db, me).await?;
+    if me.role.allows(Permission::ViewReports) {
+        home.report = Some(sales(db, me, currency).await?);
+    }
+    if me.role.allows(Permission::ViewOrders) {
+        home.waiting = Some(waiting(db).await?);
+    }
+    if me.role.allows(Permission::ViewCatalog) {
+        home.low_stock = Some(low_stock(db, low_stock_threshold).await?);
+    }
+    Ok(home)
+}
+
+/// The sales figures, the charts and the best sellers.
+pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesReport, Error> {
+    me.require(Permission::ViewReports)?;
+    let rows = sqlx::query!(
+        r#"WITH p (n, label, len) AS (VALUES (0, 'Today', INTERVAL '1 day'),
+                   (1, '7 days', INTERVAL '7 days'), (2, '30 days', INTERVAL '30 days'),
+                   (3, '12 months', INTERVAL '12 months')),
+               r AS (SELECT n, label, (now()::DATE + 1 - len)::DATE AS start,
+                            (now()::DATE + 1 - 2 * len)::DATE AS before
+                     FROM p)
+           SELECT r.n AS "n!", r.label AS "label!",
+                  COALESCE(sum(s.sales_minor) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "sales!",
+                  COALESCE(sum(s.sales_minor) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "sales_before!",
+                  COALESCE(sum(s.orders) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "orders!",
+                  COALESCE(sum(s.orders) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "orders_before!",
+                  COALESCE(sum(s.customers) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "customers!",
+                  COALESCE(sum(s.customers) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "customers_before!",
+                  COALESCE(sum(s.refunds_minor) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "refunds!",
+                  COALESCE(sum(s.refunds_minor) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "refunds_before!"
+           FROM r LEFT JOIN sales_days s ON s.day >= r.before AND s.day <= now()::DATE
+           GROUP BY r.n, r.label ORDER BY r.n"#
+    )
+    .fetch_all(db)
+    .await?;
+    let pair = |now, before| Compared { now, before };
+    let periods = rows
+        .into_iter()
+        .map(|r| PeriodFigures {
+            label: r.label,
+            sales: pair(r.sales, r.sales_before),
+            orders: pair(r.orders, r.orders_before),
+            average: pair(
+                average(r.sales, r.orders),
+                average(r.sales_before, r.orders_before),
+            ),
+            customers: pair(r.customers, r.customers_before),
+            refunds: pair(r.refunds, r.refunds_before),
+        })
+        .collect();
+    let daily = sqlx::query!(
+        r#"SELECT to_char(g.day, 'FMDD Mon') AS "label!",
+                  COALESCE(sum(s.sales_minor), 0)::BIGINT AS "minor!"
+           FROM generate_series(now()::DATE - 29, now()::DATE, INTERVAL '1 day') AS g(day)
+           LEFT JOIN sales_days s ON s.day = g.day::DATE
+           GROUP BY g.day ORDER BY g.day"#
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| Bar {
+        label: r.label,
+        minor: r.minor,
+    })
+    .collect();
+    let monthly = sqlx::query!(
+        r#"SELECT to_char(g.month, 'Mon YYYY') AS "label!",
+                  COALESCE(sum(s.sales_minor), 0)::BIGINT AS "minor!"
+           FROM generate_series(date_trunc('month', now()::DATE) - INTERVAL '11 months',
+                                date_trunc('month', now()::DATE), INTERVAL '1 month') AS g(month)
+           LEFT JOIN sales_days s
+                  ON s.day >= g.month::DATE AND s.day < (g.month + INTERVAL '1 month')::DATE
+           GROUP BY g.month ORDER BY g.month"#
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| Bar {
+        label: r.label,
+        minor: r.minor,
+    })
+    .collect();
+    let top_products = sqlx::query!(
+        r#"SELECT l.product_name AS "name!", sum(l.quantity)::BIGINT AS "quantity!",
+                  sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT AS "sales!"
+           FROM orders o JOIN order_lines l ON l.order_id = o.id
+           WHERE o.created_at >= now()::DATE - 29 AND order_is_sale(o.status, o.paid_minor)
+           GROUP BY l.product_name ORDER BY 3 DESC, 1 LIMIT 5"#
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| TopSeller {
+        name: r.name,
+        quantity: r.quantity,
+        sales: Money::new(r.sales, currency),
+    })
+    .collect();
+    let top_categories = sqlx::query!(
+        r#"SELECT c.name AS "name!", sum(l.quantity)::BIGINT AS "quantity!",
+                  sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT AS "sales!"
+           FROM orders o JOIN order_lines l ON l.order_id = o.id
+           JOIN variants v ON v.id = l.variant_id
+           JOIN product_categories pc ON pc.product_id = v.product_id
+           JOIN categories c ON c.id = pc.category_id
+           WHERE o.created_at >= now()::DATE - 29 AND order_is_sale(o.status, o.paid_minor)
+           GROUP BY c.id, c.name ORDER BY 3 DESC, 1 LIMIT 5"#
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| TopSeller {
+        name: r.name,
+        quantity: r.quantity,
+        sales: Money::new(r.sales, currency),
+    })
+    .collect();
+    Ok(SalesReport {
+        periods,
+        daily,
+        monthly,
+        top_products,
+        top_categories,
+        currency,
+    })
+}
+
+/// Orders waiting to be packed or shipped, by status: (status, label, count).
+async fn waiting(db: &PgPool) -> Result<Vec<(String, String, i64)>, Error> {
+    let rows = sqlx::query!(
+        r#"SELECT status, count(*) AS "n!" FROM orders WHERE status = ANY($1) GROUP BY status"#,
+        &TO_SHIP.map(str::to_owned)
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(TO_SHIP
+        .iter()
+        .filter_map(|s| OrderStatus::parse(s))
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|r| r.status == s.as_str())
+                .map_or(0, |r| r.n);
+            (s.as_str().to_owned(), s.label().to_owned(), n)
+        })
+        .collect())
+}
+
+/// The variants of products on sale at or below `threshold`, fewest first (at most 10).
+async fn low_stock(db: &PgPool, threshold: i32) -> Result<Vec<LowStock>, Error> {
+    Ok(sqlx::query!(
+        r#"SELECT p.id, p.name, v.sku, v.stock FROM variants v JOIN products p ON p.id = v.product_id
+           WHERE v.stock <= $1 AND p.status = 'active' ORDER BY v.stock, v.id LIMIT 10"#,
+        threshold
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| LowStock {
+        product: r.name,
+        sku: r.sku,
+        stock: r.stock,
+        href: format!("/admin/products/{}", r.id),
+    })
+    .collect())
+}
