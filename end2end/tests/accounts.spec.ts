@@ -118,7 +118,7 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
 });
 
 
-test("the owner creates a coupon, a shopper uses it, and its report counts the use", async ({ browser, page }) => {
+test("the owner creates a coupon, a shopper uses it, its report counts the use, and the dashboard's figures follow", async ({ browser, page }) => {
   const problems = watchConsole(page);
   expect(ownerRecoveryCode).not.toEqual("");
   await page.goto("/admin/sign-in");
@@ -128,6 +128,10 @@ test("the owner creates a coupon, a shopper uses it, and its report counts the u
   await page.getByLabel("Code").fill(ownerRecoveryCode);
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/admin$/);
+  // Today's figures before the shopper's order.
+  const today = (figure: string) => page.locator(`[data-period="today"] [data-figure="${figure}"] strong`);
+  const ordersBefore = Number(await today("orders").textContent());
+  await expect(page.locator(".chart svg")).toHaveCount(2);
 
   await page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Coupons" }).click();
   await page.getByRole("link", { name: "New coupon" }).click();
@@ -157,6 +161,11 @@ test("the owner creates a coupon, a shopper uses it, and its report counts the u
   await expect(page.getByRole("status")).toContainText("Coupon SOUQ15 paused");
   await page.goto("/admin/coupons");
   await expect(page.locator("tbody tr").filter({ hasText: "SOUQ15" })).toContainText("Paused");
-  await expectNoOverflow(page, ["/admin/coupons", "/admin/coupons/new"]);
+
+  // The dashboard counts the order today.
+  await page.goto("/admin");
+  await expect(today("orders")).toHaveText(String(ordersBefore + 1));
+  await expect(today("sales")).not.toHaveText("AED 0.00");
+  await expectNoOverflow(page, ["/admin", "/admin/coupons", "/admin/coupons/new"]);
   expect(problems).toEqual([]);
 });

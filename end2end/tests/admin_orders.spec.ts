@@ -12,7 +12,7 @@ test("an order clerk sees new orders arrive, ships one with a tracking number, a
   // The clerk the owner invited (accounts.spec.ts) sets a password and enrols a second factor.
   await acceptStaffInvitation(page, "clerk@duka.test", password);
   const bar = page.getByRole("navigation", { name: "Staff" });
-  await expect(bar.getByRole("link").filter({ hasNotText: "to pack or ship" })).toHaveText(["Home", "Orders", "Products", "Categories"]);
+  await expect(bar.getByRole("link").filter({ hasNotText: "to pack or ship" })).toHaveText(["Home", "Orders", "Customers", "Products", "Categories"]);
 
   // The list open: an order placed meanwhile in another browser arrives at the top, and the
   // count of orders to pack or ship goes up, without a reload.

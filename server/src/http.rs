@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/export.json", get(crate::routes::account::export))
         .route(
+            "/admin/customers/{id}/export.json",
+            get(crate::routes::account::customer_export),
+        )
+        .route(
             crate::routes::live::ADMIN_ORDERS_EVENTS,
             get(crate::routes::live::admin_orders),
         )

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod catalog_import;
 pub mod content;
+pub mod customers;
 pub mod orders;
 pub mod promotions;
 pub mod search;

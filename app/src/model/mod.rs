@@ -6,6 +6,7 @@ pub mod catalog_admin;
 mod content;
 pub mod country;
 pub mod coupon;
+pub mod customer;
 pub mod dashboard;
 mod error;
 mod image;

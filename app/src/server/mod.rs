@@ -7,6 +7,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod content;
+pub mod customers;
 pub mod inventory;
 pub mod jobs;
 pub mod orders;

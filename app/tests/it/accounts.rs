@@ -1127,21 +1127,35 @@ async fn roles_decide_what_staff_may_do(pool: PgPool) {
     for (role, shown) in [
         (
             Role::Owner,
-            vec!["Home", "Orders", "Products", "Categories", "Coupons"],
+            vec![
+                "Home",
+                "Orders",
+                "Customers",
+                "Products",
+                "Categories",
+                "Coupons",
+            ],
         ),
         (
             Role::Admin,
-            vec!["Home", "Orders", "Products", "Categories", "Coupons"],
+            vec![
+                "Home",
+                "Orders",
+                "Customers",
+                "Products",
+                "Categories",
+                "Coupons",
+            ],
         ),
         (Role::CatalogManager, vec!["Home", "Products", "Categories"]),
         // Read-only catalog for the order desk: what they pack and answer questions about.
         (
             Role::OrderClerk,
-            vec!["Home", "Orders", "Products", "Categories"],
+            vec!["Home", "Orders", "Customers", "Products", "Categories"],
         ),
         (
             Role::Support,
-            vec!["Home", "Orders", "Products", "Categories"],
+            vec!["Home", "Orders", "Customers", "Products", "Categories"],
         ),
     ] {
         assert_eq!(sections(role), shown, "{role:?}");

@@ -14,6 +14,7 @@ mod catalog_import;
 mod catalog_variants;
 mod checkout;
 mod collections;
+mod customers;
 mod dashboard;
 mod fulfilment;
 mod order_list;

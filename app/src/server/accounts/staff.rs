@@ -49,6 +49,8 @@ pub enum Permission {
     ManagePromotions,
     /// Read the shop's sales figures (the dashboard).
     ViewReports,
+    /// Export or erase a customer's data (GDPR requests made to the shop).
+    ManageCustomerData,
 }
 
 /// The permission table: every staff capability and the roles that have it, in one place.
@@ -73,6 +75,7 @@ pub const TABLE: &[(Permission, &[Role])] = {
         (ViewCustomers, &[Owner, Admin, OrderClerk, Support]),
         (ManagePromotions, &[Owner, Admin]),
         (ViewReports, &[Owner, Admin]),
+        (ManageCustomerData, &[Owner, Admin]),
     ]
 };
 
@@ -457,6 +460,7 @@ pub fn sections(role: Role) -> Vec<(String, String)> {
     [
         (Permission::OpenAdmin, "/admin", "Home"),
         (Permission::ViewOrders, "/admin/orders", "Orders"),
+        (Permission::ViewCustomers, "/admin/customers", "Customers"),
         (Permission::ViewCatalog, "/admin/products", "Products"),
         (Permission::ViewCatalog, "/admin/categories", "Categories"),
         (Permission::ManagePromotions, "/admin/coupons", "Coupons"),

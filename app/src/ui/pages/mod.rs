@@ -2,6 +2,7 @@ mod account;
 mod admin;
 mod admin_catalog;
 mod admin_coupons;
+mod admin_customers;
 mod admin_dashboard;
 mod admin_orders;
 mod cart;
@@ -29,6 +30,7 @@ pub use admin_catalog::{
     ProductEditorPage, IMPORT_UPLOAD_PATH,
 };
 pub use admin_coupons::{AdminCouponsPage, CouponEditorPage};
+pub use admin_customers::{AdminCustomersPage, CustomerPageView};
 pub use admin_orders::{AdminOrderPage, AdminOrdersPage, InvoicePage, OrderRow, PackingSlipPage};
 pub use cart::CartPage;
 pub use checkout::CheckoutPage;
