@@ -77,8 +77,11 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
   await page.getByLabel("Code from the app").fill(totp(secret));
   await page.getByRole("button", { name: "Turn on and continue" }).click();
   await expect(page).toHaveURL(/\/admin$/);
-  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Audit log" }).click();
   await expect(page.locator("table.audit")).toContainText("staff.totp_enrolled");
+  await page.getByLabel("What (e.g. coupon. or staff.deactivated)").fill("account.");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.locator("table.audit")).not.toContainText("staff.totp_enrolled");
 
   // Sign out, then back in: the password step now asks for a code, and a used one is refused.
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -98,22 +101,26 @@ test("the owner enrols an authenticator, then signs in with a code", async ({ pa
 
   // The owner adds a catalog manager and an order clerk, who each get a link to choose a
   // password (admin_catalog.spec.ts and admin_orders.spec.ts sign in as them).
-  const addStaff = page.locator("form", { has: page.getByRole("button", { name: "Add and email a set-password link" }) });
+  await page.getByRole("navigation", { name: "Staff" }).getByRole("link", { name: "Staff", exact: true }).click();
+  const addStaff = page.locator("form", { has: page.getByRole("button", { name: "Send the invitation" }) });
   await addStaff.getByLabel("Email").fill("catalog@duka.test");
   await addStaff.getByLabel("Role").selectOption("catalog_manager");
-  await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
+  await addStaff.getByRole("button", { name: "Send the invitation" }).click();
+  await expect(page.getByRole("status")).toContainText("Invitation sent");
   await expect(page.locator("table").first()).toContainText("catalog@duka.test");
+  // The invitation is its own email: who invited them, to which shop.
+  expect(await mailTo("catalog@duka.test")).toContain("owner@duka.test invited you");
   // And an order clerk (admin_orders.spec.ts).
   await addStaff.getByLabel("Email").fill("clerk@duka.test");
   await addStaff.getByLabel("Role").selectOption("order_clerk");
-  await addStaff.getByRole("button", { name: "Add and email a set-password link" }).click();
+  await addStaff.getByRole("button", { name: "Send the invitation" }).click();
   await expect(page.locator("table").first()).toContainText("clerk@duka.test");
   // The admin fits a phone too: the audit log, orders, products and the product editor.
   const product = await page.goto("/admin/products").then(() =>
     page.locator("table.products tbody a[href^='/admin/products/']").first().getAttribute("href"),
   );
   expect(product).toBeTruthy();
-  await expectNoOverflow(page, ["/admin", "/admin/orders", "/admin/products", "/admin/categories", "/admin/products/import", product!]);
+  await expectNoOverflow(page, ["/admin", "/admin/orders", "/admin/customers", "/admin/staff", "/admin/audit", "/admin/products", "/admin/categories", "/admin/products/import", product!]);
   expect(problems).toEqual([]);
 });
 

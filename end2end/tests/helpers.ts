@@ -122,7 +122,8 @@ export async function acceptStaffInvitation(page: Page, email: string, password:
   await page.goto(new URL(link!).pathname + new URL(link!).search);
   await page.getByLabel("New password").fill(password);
   await page.getByRole("button", { name: "Save the new password" }).click();
-  await page.goto("/admin/sign-in");
+  // Staff land on the staff sign-in, not the customers'.
+  await expect(page).toHaveURL(/\/admin\/sign-in\?reset=1$/);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Continue" }).click();

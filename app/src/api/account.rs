@@ -176,9 +176,15 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
         let state = state()?;
         let a = &state.accounts;
         let client = a.limited_client(limits::LINK_PER_CLIENT).await?;
-        links::reset_password(&state.db, &a.hasher, &token, &secret(password), &client).await?;
+        let (_, staff) =
+            links::reset_password(&state.db, &a.hasher, &token, &secret(password), &client).await?;
         set_cookies(a.cookies.clear());
-        redirect("/account/sign-in?reset=1")?;
+        // Staff sign in, and enrol their second factor, on the staff sign-in.
+        redirect(if staff {
+            "/admin/sign-in?reset=1"
+        } else {
+            "/account/sign-in?reset=1"
+        })?;
         Ok(())
     })
     .await

@@ -259,7 +259,7 @@ pub async fn create_staff(email: String, role: String) -> Result<(), AppError> {
             &state.accounts.client(),
         )
         .await?;
-        redirect("/admin?done=staff")?;
+        redirect("/admin/staff?done=invited")?;
         Ok(())
     })
     .await

@@ -231,10 +231,6 @@ mod tests {
 pub struct Dashboard {
     pub email: String,
     pub role: String,
-    /// (email, role, second factor on)
-    pub staff: Option<Vec<(String, String, bool)>>,
-    /// (when, who, what, from where)
-    pub audit: Option<Vec<(String, String, String, String)>>,
     /// Sales figures, for roles that read reports.
     pub report: Option<super::dashboard::SalesReport>,
     /// Orders waiting to be packed or shipped as (status, label, count), for roles that see

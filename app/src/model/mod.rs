@@ -18,6 +18,7 @@ mod product;
 pub mod rich_text;
 mod search;
 pub mod shipment;
+pub mod staff;
 mod store;
 pub mod totals;
 

@@ -3,11 +3,11 @@ use super::components::layout::{Footer, Header};
 use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
     AdminCodePage, AdminCouponsPage, AdminCustomersPage, AdminEnrolPage, AdminHomePage,
-    AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminSignInPage, CartPage, CheckoutPage,
-    CollectionPage, CouponEditorPage, CustomerPageView, ForgotPasswordPage, HomePage, ImportPage,
-    ImportsPage, InvoicePage, NotFound, OrderLookupPage, OrderPage, PackingSlipPage,
+    AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminSignInPage, AuditLogPage, CartPage,
+    CheckoutPage, CollectionPage, CouponEditorPage, CustomerPageView, ForgotPasswordPage, HomePage,
+    ImportPage, ImportsPage, InvoicePage, NotFound, OrderLookupPage, OrderPage, PackingSlipPage,
     PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage, RegisteredPage,
-    ResetPasswordPage, SearchPage, SessionsPage, SignInPage, StorePage, VerifyPage,
+    ResetPasswordPage, SearchPage, SessionsPage, SignInPage, StaffPage, StorePage, VerifyPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -101,6 +101,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/coupons") view=AdminCouponsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/staff") view=StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/customers") view=AdminCustomersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/customers/:id") view=CustomerPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/coupons/:id") view=CouponEditorPage ssr=SsrMode::Async />

@@ -1134,6 +1134,8 @@ async fn roles_decide_what_staff_may_do(pool: PgPool) {
                 "Products",
                 "Categories",
                 "Coupons",
+                "Staff",
+                "Audit log",
             ],
         ),
         (
@@ -1145,6 +1147,7 @@ async fn roles_decide_what_staff_may_do(pool: PgPool) {
                 "Products",
                 "Categories",
                 "Coupons",
+                "Audit log",
             ],
         ),
         (Role::CatalogManager, vec!["Home", "Products", "Categories"]),

@@ -24,3 +24,4 @@ mod search;
 mod search_meili;
 mod storefront_pages;
 mod styles;
+mod team;

@@ -17,6 +17,8 @@ use std::time::Duration;
 /// How long a link works.
 pub const VERIFY_TTL: Duration = Duration::from_secs(3 * 86_400);
 pub const RESET_TTL: Duration = Duration::from_secs(3_600);
+/// How long a staff invitation's link works.
+pub const INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3_600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -209,15 +211,50 @@ pub async fn request_reset(
     Ok(())
 }
 
+/// Queues a new staff member's invitation: who invited them, to which shop and as what, with
+/// a link to choose a password that works once, for 7 days.
+pub async fn send_invitation(
+    tx: &mut Transaction<'_, Postgres>,
+    site: &Site,
+    account_id: i64,
+    email: &str,
+    invited_by: &str,
+    role: &str,
+) -> Result<(), Error> {
+    let token = new_token(tx, account_id, Purpose::ResetPassword, INVITATION_TTL).await?;
+    let link = format!("{}/account/reset-password?token={token}", site.public_url);
+    let subject = format!("{invited_by} invited you to run {}", site.store_name);
+    let invited = format!(
+        "{invited_by} invited you to help run {} as {role}.",
+        site.store_name
+    );
+    let message = Email::with_link(
+        &site.store_name,
+        email,
+        &subject,
+        &[
+            &invited,
+            "Choose a password, then sign in to the staff area and set up two-step verification \
+             with an authenticator app. The link works once, for 7 days.",
+        ],
+        "Choose your password",
+        &link,
+        "If you did not expect this, ignore this email: no one can use the account without the link.",
+    );
+    mail::enqueue(tx, Some(account_id), &message).await?;
+    Ok(())
+}
+
 /// Sets a new password through a reset link: the link is spent, every session ends, and the
-/// address counts as confirmed (the link proved it).
+/// address counts as confirmed (the link proved it). Returns the account and whether it is
+/// staff's (whose sign-in is the staff one).
 pub async fn reset_password(
     db: &PgPool,
     hasher: &Hasher,
     token: &str,
     new: &SecretString,
     client: &Client,
-) -> Result<i64, Error> {
+) -> Result<(i64, bool), Error> {
     let refused = || {
         AppError::validation(
             "token",
@@ -226,8 +263,9 @@ pub async fn reset_password(
     };
     // Check the link and the password before the slow hash, then spend the link with the
     // update, in one transaction.
-    let email = sqlx::query_scalar!(
-        r#"SELECT a.email FROM account_tokens t JOIN accounts a ON a.id = t.account_id
+    let found = sqlx::query!(
+        r#"SELECT a.email, a.role <> 'customer' AS "staff!"
+           FROM account_tokens t JOIN accounts a ON a.id = t.account_id
            WHERE t.token_hash = $1 AND t.purpose = 'reset_password' AND t.used_at IS NULL
              AND t.expires_at > now() AND a.erased_at IS NULL"#,
         token_hash(token)
@@ -235,7 +273,7 @@ pub async fn reset_password(
     .fetch_optional(db)
     .await?
     .ok_or_else(refused)?;
-    password::check_new(new.expose_secret(), &email)?;
+    password::check_new(new.expose_secret(), &found.email)?;
     let hash = hasher.hash(new).await?;
     let mut tx = db.begin().await?;
     let account_id = spend(&mut tx, token, Purpose::ResetPassword)
@@ -252,5 +290,5 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(account_id)
+    Ok((account_id, found.staff))
 }

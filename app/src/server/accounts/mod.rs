@@ -10,6 +10,7 @@ pub mod profile;
 pub mod sealed;
 pub mod sessions;
 pub mod staff;
+pub mod staff_admin;
 pub mod tokens;
 pub mod totp;
 pub mod two_factor;

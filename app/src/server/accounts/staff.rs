@@ -9,6 +9,9 @@
 use super::normalise_email;
 use super::password::{self, Hasher};
 use super::sessions::Client;
+pub use super::staff_admin::{
+    audit_page, change_role, list_staff, reset_second_factor, set_active, team, StaffMember,
+};
 use super::tokens::{Audience, TokenKeys};
 use crate::model::{AppError, Dashboard};
 use crate::server::platform::{audit, mail::Site};
@@ -262,7 +265,7 @@ pub async fn create_owner(
 }
 
 /// A staff member added by someone allowed to: the account is created without a password and
-/// the new member gets a link to choose one (the password-reset link).
+/// the new member gets an invitation of its own with a link to choose one.
 pub async fn create_staff(
     db: &PgPool,
     site: &Site,
@@ -293,157 +296,21 @@ pub async fn create_staff(
         serde_json::json!({ "account": id, "role": role.as_str() }),
     )
     .await?;
+    let inviter = sqlx::query_scalar!("SELECT email FROM accounts WHERE id = $1", by.account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let role = role.label().to_lowercase();
+    super::links::send_invitation(&mut tx, site, id, &email, &inviter, &role).await?;
     tx.commit().await?;
-    super::links::request_reset(db, site, &email, client).await?;
     Ok(id)
 }
 
-/// Offboarding: deactivates a staff account (its sign-ins are refused, every session ends at
-/// once and its refresh tokens stop working), or reactivates it. Only those who manage staff
-/// may, never on themselves, and an owner is changed only from the command line.
-pub async fn set_active(
-    db: &PgPool,
-    by: &Staff,
-    account_id: i64,
-    active: bool,
-    client: &Client,
-) -> Result<(), Error> {
-    if !by.role.allows(Permission::ManageStaff) {
-        return Err(AppError::Forbidden.into());
-    }
-    if account_id == by.account_id {
-        return Err(AppError::validation("account", "you cannot deactivate yourself").into());
-    }
-    let mut tx = db.begin().await?;
-    let role = sqlx::query_scalar!(
-        "SELECT role FROM accounts WHERE id = $1 AND role <> 'customer' AND erased_at IS NULL
-         FOR UPDATE",
-        account_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    if role == Role::Owner.as_str() {
-        return Err(AppError::Forbidden.into());
-    }
-    sqlx::query!(
-        "UPDATE accounts SET deactivated_at = CASE WHEN $2 THEN NULL ELSE coalesce(deactivated_at, now()) END,
-                updated_at = now()
-         WHERE id = $1",
-        account_id,
-        active
-    )
-    .execute(&mut *tx)
-    .await?;
-    let ended = if active {
-        0
-    } else {
-        sqlx::query!(
-            "UPDATE sessions SET revoked_at = now(), revoked_reason = 'deactivated'
-             WHERE account_id = $1 AND revoked_at IS NULL",
-            account_id
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    };
-    audit::record_in(
-        &mut tx,
-        Some(by.account_id),
-        if active {
-            "staff.reactivated"
-        } else {
-            "staff.deactivated"
-        },
-        client.ip,
-        serde_json::json!({ "account": account_id, "sessions_ended": ended }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// One line of the staff list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffMember {
-    pub id: i64,
-    pub email: String,
-    pub role: String,
-    pub two_factor: bool,
-}
-
-pub async fn list_staff(db: &PgPool) -> Result<Vec<StaffMember>, Error> {
-    Ok(sqlx::query_as!(
-        StaffMember,
-        r#"SELECT a.id, a.email, a.role, (t.enabled_at IS NOT NULL) AS "two_factor!"
-           FROM accounts a LEFT JOIN staff_totp t ON t.account_id = a.id
-           WHERE a.role <> 'customer' AND a.erased_at IS NULL ORDER BY a.id"#
-    )
-    .fetch_all(db)
-    .await?)
-}
-
-/// One audit-log line as the admin shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at: String,
-    pub account: Option<String>,
-    pub action: String,
-    pub ip: Option<String>,
-}
-
-/// The newest `limit` audit entries.
-pub async fn recent_audit(db: &PgPool, limit: i64) -> Result<Vec<AuditEntry>, Error> {
-    Ok(sqlx::query_as!(
-        AuditEntry,
-        r#"SELECT to_char(l.at, 'FMDD Mon YYYY, HH24:MI:SS') AS "at!", a.email AS "account?",
-                  l.action, host(l.ip) AS ip
-           FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id
-           ORDER BY l.id DESC LIMIT $1"#,
-        limit.clamp(1, 500)
-    )
-    .fetch_all(db)
-    .await?)
-}
-
-/// The admin home for `me`: who is signed in, and the parts their role may see (the staff
-/// list for those who manage staff, the newest audit entries for those who read the log).
+/// The admin home for `me`: who is signed in (the figures are `reports::home`'s).
 pub async fn dashboard(db: &PgPool, me: &Staff) -> Result<Dashboard, Error> {
     let email = super::profile::profile(db, me.account_id).await?.email;
-    let staff = if me.role.allows(Permission::ManageStaff) {
-        let members = list_staff(db).await?;
-        Some(
-            members
-                .into_iter()
-                .map(|m| (m.email, m.role, m.two_factor))
-                .collect(),
-        )
-    } else {
-        None
-    };
-    let audit = if me.role.allows(Permission::ViewAudit) {
-        let entries = recent_audit(db, 50).await?;
-        Some(
-            entries
-                .into_iter()
-                .map(|e| {
-                    (
-                        e.at,
-                        e.account.unwrap_or_default(),
-                        e.action,
-                        e.ip.unwrap_or_default(),
-                    )
-                })
-                .collect(),
-        )
-    } else {
-        None
-    };
     Ok(Dashboard {
         email,
         role: me.role.label().to_owned(),
-        staff,
-        audit,
         report: None,
         waiting: None,
         low_stock: None,
@@ -464,6 +331,8 @@ pub fn sections(role: Role) -> Vec<(String, String)> {
         (Permission::ViewCatalog, "/admin/products", "Products"),
         (Permission::ViewCatalog, "/admin/categories", "Categories"),
         (Permission::ManagePromotions, "/admin/coupons", "Coupons"),
+        (Permission::ManageStaff, "/admin/staff", "Staff"),
+        (Permission::ViewAudit, "/admin/audit", "Audit log"),
     ]
     .into_iter()
     .filter(|(needs, _, _)| role.allows(*needs))

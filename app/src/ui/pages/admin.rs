@@ -3,11 +3,9 @@
 
 use super::admin_dashboard::{LowStockList, SalesFigures, Waiting};
 use super::ErrorPage;
-use crate::api::admin::{
-    get_dashboard, start_enrolment, ConfirmEnrolment, CreateStaff, StaffCode, StaffSignIn,
-};
+use crate::api::admin::{get_dashboard, start_enrolment, ConfirmEnrolment, StaffCode, StaffSignIn};
 use crate::model::AppError;
-use crate::ui::components::form::{send_to, FormError, Private};
+use crate::ui::components::form::{query, send_to, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -18,6 +16,9 @@ pub fn AdminSignInPage() -> impl IntoView {
             <Private title="Staff sign-in" />
             <FormError />
             <h1>"Staff sign-in"</h1>
+            {query("reset").map(|_| view! {
+                <p class="form-notice" role="status">"Your password is set. Sign in, then set up two-step verification."</p>
+            })}
             <form method="post" action=StaffSignIn::PATH>
                 <label>"Email" <input type="email" name="email" required autocomplete="username" maxlength="254" /></label>
                 <label>"Password" <input type="password" name="password" required autocomplete="current-password" maxlength="128" /></label>
@@ -94,41 +95,6 @@ pub fn AdminHomePage() -> impl IntoView {
                             {d.waiting.map(|waiting| view! { <Waiting waiting /> })}
                             {d.report.map(|report| view! { <SalesFigures report /> })}
                             {d.low_stock.map(|items| view! { <LowStockList items /> })}
-                            {d.staff.map(|staff| view! {
-                                <h2>"Staff"</h2>
-                                <table class="stack">
-                                    <thead><tr><th>"Email"</th><th>"Role"</th><th>"Two-step"</th></tr></thead>
-                                    <tbody>
-                                        {staff.into_iter().map(|(email, role, on)| view! {
-                                            <tr><td data-label="Email">{email}</td><td data-label="Role">{role}</td><td data-label="Two-step">{if on { "on" } else { "not yet" }}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                                <h3>"Add a staff member"</h3>
-                                <form method="post" action=CreateStaff::PATH>
-                                    <label>"Email" <input type="email" name="email" required maxlength="254" /></label>
-                                    <label>"Role"
-                                        <select name="role">
-                                            <option value="admin">"Admin"</option>
-                                            <option value="catalog_manager">"Catalog manager"</option>
-                                            <option value="order_clerk">"Order clerk"</option>
-                                            <option value="support" selected>"Support"</option>
-                                        </select>
-                                    </label>
-                                    <button type="submit">"Add and email a set-password link"</button>
-                                </form>
-                            })}
-                            {d.audit.map(|audit| view! {
-                                <h2>"Audit log"</h2>
-                                <table class="audit stack">
-                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
-                                    <tbody>
-                                        {audit.into_iter().map(|(at, who, what, ip)| view! {
-                                            <tr><td data-label="When">{at}</td><td data-label="Who">{who}</td><td data-label="What">{what}</td><td data-label="From">{ip}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            })}
                         </section>
                     }.into_any(),
                 }
