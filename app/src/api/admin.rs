@@ -220,23 +220,29 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
 
 /// The staff bar: who is signed in, the sections their role may open, and (for those who
 /// see orders) the orders waiting to be packed or shipped with the live feed's position.
+/// `None` without a staff session: the bar is then simply absent, and the page's own answer
+/// (a redirect to the sign-in, a 403) is the response's.
 #[server]
-pub async fn get_admin_nav() -> Result<crate::model::AdminNav, AppError> {
+pub async fn get_admin_nav() -> Result<Option<crate::model::AdminNav>, AppError> {
     use glue::*;
     in_span("get_admin_nav", async move {
         let state = state()?;
-        let me = require(&state, Permission::OpenAdmin).await?;
+        let me = match require(&state, Permission::OpenAdmin).await {
+            Ok(me) => me,
+            Err(AppError::Unauthorized | AppError::Forbidden) => return Ok(None),
+            Err(other) => return Err(other),
+        };
         let orders = if me.role.allows(Permission::ViewOrders) {
             Some(crate::server::orders::waiting(&state.db).await?)
         } else {
             None
         };
-        Ok(crate::model::AdminNav {
+        Ok(Some(crate::model::AdminNav {
             email: staff::email_of(&state.db, &me).await?,
             role: me.role.label().to_owned(),
             links: staff::sections(me.role),
             orders,
-        })
+        }))
     })
     .await
 }

@@ -22,7 +22,7 @@ pub fn AdminBar() -> impl IntoView {
         view! {
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let Ok(nav) = apart(get_admin_nav()).await else {
+                    let Ok(Some(nav)) = apart(get_admin_nav()).await else {
                         return ().into_any();
                     };
                     let current = |link: &str| {

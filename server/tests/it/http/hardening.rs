@@ -459,6 +459,32 @@ async fn a_number_too_large_is_explained_in_words(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn every_admin_page_sends_a_visitor_without_a_staff_session_to_the_staff_sign_in(
+    pool: PgPool,
+) {
+    let site = Site::new();
+    let app = duka_server::router(state(pool.clone(), &site.0, false));
+    for path in [
+        "/admin",
+        "/admin/orders",
+        "/admin/customers",
+        "/admin/customers/1",
+        "/admin/coupons",
+        "/admin/coupons/new",
+        "/admin/staff",
+        "/admin/audit",
+        "/admin/products",
+    ] {
+        let (status, headers, _) = get(&app, path).await;
+        assert_eq!(
+            (status, location(&headers)),
+            (StatusCode::FOUND, "/admin/sign-in"),
+            "{path}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn redirects_and_panics_carry_the_security_headers_too(pool: PgPool) {
     let site = Site::new();
     let st = state(pool.clone(), &site.0, false);
