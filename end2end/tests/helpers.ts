@@ -150,7 +150,7 @@ export async function placeOrder(page: Page, email: string, coupon?: string): Pr
   if (coupon) {
     await page.getByLabel("Coupon code (optional)").fill(coupon);
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect(page.getByText("Discount", { exact: true })).toBeVisible();
+    await expect(page.locator("#payment").getByText("Discount", { exact: true })).toBeVisible();
   }
   await page.getByRole("button", { name: "Place order" }).click();
   await expect(page).toHaveURL(/\/orders\/\d+\?key=/);
