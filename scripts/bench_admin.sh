@@ -106,7 +106,7 @@ SELECT 'bench-order-' || lpad(i::text, 10, '0'), sha256(i::text::bytea),
                           'line1', i || ' Bench Road', 'city', 'Dubai', 'country',
                           CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END),
        CASE WHEN i % 10 = 0 THEN 'ZM' ELSE 'AE' END, 'Standard', 500,
-       now() - make_interval(mins => ($1 - i) * 525600 / $1)  -- spread over the last year
+       now() - make_interval(mins => (($1 - i)::BIGINT * 525600 / $1)::INT)  -- over the last year
 FROM generate_series(1, $1) i;
 INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name, unit_price_minor,
     quantity, discount_minor, tax_minor, tax_rate_bp)
