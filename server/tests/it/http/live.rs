@@ -173,10 +173,10 @@ async fn staff_see_new_orders_arrive_and_miss_none_across_a_reconnect(pool: PgPo
     assert_eq!(status, StatusCode::OK);
     let caught_up = stream.next().await;
     assert!(shows(&caught_up, missed), "{caught_up:?}");
-    assert!(
-        !shows(&caught_up, first),
-        "resumed after {first}: {caught_up:?}"
-    );
+    // The cursor is a snapshot's xmin: a transaction still open when it was taken (another
+    // connection's, on a busy machine) makes the resumed read start a little earlier, so
+    // `first` may come again. The page drops a row it already shows; what matters is that
+    // nothing is missed.
     assert_eq!(caught_up.data["count"], to_ship(&pool).await);
 
     // A reconnect that names nothing usable starts from now, not from the beginning.
