@@ -76,7 +76,8 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
             refunds: pair(r.refunds, r.refunds_before),
         })
         .collect();
-    let daily = sqlx::query!(
+    let daily = sqlx::query_as!(
+        Bar,
         r#"SELECT to_char(g.day, 'FMDD Mon') AS "label!",
                   COALESCE(sum(s.sales_minor), 0)::BIGINT AS "minor!"
            FROM generate_series(now()::DATE - 29, now()::DATE, INTERVAL '1 day') AS g(day)
@@ -84,14 +85,9 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
            GROUP BY g.day ORDER BY g.day"#
     )
     .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Bar {
-        label: r.label,
-        minor: r.minor,
-    })
-    .collect();
-    let monthly = sqlx::query!(
+    .await?;
+    let monthly = sqlx::query_as!(
+        Bar,
         r#"SELECT to_char(g.month, 'Mon YYYY') AS "label!",
                   COALESCE(sum(s.sales_minor), 0)::BIGINT AS "minor!"
            FROM generate_series(date_trunc('month', now()::DATE) - INTERVAL '11 months',
@@ -101,13 +97,7 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
            GROUP BY g.month ORDER BY g.month"#
     )
     .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Bar {
-        label: r.label,
-        minor: r.minor,
-    })
-    .collect();
+    .await?;
     let top_products = sqlx::query!(
         r#"SELECT l.product_name AS "name!", sum(l.quantity)::BIGINT AS "quantity!",
                   sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT AS "sales!"

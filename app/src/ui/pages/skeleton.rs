@@ -42,17 +42,7 @@ where
     T: Send + 'static,
     V: IntoView + 'static,
 {
-    let data = apart(data);
-    view! {
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                match data.await {
-                    Ok(value) => page(value).into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    shown(data, page, None)
 }
 
 /// [`loaded`] for staff pages: a visitor without a staff session is sent to the staff sign-in.
@@ -64,14 +54,27 @@ where
     T: Send + 'static,
     V: IntoView + 'static,
 {
+    shown(data, page, Some("/admin/sign-in"))
+}
+
+/// The frame both share; `sign_in`, when given, is where `Unauthorized` goes.
+fn shown<T, V>(
+    data: impl Future<Output = Result<T, AppError>> + Send + 'static,
+    page: impl FnOnce(T) -> V + Send + 'static,
+    sign_in: Option<&'static str>,
+) -> impl IntoView
+where
+    T: Send + 'static,
+    V: IntoView + 'static,
+{
     let data = apart(data);
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match data.await {
-                    Ok(value) => page(value).into_any(),
-                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                match (data.await, sign_in) {
+                    (Ok(value), _) => page(value).into_any(),
+                    (Err(AppError::Unauthorized), Some(to)) => send_to(to),
+                    (Err(error), _) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
