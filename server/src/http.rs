@@ -28,16 +28,18 @@ const PUBLIC_FILES: &str = "public, max-age=86400";
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    let store = StoreInfo {
-        name: state.settings.store.name.clone(),
-        currency: state.settings.store.currency,
-        base_url: state.settings.site.public_url.clone(),
-    };
+    // The store as pages show it, read per request: staff may change it at any time.
     let context = {
         let state = state.clone();
         move || {
+            let shop = state.shop();
+            provide_context(StoreInfo {
+                name: shop.name.clone(),
+                currency: shop.currency,
+                base_url: state.settings.site.public_url.clone(),
+                logo: shop.logo_key.clone().zip(shop.logo_size),
+            });
             provide_context(state.clone());
-            provide_context(store.clone());
         }
     };
 
@@ -119,6 +121,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/categories/{id}/image",
             axum::routing::post(crate::routes::uploads::category_image).layer(
+                axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMAGE_BODY_LIMIT),
+            ),
+        )
+        .route(
+            app::ui::pages::LOGO_PATH,
+            axum::routing::post(crate::routes::uploads::shop_logo).layer(
                 axum::extract::DefaultBodyLimit::max(crate::routes::uploads::IMAGE_BODY_LIMIT),
             ),
         )

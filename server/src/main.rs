@@ -151,8 +151,8 @@ async fn run(command: Command) -> Result<(), StartupError> {
             Ok(())
         }
         Command::Seed { products } => {
-            let currency = settings.store.currency;
             let state = build_state(settings).await?;
+            let currency = state.currency();
             let started = std::time::Instant::now();
             let report = catalog::seed(&state.db, &state.media, currency, products)
                 .await

@@ -66,6 +66,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
         None => None,
     };
     let state = AppState::new(settings, pool, redis).map_err(StartupError::Other)?;
+    // The shop's settings: written from the configuration at the first start, read after.
+    state
+        .shop
+        .start(&state.db, &state.settings.store)
+        .await
+        .map_err(|e| StartupError::Other(format!("reading the shop's settings: {e}")))?;
     // Staff authenticator secrets under an old DUKA_TOTP_KEY (or from before sealing) are
     // sealed under the current one, so a key rotation completes with this start.
     let resealed =
@@ -114,10 +120,7 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::jobs::start(&state)
         .await
         .map_err(|e| StartupError::Other(format!("cannot start the background jobs: {e}")))?;
-    tracing::info!(
-        "Duka is serving {} on http://{addr}",
-        state.settings.store.name
-    );
+    tracing::info!("Duka is serving {} on http://{addr}", state.shop().name);
     let app = crate::router(state);
     axum::serve(
         listener,

@@ -211,8 +211,8 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     in_span("get_dashboard", async move {
         let state = state()?;
         let me = require(&state, Permission::OpenAdmin).await?;
-        let currency = state.settings.store.currency;
-        let threshold = state.settings.store.low_stock_threshold.min(100_000) as i32;
+        let currency = state.currency();
+        let threshold = state.shop().low_stock_threshold as i32;
         Ok(crate::server::reports::home(&state.db, &me, currency, threshold).await?)
     })
     .await
@@ -302,11 +302,12 @@ pub async fn get_order_document(
         let order =
             crate::server::orders::view(&state.db, number, crate::server::orders::Access::Staff)
                 .await?;
-        let store = &state.settings.store;
+        let shop = state.shop();
+        let given = |text: &str| (!text.is_empty()).then(|| text.to_owned());
         let seller = crate::model::Seller {
-            name: store.name.clone(),
-            address: store.address.clone(),
-            tax_number: store.tax_number.clone(),
+            name: shop.name.clone(),
+            address: given(&shop.address),
+            tax_number: given(&shop.tax_number),
         };
         Ok((order, seller))
     })
@@ -384,7 +385,7 @@ pub async fn update_order_status(
             cash_collected_minor: crate::api::amount(
                 "cash_collected",
                 cash_collected.as_deref().unwrap_or_default(),
-                state.settings.store.currency,
+                state.currency(),
             )?,
         };
         state
@@ -412,7 +413,7 @@ pub async fn refund_order(
     in_span("refund_order", async move {
         let state = state()?;
         let me = require(&state, Permission::ManageOrders).await?;
-        let amount = crate::api::amount("amount", &amount, state.settings.store.currency)?
+        let amount = crate::api::amount("amount", &amount, state.currency())?
             .ok_or_else(|| AppError::validation("amount", "enter the amount to refund"))?;
         state
             .payments

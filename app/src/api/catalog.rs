@@ -9,7 +9,7 @@ pub async fn get_home() -> Result<HomeContent, AppError> {
     use crate::server::{catalog, state};
     in_span("get_home", async {
         let state = state()?;
-        Ok(catalog::home(&state.db, &state.cache, state.settings.store.currency).await?)
+        Ok(catalog::home(&state.db, &state.cache, state.currency()).await?)
     })
     .await
 }
@@ -21,7 +21,7 @@ pub async fn get_collection(slug: String, query: ListingQuery) -> Result<Collect
     use crate::server::{catalog, state};
     in_span("get_collection", async move {
         let state = state()?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         Ok(catalog::listing(&state.db, &state.cache, currency, &slug, &query).await?)
     })
     .await

@@ -48,7 +48,7 @@ pub async fn get_admin_products(
                 .iter()
                 .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
         )?;
-        let threshold = state.settings.store.low_stock_threshold.min(100_000) as i32;
+        let threshold = state.shop().low_stock_threshold as i32;
         Ok(admin::products(&state.db, &me, &query, threshold).await?)
     })
     .await
@@ -61,7 +61,7 @@ pub async fn get_product_editor(id: Option<i64>) -> Result<ProductEditor, AppErr
     in_span("get_product_editor", async move {
         let state = state()?;
         let me = require(&state, Permission::ViewCatalog).await?;
-        let mut editor = admin::editor(&state.db, &me, id, state.settings.store.currency).await?;
+        let mut editor = admin::editor(&state.db, &me, id, state.currency()).await?;
         editor.store_url = state.accounts.site.public_url.clone();
         Ok(editor)
     })
@@ -93,12 +93,8 @@ pub async fn save_product(
                 id
             }
             None => {
-                let price = amount(
-                    "price",
-                    price.as_deref().unwrap_or(""),
-                    state.settings.store.currency,
-                )?
-                .ok_or_else(|| AppError::validation("price", "enter a price"))?;
+                let price = amount("price", price.as_deref().unwrap_or(""), state.currency())?
+                    .ok_or_else(|| AppError::validation("price", "enter a price"))?;
                 let first = admin::VariantInput {
                     sku: sku.unwrap_or_default().trim().to_owned(),
                     price,
@@ -107,7 +103,7 @@ pub async fn save_product(
                     barcode: String::new(),
                     image_id: None,
                 };
-                let currency = state.settings.store.currency;
+                let currency = state.currency();
                 admin::create_product(&state.db, &me, &form, &first, currency, ip).await?
             }
         };
@@ -127,7 +123,7 @@ pub async fn save_variants(
     in_span("save_variants", async move {
         let state = state()?;
         let me = require(&state, Permission::ManageCatalog).await?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         let mut grid = Vec::with_capacity(rows.len());
         for row in rows {
             let sku = row.sku.trim().to_owned();
@@ -256,11 +252,8 @@ pub async fn bulk_products(
             ),
             "add_category" => BulkAction::AddToCategory(category()?),
             "remove_category" => BulkAction::RemoveFromCategory(category()?),
-            "price" => parse_price_change(
-                change.as_deref().unwrap_or(""),
-                state.settings.store.currency,
-            )
-            .map_err(|m| AppError::validation("change", m))?,
+            "price" => parse_price_change(change.as_deref().unwrap_or(""), state.currency())
+                .map_err(|m| AppError::validation("change", m))?,
             _ => return Err(AppError::validation("action", "choose what to change")),
         };
         let ip = state.accounts.client().ip;
@@ -284,7 +277,7 @@ pub async fn preview_price_change(
     in_span("preview_price_change", async move {
         let state = state()?;
         let me = require(&state, Permission::ViewCatalog).await?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         let action =
             parse_price_change(&change, currency).map_err(|m| AppError::validation("change", m))?;
         let rows = admin::preview_prices(&state.db, &me, &ids, &action, currency).await?;

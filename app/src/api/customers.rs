@@ -25,7 +25,7 @@ pub async fn get_customers(
     in_span("get_customers", async move {
         let state = state()?;
         let me = require(&state, Permission::ViewCustomers).await?;
-        let (db, currency) = (&state.db, state.settings.store.currency);
+        let (db, currency) = (&state.db, state.currency());
         let q = q.unwrap_or_default();
         Ok(customers::list(db, &me, &q, before, currency).await?)
     })
@@ -39,7 +39,7 @@ pub async fn get_customer(id: i64) -> Result<CustomerDetail, AppError> {
     in_span("get_customer", async move {
         let state = state()?;
         let me = require(&state, Permission::ViewCustomers).await?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         Ok(customers::detail(&state.db, &me, id, currency).await?)
     })
     .await

@@ -15,6 +15,7 @@ pub mod promotions;
 pub mod search;
 #[cfg(feature = "ssr")]
 mod server_fn;
+pub mod settings;
 pub mod staff;
 pub mod status;
 mod wire;

@@ -33,7 +33,7 @@ pub async fn get_coupon_editor(id: Option<i64>) -> Result<CouponEditor, AppError
     in_span("get_coupon_editor", async move {
         let state = state()?;
         let me = require(&state, Permission::ManagePromotions).await?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         Ok(promotions::editor(&state.db, &me, id, currency).await?)
     })
     .await
@@ -46,7 +46,7 @@ pub async fn save_coupon(id: Option<i64>, coupon: CouponForm) -> Result<(), AppE
     in_span("save_coupon", async move {
         let state = state()?;
         let me = require(&state, Permission::ManagePromotions).await?;
-        let (currency, ip) = (state.settings.store.currency, state.accounts.client().ip);
+        let (currency, ip) = (state.currency(), state.accounts.client().ip);
         let id = promotions::save(&state.db, &me, id, &coupon, currency, ip).await?;
         redirect(&format!("/admin/coupons/{id}?done=saved"))?;
         Ok(())

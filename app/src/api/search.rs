@@ -9,7 +9,7 @@ pub async fn search_products(query: SearchQuery) -> Result<SearchResults, AppErr
     use crate::server::state;
     in_span("search_products", async move {
         let state = state()?;
-        let currency = state.settings.store.currency;
+        let currency = state.currency();
         Ok(state
             .search
             .search(&state.db, &state.cache, currency, &query)

@@ -2,7 +2,7 @@
 //! and the admin home.
 //! Validation lives here so the same rules hold wherever an address comes from.
 
-use super::country::country_name;
+use super::country::{country_name, region_name, regions};
 use super::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,31 @@ fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Raw::Bool(b) => b,
         Raw::Text(t) => matches!(t.as_str(), "on" | "true" | "1" | "yes"),
     })
+}
+
+/// The region as typed; in a country whose regions decide delivery (the UAE's emirates,
+/// Zambia's provinces), one of them by its listed name, or empty.
+fn region(country: &str, typed: &str) -> Result<String, AppError> {
+    let typed = field(typed, "region", "region", 0, 100)?;
+    let listed = regions(country);
+    if typed.is_empty() || listed.is_empty() {
+        return Ok(typed);
+    }
+    match region_name(country, &typed) {
+        Some(name) => Ok(name.to_owned()),
+        None => {
+            let what = if country == "AE" {
+                "an emirate"
+            } else {
+                "a province"
+            };
+            let names: Vec<&str> = listed.iter().map(|(_, n)| *n).collect();
+            Err(AppError::validation(
+                "region",
+                format!("choose {what}: {}", names.join(", ")),
+            ))
+        }
+    }
 }
 
 fn field(
@@ -106,7 +131,7 @@ impl AddressInput {
             line1: field(&self.line1, "line1", "street address", 1, 200)?,
             line2: field(&self.line2, "line2", "second address line", 0, 200)?,
             city: field(&self.city, "city", "city", 1, 100)?,
-            region: field(&self.region, "region", "region", 0, 100)?,
+            region: region(&country, &self.region)?,
             postal_code: postal_code.to_ascii_uppercase(),
             country,
             is_default: self.is_default,

@@ -262,3 +262,81 @@ pub fn country_name(code: &str) -> Option<&'static str> {
         .ok()
         .map(|i| COUNTRIES[i].1)
 }
+
+/// The regions a delivery zone may name, for the countries where they decide delivery:
+/// the seven emirates of the UAE and Zambia's ten provinces (ISO 3166-2 names and codes).
+pub const REGIONS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "AE",
+        &[
+            ("AZ", "Abu Dhabi"),
+            ("AJ", "Ajman"),
+            ("DU", "Dubai"),
+            ("FU", "Fujairah"),
+            ("RK", "Ras Al Khaimah"),
+            ("SH", "Sharjah"),
+            ("UQ", "Umm Al Quwain"),
+        ],
+    ),
+    (
+        "ZM",
+        &[
+            ("02", "Central"),
+            ("08", "Copperbelt"),
+            ("03", "Eastern"),
+            ("04", "Luapula"),
+            ("09", "Lusaka"),
+            ("10", "Muchinga"),
+            ("06", "North-Western"),
+            ("05", "Northern"),
+            ("07", "Southern"),
+            ("01", "Western"),
+        ],
+    ),
+];
+
+/// The named regions of `country`, empty where a zone covers the whole country.
+pub fn regions(country: &str) -> &'static [(&'static str, &'static str)] {
+    REGIONS
+        .iter()
+        .find(|(c, _)| *c == country)
+        .map_or(&[], |(_, r)| *r)
+}
+
+/// A region of `country` as typed (its name or its code, in any case, with or without the
+/// country prefix `AE-`), as its listed name; `None` when the country lists none that match.
+pub fn region_name(country: &str, typed: &str) -> Option<&'static str> {
+    let typed = typed.trim();
+    let code = typed
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case(&format!("{country}-")))
+        .map_or(typed, |_| &typed[3..]);
+    let simple = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    regions(country)
+        .iter()
+        .find(|(c, n)| c.eq_ignore_ascii_case(code) || simple(n) == simple(typed))
+        .map(|(_, n)| *n)
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_found_by_name_or_code() {
+        assert_eq!(region_name("AE", "dubai"), Some("Dubai"));
+        assert_eq!(region_name("AE", "AE-SH"), Some("Sharjah"));
+        assert_eq!(region_name("AE", "ras al-khaimah"), Some("Ras Al Khaimah"));
+        assert_eq!(region_name("ZM", "ZM-09"), Some("Lusaka"));
+        assert_eq!(region_name("ZM", "north western"), Some("North-Western"));
+        assert_eq!(region_name("AE", "Lusaka"), None);
+        assert_eq!(region_name("FR", "Paris"), None);
+        assert_eq!(regions("AE").len(), 7);
+        assert_eq!(regions("ZM").len(), 10);
+    }
+}

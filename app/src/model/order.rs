@@ -189,6 +189,8 @@ pub struct ShippingOption {
     /// Free because the subtotal reached the rate's threshold.
     pub free: bool,
     pub cash_on_delivery: bool,
+    /// Added to the delivery charge when the shopper pays on delivery (zero for none).
+    pub cod_fee: Money,
 }
 
 /// What the checkout page shows: the cart, what the shopper has entered so far, the choices
@@ -206,6 +208,8 @@ pub struct CheckoutView {
     pub payment_methods: Vec<PaymentMethod>,
     /// Set once an address and a shipping rate are chosen.
     pub quote: Option<Quote>,
+    /// The fee and the total when paying on delivery, where the chosen rate charges one.
+    pub cod_fee: Option<(Money, Money)>,
     /// Why the order cannot be placed yet (no shipping to the country, a line out of stock).
     pub blocker: Option<String>,
     /// Fresh per page view: a double submit or a retry of this page finds the same order.

@@ -23,9 +23,12 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn from_settings(store: &super::platform::config::StoreSettings) -> Self {
+    pub fn from_settings(
+        store: &super::platform::config::StoreSettings,
+        currency: crate::model::Currency,
+    ) -> Self {
         Rules {
-            currency: store.currency,
+            currency,
             max_quantity: store.max_line_quantity.min(999) as i32,
             ttl: store.cart_ttl,
         }

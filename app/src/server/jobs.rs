@@ -30,7 +30,13 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 /// Starts every job of a serving process. Returns once the catalog listener is in place, so
 /// no change committed after start-up is missed.
 pub async fn start(state: &AppState) -> Result<(), Error> {
-    catalog::follow_changes(&state.db, state.cache.clone(), state.links.clone()).await?;
+    catalog::follow_changes(
+        &state.db,
+        state.cache.clone(),
+        state.links.clone(),
+        Some(state.shop.clone()),
+    )
+    .await?;
     tokio::spawn(sweep(
         state.payments.clone(),
         state.settings.store.sweep_interval,
@@ -41,7 +47,7 @@ pub async fn start(state: &AppState) -> Result<(), Error> {
         state.payments.site.clone(),
         state.payments.keys.clone(),
     ));
-    tokio::spawn(run_imports(state.db.clone(), state.settings.store.currency));
+    tokio::spawn(run_imports(state.db.clone(), state.shop.clone()));
     state
         .feed
         .clone()
@@ -82,9 +88,9 @@ pub async fn sweep(payments: Payments, every: Duration) {
 }
 
 /// Runs catalog imports as they are queued (or as their worker goes quiet), one at a time.
-pub async fn run_imports(db: PgPool, currency: crate::model::Currency) {
+pub async fn run_imports(db: PgPool, shop: super::shop::LiveShop) {
     loop {
-        match catalog::admin::work_imports(&db, currency, None).await {
+        match catalog::admin::work_imports(&db, shop.get().currency, None).await {
             Ok(Some(id)) => tracing::info!(import = id, "catalog import pass finished"),
             Ok(None) => tokio::time::sleep(Duration::from_secs(1)).await,
             Err(error) => {

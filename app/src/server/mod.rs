@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod content;
 pub mod customers;
+pub mod delivery;
 pub mod inventory;
 pub mod jobs;
 pub mod orders;
@@ -16,6 +17,7 @@ pub mod platform;
 pub mod promotions;
 pub mod reports;
 pub mod search;
+pub mod shop;
 pub mod state;
 
 pub use platform::error::Error;

@@ -38,6 +38,8 @@ pub struct Services {
     pub links: Arc<super::platform::memo::Memo<crate::model::LayoutLinks>>,
     /// Orders placed and changed, for the pages that follow them live.
     pub feed: super::orders::live::Feed,
+    /// The shop's settings as staff last saved them (`shop`).
+    pub shop: super::shop::LiveShop,
 }
 
 /// What accounts need besides the database: password hashing, token keys, rate limits, the
@@ -73,7 +75,7 @@ impl AccountServices {
             flights: RefreshFlights::default(),
             mailer: Mailer::new(&settings.mail)?,
             site: Site {
-                store_name: settings.store.name.clone(),
+                store_name: settings.store.name.as_str().into(),
                 public_url: settings.site.public_url.clone(),
             },
             cookies: CookieNames::new(Audience::Customer, settings.auth.secure_cookies),
@@ -156,6 +158,8 @@ impl AppState {
             )),
             None => Engine::Postgres,
         };
+        let shop =
+            super::shop::LiveShop::from_config(&settings.store, accounts.site.store_name.clone());
         let payments = Payments::new(
             db.clone(),
             &settings,
@@ -173,20 +177,32 @@ impl AppState {
             settings: Arc::new(settings),
             links: Arc::default(),
             feed: super::orders::live::Feed::new(),
+            shop,
         })))
+    }
+
+    /// The shop's settings now.
+    pub fn shop(&self) -> std::sync::Arc<crate::model::shop::ShopSettings> {
+        self.shop.get()
+    }
+
+    /// The shop's currency now.
+    pub fn currency(&self) -> crate::model::Currency {
+        self.shop.get().currency
     }
 
     /// The store's cart rules.
     pub fn cart_rules(&self) -> super::cart::Rules {
-        super::cart::Rules::from_settings(&self.settings.store)
+        super::cart::Rules::from_settings(&self.settings.store, self.currency())
     }
 
     /// The store's checkout rules.
     pub fn checkout_rules(&self) -> super::checkout::CheckoutRules {
+        let shop = self.shop();
         super::checkout::CheckoutRules {
-            cart: self.cart_rules(),
-            prices_include_tax: self.settings.store.prices_include_tax,
-            unpaid_order_ttl: self.settings.store.unpaid_order_ttl,
+            cart: super::cart::Rules::from_settings(&self.settings.store, shop.currency),
+            prices_include_tax: shop.prices_include_tax,
+            unpaid_order_ttl: shop.unpaid_order_ttl(),
             card_enabled: self.payments.card_enabled(),
         }
     }

@@ -4,10 +4,11 @@ use super::pages::{
     AccountOrdersPage, AccountPage, AddressEditPage, AddressesPage, AdminCategoriesPage,
     AdminCodePage, AdminCouponsPage, AdminCustomersPage, AdminEnrolPage, AdminHomePage,
     AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminSignInPage, AuditLogPage, CartPage,
-    CheckoutPage, CollectionPage, CouponEditorPage, CustomerPageView, ForgotPasswordPage, HomePage,
-    ImportPage, ImportsPage, InvoicePage, NotFound, OrderLookupPage, OrderPage, PackingSlipPage,
-    PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage, RegisterPage, RegisteredPage,
-    ResetPasswordPage, SearchPage, SessionsPage, SignInPage, StaffPage, StorePage, VerifyPage,
+    CheckoutPage, CollectionPage, CouponEditorPage, CustomerPageView, DeliverySettingsPage,
+    ForgotPasswordPage, HomePage, ImportPage, ImportsPage, InvoicePage, NotFound, OrderLookupPage,
+    OrderPage, PackingSlipPage, PricePreviewPage, PrivacyPage, ProductEditorPage, ProductPage,
+    RegisterPage, RegisteredPage, ResetPasswordPage, SearchPage, SessionsPage, ShopSettingsPage,
+    SignInPage, StaffPage, StorePage, VerifyPage, ZoneEditorPage,
 };
 use crate::model::StoreInfo;
 use leptos::prelude::*;
@@ -73,7 +74,7 @@ pub fn App() -> impl IntoView {
             escape_title(&title)
         } />
         <Router>
-            <Header store_name=store.name.clone() />
+            <Header store_name=store.name.clone() logo=store.logo.clone() />
             <AdminBar />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
@@ -103,6 +104,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/coupons") view=AdminCouponsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/staff") view=StaffPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/settings") view=ShopSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/settings/delivery") view=DeliverySettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/settings/zones/:id") view=ZoneEditorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/customers") view=AdminCustomersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/customers/:id") view=CustomerPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/coupons/:id") view=CouponEditorPage ssr=SsrMode::Async />

@@ -742,7 +742,7 @@ async fn following_changes_leaves_the_pool_to_pages(pool: PgPool) {
         .connect_with((*pool.connect_options()).clone())
         .await
         .expect("connects");
-    let task = catalog::follow_changes(&small, Cache::memory(8), Default::default())
+    let task = catalog::follow_changes(&small, Cache::memory(8), Default::default(), None)
         .await
         .expect("listens");
     sqlx::query("SELECT 1")

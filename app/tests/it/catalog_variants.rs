@@ -197,7 +197,7 @@ async fn the_grid_saves_every_row_or_none(pool: PgPool) {
     );
 }
 
-fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(width, height, image::Rgb([shade, 40, 90]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)

@@ -1229,13 +1229,49 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("cash_on_delivery", No),
             ("active", No),
             ("position", No),
+            ("cod_fee_minor", No),
+            ("version", No),
         ],
     ),
     (
-        "shipping_zone_countries",
-        &[("country", No), ("zone_id", No)],
+        "shipping_rate_bands",
+        &[("rate_id", No), ("up_to_grams", No), ("price_minor", No)],
     ),
-    ("shipping_zones", &[("id", No), ("name", No)]),
+    (
+        "shipping_zone_countries",
+        &[("country", No), ("zone_id", No), ("region", No)],
+    ),
+    (
+        "shipping_zones",
+        &[
+            ("id", No),
+            ("name", No),
+            ("version", No),
+            ("updated_at", No),
+            ("updated_by", No),
+        ],
+    ),
+    (
+        "shop_settings",
+        &[
+            ("id", No),
+            ("name", No),
+            ("email", No),
+            ("phone", No),
+            ("address", No),
+            ("tax_number", No),
+            ("logo_key", No),
+            ("logo_width", No),
+            ("logo_height", No),
+            ("currency", No),
+            ("prices_include_tax", No),
+            ("unpaid_order_minutes", No),
+            ("low_stock_threshold", No),
+            ("version", No),
+            ("updated_at", No),
+            ("updated_by", No),
+        ],
+    ),
     (
         "staff_recovery_codes",
         &[
@@ -1275,7 +1311,15 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("updated_at", No),
         ],
     ),
-    ("tax_rates", &[("country", No), ("rate_bp", No)]),
+    (
+        "tax_rates",
+        &[
+            ("country", No),
+            ("rate_bp", No),
+            ("version", No),
+            ("updated_at", No),
+        ],
+    ),
     (
         "variant_option_values",
         &[

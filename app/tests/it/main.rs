@@ -22,6 +22,7 @@ mod payments;
 mod promotions;
 mod search;
 mod search_meili;
+mod settings;
 mod storefront_pages;
 mod styles;
 mod team;

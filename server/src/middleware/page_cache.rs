@@ -176,8 +176,7 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         return next.run(req).await;
     }
     let path = req.uri().path().to_owned();
-    let Some(query) = canonical_query(&path, req.uri().query(), state.settings.store.currency)
-    else {
+    let Some(query) = canonical_query(&path, req.uri().query(), state.currency()) else {
         return next.run(req).await;
     };
     let Some(generation) = catalog::generation(&state.cache).await else {

@@ -31,7 +31,7 @@ pub async fn export(
         .await?;
         let query =
             AdminProductQuery::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-        let low = state.settings.store.low_stock_threshold.min(100_000) as i32;
+        let low = state.shop().low_stock_threshold as i32;
         app::server::catalog::admin::export_csv(state.db.clone(), &me, query, low)
     };
     let rx = match started.await {

@@ -17,7 +17,7 @@ pub async fn suggest(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let text = clean_query_text(params.get("q").map_or("", String::as_str));
-    let currency = state.settings.store.currency;
+    let currency = state.currency();
     match state
         .search
         .suggest(&state.db, &state.cache, currency, &text)

@@ -1,7 +1,8 @@
 //! The admin's uploads, streamed multipart requests that server functions do not take: a
 //! product's pictures (`POST /admin/products/{id}/images`, field `images`, several files), a
 //! category's picture (`POST /admin/categories/{id}/image`, field `image`, or `remove`), and
-//! a catalog CSV (`POST /admin/products/import/upload`, field `file`). Both answer with
+//! a catalog CSV (`POST /admin/products/import/upload`, field `file`), and the shop's logo
+//! (`POST /admin/settings/logo`, field `logo`, or `?remove=1`). Each answers with
 //! a redirect to the page that shows the outcome, so a plain form and the upload island
 //! (which follows the redirect) end in the same place.
 
@@ -25,22 +26,18 @@ pub const IMAGE_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 /// The largest import request.
 pub const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES as usize + 64 * 1024;
 
-/// The signed-in staff member allowed to change the catalog, or the response to send.
+/// The signed-in staff member with `permission`, or the response to send.
 async fn manager(
     state: &AppState,
     viewer: Option<app::server::auth::Viewer>,
+    permission: Permission,
 ) -> Result<Staff, Response> {
     let Some(viewer) = viewer else {
         return Err(Redirect::to("/admin/sign-in").into_response());
     };
-    staff::authorize(
-        &state.db,
-        viewer.account_id,
-        viewer.session_id,
-        Permission::ManageCatalog,
-    )
-    .await
-    .map_err(crate::http::error_response)
+    staff::authorize(&state.db, viewer.account_id, viewer.session_id, permission)
+        .await
+        .map_err(crate::http::error_response)
 }
 
 fn ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Option<IpAddr> {
@@ -61,7 +58,7 @@ pub async fn product_images(
     Path(product_id): Path<i64>,
     mut form: Multipart,
 ) -> Response {
-    let me = match manager(&state, viewer).await {
+    let me = match manager(&state, viewer, Permission::ManageCatalog).await {
         Ok(me) => me,
         Err(response) => return response,
     };
@@ -151,7 +148,7 @@ pub async fn category_image(
     Path(category_id): Path<i64>,
     mut form: Multipart,
 ) -> Response {
-    let me = match manager(&state, viewer).await {
+    let me = match manager(&state, viewer, Permission::ManageCatalog).await {
         Ok(me) => me,
         Err(response) => return response,
     };
@@ -181,7 +178,7 @@ pub async fn catalog_import(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Response {
-    let me = match manager(&state, viewer).await {
+    let me = match manager(&state, viewer, Permission::ManageCatalog).await {
         Ok(me) => me,
         Err(response) => return response,
     };
@@ -256,4 +253,44 @@ pub async fn catalog_import(
         return crate::http::error_response(error);
     }
     Redirect::to(&format!("/admin/products/import/{id}")).into_response()
+}
+
+pub async fn shop_logo(
+    State(state): State<AppState>,
+    axum::Extension(RequestStaff(viewer)): axum::Extension<RequestStaff>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    mut form: Multipart,
+) -> Response {
+    let me = match manager(&state, viewer, Permission::ManageSettings).await {
+        Ok(me) => me,
+        Err(response) => return response,
+    };
+    let refused = |problem: (String, String)| {
+        let query = refused_query(&[problem]);
+        Redirect::to(&format!("/admin/settings?refused={query}")).into_response()
+    };
+    let upload = if query.as_deref() == Some("remove=1") {
+        None
+    } else {
+        match next_file(&mut form, "logo", MAX_UPLOAD_BYTES).await {
+            Ok(Some(file)) => Some(file.bytes),
+            Ok(None) => return refused(("logo".into(), "choose a picture first".into())),
+            Err(problem) => return refused(problem),
+        }
+    };
+    let ip = ip(&state, &headers, peer);
+    let outcome =
+        app::server::shop::set_logo(&state.db, &state.media, &state.shop, &me, upload, ip);
+    match outcome.await {
+        Ok(()) => {
+            app::server::catalog::invalidate(&state.cache).await;
+            Redirect::to("/admin/settings?done=logo").into_response()
+        }
+        Err(app::server::Error::App(app::model::AppError::Validation { message, .. })) => {
+            refused(("logo".to_owned(), message))
+        }
+        Err(error) => crate::http::error_response(error),
+    }
 }

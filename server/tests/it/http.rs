@@ -636,7 +636,7 @@ async fn anonymous_pages_are_cached_with_etags_until_the_catalog_changes(pool: P
 
     // A price change from any writer (here plain SQL) reaches the page once committed:
     // the server follows the catalog triggers' notifications.
-    catalog::follow_changes(&pool, cache.clone(), Default::default())
+    catalog::follow_changes(&pool, cache.clone(), Default::default(), None)
         .await
         .expect("listens");
     sqlx::query("UPDATE variants SET price_minor = 5900 WHERE sku = 'DK-CHITENGE-TOTE'")
@@ -1721,6 +1721,7 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
 mod documents;
 mod hardening;
 mod live;
+mod settings;
 
 /// Many pages at once on a pool of two connections with every cache off: each gets its data
 /// and its header's links. (A page's reads are tasks of their own: a read waiting for a

@@ -97,7 +97,7 @@ pub async fn send_verification(
     let token = new_token(tx, account_id, Purpose::VerifyEmail, VERIFY_TTL).await?;
     let link = format!("{}/account/verify?token={token}", site.public_url);
     let message = Email::with_link(
-        &site.store_name,
+        &site.store_name.get(),
         email,
         "Confirm your email address",
         &[
@@ -123,7 +123,7 @@ pub async fn send_already_registered(
         .fetch_optional(&mut **tx)
         .await?;
     let message = Email::with_link(
-        &site.store_name,
+        &site.store_name.get(),
         email,
         "You already have an account",
         &["Someone (perhaps you) tried to create an account with this email address, which already has one."],
@@ -189,7 +189,7 @@ pub async fn request_reset(
         let token = new_token(&mut tx, account_id, Purpose::ResetPassword, RESET_TTL).await?;
         let link = format!("{}/account/reset-password?token={token}", site.public_url);
         let message = Email::with_link(
-            &site.store_name,
+            &site.store_name.get(),
             &email,
             "Choose a new password",
             &["We received a request to reset the password of your account. The link works once, for one hour."],
@@ -229,7 +229,7 @@ pub async fn send_invitation(
         site.store_name
     );
     let message = Email::with_link(
-        &site.store_name,
+        &site.store_name.get(),
         email,
         &subject,
         &[

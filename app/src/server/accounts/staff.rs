@@ -54,6 +54,8 @@ pub enum Permission {
     ViewReports,
     /// Export or erase a customer's data (GDPR requests made to the shop).
     ManageCustomerData,
+    /// Change the shop's settings: its details, delivery zones and rates, VAT.
+    ManageSettings,
 }
 
 /// The permission table: every staff capability and the roles that have it, in one place.
@@ -79,6 +81,7 @@ pub const TABLE: &[(Permission, &[Role])] = {
         (ManagePromotions, &[Owner, Admin]),
         (ViewReports, &[Owner, Admin]),
         (ManageCustomerData, &[Owner, Admin]),
+        (ManageSettings, &[Owner, Admin]),
     ]
 };
 
@@ -332,6 +335,7 @@ pub fn sections(role: Role) -> Vec<(String, String)> {
         (Permission::ViewCatalog, "/admin/categories", "Categories"),
         (Permission::ManagePromotions, "/admin/coupons", "Coupons"),
         (Permission::ManageStaff, "/admin/staff", "Staff"),
+        (Permission::ManageSettings, "/admin/settings", "Settings"),
         (Permission::ViewAudit, "/admin/audit", "Audit log"),
     ]
     .into_iter()

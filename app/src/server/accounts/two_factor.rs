@@ -115,7 +115,7 @@ pub async fn start_enrolment(
         }
     };
     tx.commit().await?;
-    let uri = totp::otpauth_uri(&secret, &site.store_name, &email);
+    let uri = totp::otpauth_uri(&secret, &site.store_name.get(), &email);
     Ok(Enrolment {
         secret_base32: totp::base32(&secret),
         qr_svg: totp::qr_svg(&uri),

@@ -1,6 +1,7 @@
 //! Following catalog changes made by anyone: triggers on every catalog table send a
 //! `NOTIFY duka_catalog` on commit (migration `..._catalog_changes.sql`), and this listener
-//! retires the cached catalog reads and pages, and the header's and footer's links.
+//! retires the cached catalog reads and pages, and the header's and footer's links. The same
+//! connection follows the shop's settings (`NOTIFY duka_shop`) and reloads them.
 //!
 //! A burst of changes (an import, a busy checkout) costs one invalidation per
 //! [`COALESCE_WINDOW`], not one per change. When the listening connection drops, notifications
@@ -13,6 +14,7 @@
 use crate::model::LayoutLinks;
 use crate::server::platform::cache::Cache;
 use crate::server::platform::memo::Memo;
+use crate::server::shop::{self, LiveShop};
 use crate::server::Error;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::PgPool;
@@ -33,6 +35,7 @@ pub async fn follow_changes(
     pool: &PgPool,
     cache: Cache,
     links: Arc<Memo<LayoutLinks>>,
+    shop: Option<LiveShop>,
 ) -> Result<tokio::task::JoinHandle<()>, Error> {
     let own = PgPoolOptions::new()
         .max_connections(1)
@@ -46,7 +49,7 @@ pub async fn follow_changes(
         }
     });
     let mut listener = PgListener::connect_with(&own).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, shop::CHANNEL]).await?;
     let dirty = Arc::new(Notify::new());
 
     let invalidator = tokio::spawn({
@@ -63,15 +66,22 @@ pub async fn follow_changes(
         }
     });
 
+    // The listening connection is the own pool's only one: reloads use the shared pool.
+    let shared = pool.clone();
     Ok(tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.channel() == shop::CHANNEL => {
+                    reload(&shared, shop.as_ref()).await;
+                    dirty.notify_one(); // pages show the shop's name and logo
+                }
                 Ok(Some(notification)) => {
                     tracing::debug!(table = notification.payload(), "catalog changed");
                     dirty.notify_one();
                 }
                 Ok(None) => {
                     tracing::warn!("catalog change listener reconnected; retiring the cache");
+                    reload(&shared, shop.as_ref()).await;
                     dirty.notify_one();
                 }
                 Err(sqlx::Error::PoolClosed) => break,
@@ -84,4 +94,13 @@ pub async fn follow_changes(
         }
         invalidator.abort();
     }))
+}
+
+/// Reads the shop's settings again after another server saved them.
+async fn reload(db: &PgPool, shop: Option<&LiveShop>) {
+    if let Some(shop) = shop {
+        if let Err(error) = shop.reload(db).await {
+            tracing::warn!(%error, "could not reload the shop's settings");
+        }
+    }
 }

@@ -64,7 +64,7 @@ pub async fn seed_demo_delivery(
         for country in countries {
             sqlx::query!(
                 "INSERT INTO shipping_zone_countries (country, zone_id) VALUES ($1, $2)
-                 ON CONFLICT (country) DO NOTHING",
+                 ON CONFLICT (country, region) DO NOTHING",
                 country,
                 zone_id
             )

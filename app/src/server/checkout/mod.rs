@@ -109,16 +109,33 @@ pub async fn set_details(
     }
     let address = address.validated()?;
     let zone = sqlx::query_scalar!(
-        "SELECT zone_id FROM shipping_zone_countries WHERE country = $1",
-        address.country
+        "SELECT delivery_zone($1, $2)",
+        address.country,
+        address.region
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await?;
     if zone.is_none() {
         let name = country_name(&address.country).unwrap_or(&address.country);
-        return Err(
-            AppError::validation("country", format!("we do not deliver to {name} yet")).into(),
-        );
+        let by_region = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM shipping_zone_countries
+                              WHERE country = $1 AND region <> '') AS "any!""#,
+            address.country
+        )
+        .fetch_one(db)
+        .await?;
+        let problem = match (by_region, address.region.is_empty()) {
+            (true, true) => (
+                "region",
+                format!("choose your region in {name}: we deliver to some of them"),
+            ),
+            (true, false) => (
+                "region",
+                format!("we do not deliver to {}, {name} yet", address.region),
+            ),
+            (false, _) => ("country", format!("we do not deliver to {name} yet")),
+        };
+        return Err(AppError::validation(problem.0, problem.1).into());
     }
     let (hash, account) = owner.keys();
     let json = serde_json::to_value(&address)?;
@@ -150,9 +167,11 @@ pub async fn set_shipping(db: &PgPool, owner: &Owner, rate_id: i64) -> Result<()
     let (hash, account) = owner.keys();
     let updated = sqlx::query!(
         r#"UPDATE carts c SET shipping_rate_id = r.id, checkout_refusal = NULL
-           FROM shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id
+           FROM shipping_rates r
            WHERE (c.token_hash = $1 OR c.account_id = $2) AND c.expires_at > now()
-             AND r.id = $3 AND r.active AND z.country = c.checkout_address->>'country'"#,
+             AND r.id = $3 AND r.active
+             AND r.zone_id = delivery_zone(c.checkout_address->>'country',
+                                           c.checkout_address->>'region')"#,
         hash,
         account,
         rate_id
@@ -306,6 +325,11 @@ pub async fn view(
         coupon_code: p.draft.coupon_code,
         payment_methods: methods,
         quote: p.totals.as_ref().map(|t| quote_of(t, p.tax_rate, rules)),
+        cod_fee: p
+            .cod_totals
+            .as_ref()
+            .zip(p.chosen.as_ref())
+            .map(|(t, rate)| (rate.cod_fee, t.total)),
         blocker,
         checkout_key: opaque_token().0,
         card_enabled: rules.card_enabled,

@@ -221,6 +221,15 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
     }
 
     let cash = method == PaymentMethod::CashOnDelivery;
+    // Paying on delivery adds the rate's fee to the delivery charge (the page shows it next
+    // to the choice); the total the shopper confirmed is the one without it.
+    let (totals, rate_name) = match (cash, p.cod_totals.clone()) {
+        (true, Some(with_fee)) => (
+            with_fee,
+            format!("{} + cash on delivery fee {}", rate.name, rate.cod_fee),
+        ),
+        _ => (totals, rate.name.clone()),
+    };
     let status = if cash {
         OrderStatus::Confirmed
     } else {
@@ -252,7 +261,7 @@ async fn place_once(order: &Attempt<'_>) -> Result<Placed, Error> {
         p.coupon.as_ref().map(|c| c.1.clone()),
         serde_json::to_value(&address)?,
         address.country,
-        rate.name,
+        rate_name,
         p.tax_rate as i32,
         pay_by,
         status.as_str()

@@ -4,7 +4,7 @@
 
 use super::{draft, CheckoutRules, Draft};
 use crate::model::totals::{self, Discount, LineInput, Totals, TotalsInput};
-use crate::model::{AppError, Currency, Money, PaymentMethod, Quote, ShippingOption};
+use crate::model::{AddressInput, AppError, Currency, Money, PaymentMethod, Quote, ShippingOption};
 use crate::server::cart::{self, Line, Owner};
 use crate::server::Error;
 use sqlx::PgConnection;
@@ -141,34 +141,61 @@ async fn eligible_variants(
     Ok(row.limited.then_some(row.covered))
 }
 
-/// The delivery options for `country`, priced for a cart whose discounted subtotal is
-/// `goods` (a rate with a threshold is free from it on), and the country's tax rate (basis
-/// points), in one query.
+/// The delivery options for `address` (its region's zone, else its country's), priced for
+/// `lines` whose discounted subtotal is `goods` (a rate with a threshold is free from it on; a
+/// rate with weight bands costs the band holding the cart's weight, and is not offered to a
+/// heavier cart), and the country's tax rate (basis points), in one query.
 async fn destination(
     db: &mut PgConnection,
-    country: &str,
+    address: &AddressInput,
+    lines: &[Line],
     currency: Currency,
     goods: i64,
 ) -> Result<(Vec<ShippingOption>, u32), Error> {
+    let ids: Vec<i64> = lines.iter().map(|l| l.variant_id).collect();
+    let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
     let rows = sqlx::query!(
-        r#"SELECT t.rate_bp AS "tax_bp?", r.id AS "id?", r.name AS "name?",
-                  r.price_minor AS "price_minor?", r.free_above_minor,
-                  r.cash_on_delivery AS "cash_on_delivery?"
+        r#"WITH weight AS (
+               SELECT coalesce(sum(v.weight_grams::BIGINT * l.quantity), 0) AS grams
+               FROM unnest($4::BIGINT[], $5::INT[]) AS l(id, quantity)
+               JOIN variants v ON v.id = l.id)
+           SELECT t.rate_bp AS "tax_bp?", r.id AS "id?", r.name AS "name?",
+                  coalesce(band.price_minor, r.price_minor) AS "price_minor?",
+                  r.free_above_minor, r.cash_on_delivery AS "cash_on_delivery?",
+                  r.cod_fee_minor AS "cod_fee_minor?"
            FROM (SELECT $1::TEXT AS country) d
            LEFT JOIN tax_rates t ON t.country = d.country
-           LEFT JOIN (shipping_rates r JOIN shipping_zone_countries z ON z.zone_id = r.zone_id)
-                  ON z.country = d.country AND r.currency = $2 AND r.active
+           LEFT JOIN shipping_rates r
+                  ON r.zone_id = delivery_zone($1, $2) AND r.currency = $3 AND r.active
+           LEFT JOIN LATERAL (
+               SELECT b.price_minor FROM shipping_rate_bands b, weight
+               WHERE b.rate_id = r.id AND b.up_to_grams >= weight.grams
+               ORDER BY b.up_to_grams LIMIT 1) band ON true
+           WHERE r.id IS NULL OR band.price_minor IS NOT NULL
+              OR NOT EXISTS (SELECT 1 FROM shipping_rate_bands b WHERE b.rate_id = r.id)
            ORDER BY r.position, r.id"#,
-        country,
-        currency.code()
+        address.country,
+        address.region,
+        currency.code(),
+        &ids,
+        &quantities
     )
     .fetch_all(&mut *db)
     .await?;
-    let tax = rows
-        .first()
-        .and_then(|r| r.tax_bp)
-        .unwrap_or(0)
-        .clamp(0, 10_000) as u32;
+    // Every rate too light for the cart filtered out leaves no row for the tax rate.
+    let tax = match rows.first() {
+        Some(r) => r.tax_bp,
+        None => {
+            sqlx::query_scalar!(
+                "SELECT rate_bp FROM tax_rates WHERE country = $1",
+                address.country
+            )
+            .fetch_optional(&mut *db)
+            .await?
+        }
+    }
+    .unwrap_or(0)
+    .clamp(0, 10_000) as u32;
     let options = rows
         .into_iter()
         .filter_map(|r| {
@@ -180,6 +207,7 @@ async fn destination(
                 price: Money::new(if free { 0 } else { price }, currency),
                 free,
                 cash_on_delivery: r.cash_on_delivery.unwrap_or(false),
+                cod_fee: Money::new(r.cod_fee_minor.unwrap_or(0), currency),
             })
         })
         .collect();
@@ -239,6 +267,8 @@ pub(super) struct Priced {
     pub(super) shipping_waived: i64,
     pub(super) tax_rate: u32,
     pub(super) totals: Option<Totals>,
+    /// The totals paying on delivery, when the chosen rate charges a fee for it.
+    pub(super) cod_totals: Option<Totals>,
 }
 
 pub(super) async fn price(
@@ -269,7 +299,7 @@ pub(super) async fn price(
     let goods = goods.subtotal.minor - goods.discount.minor;
     let (mut options, mut tax) = (Vec::new(), 0);
     if let Some(address) = &draft.address {
-        (options, tax) = destination(db, &address.country, rules.currency(), goods).await?;
+        (options, tax) = destination(db, address, &lines, rules.currency(), goods).await?;
     }
     let chosen = draft
         .shipping_rate_id
@@ -288,16 +318,16 @@ pub(super) async fn price(
         free: c.free || shipping_waived > 0,
         ..c
     });
-    let totals = match &chosen {
-        Some(rate) if !lines.is_empty() => Some(compute(
-            &lines,
-            discount,
-            eligible,
-            rate.price.minor,
-            tax,
-            rules,
-        )?),
-        _ => None,
+    let with_shipping = |shipping| compute(&lines, discount, eligible, shipping, tax, rules);
+    let (totals, cod_totals) = match &chosen {
+        Some(rate) if !lines.is_empty() => {
+            let fee = rate.cod_fee.minor;
+            let cod = (rate.cash_on_delivery && fee > 0)
+                .then(|| with_shipping(rate.price.minor + fee))
+                .transpose()?;
+            (Some(with_shipping(rate.price.minor)?), cod)
+        }
+        _ => (None, None),
     };
     Ok(Priced {
         lines,
@@ -309,6 +339,7 @@ pub(super) async fn price(
         shipping_waived,
         tax_rate: tax,
         totals,
+        cod_totals,
     })
 }
 

@@ -82,7 +82,7 @@ pub fn confirmation(site: &Site, order: &Confirmation<'_>, access_key: &str) -> 
     );
     let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
     Email::with_link(
-        &site.store_name,
+        &site.store_name.get(),
         order.email,
         &format!("Order {} confirmed", order.number),
         &refs,

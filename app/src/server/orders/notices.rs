@@ -186,7 +186,7 @@ fn email(site: &Site, o: &Told<'_>, notice: Notice, currency: crate::model::Curr
         format!("Your order's page: {}", o.link)
     };
     Email::with_link(
-        &site.store_name,
+        &site.store_name.get(),
         o.email,
         &subject,
         &refs,

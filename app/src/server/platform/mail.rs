@@ -19,9 +19,42 @@ use std::time::Duration;
 /// What emails need to know about the store: its name and where shoppers reach it.
 #[derive(Debug, Clone)]
 pub struct Site {
-    pub store_name: String,
+    pub store_name: StoreName,
     /// No trailing slash.
     pub public_url: String,
+}
+
+/// The shop's name, shared by everything that writes it into a message: staff change it in
+/// the admin while the server runs (`shop::LiveShop` keeps it current).
+#[derive(Debug, Clone, Default)]
+pub struct StoreName(std::sync::Arc<std::sync::RwLock<String>>);
+
+impl StoreName {
+    pub fn get(&self) -> String {
+        match self.0.read() {
+            Ok(name) => name.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set(&self, name: &str) {
+        match self.0.write() {
+            Ok(mut guard) => name.clone_into(&mut guard),
+            Err(poisoned) => name.clone_into(&mut poisoned.into_inner()),
+        }
+    }
+}
+
+impl From<&str> for StoreName {
+    fn from(name: &str) -> Self {
+        StoreName(std::sync::Arc::new(std::sync::RwLock::new(name.to_owned())))
+    }
+}
+
+impl std::fmt::Display for StoreName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.get())
+    }
 }
 
 /// A message ready to queue: the same content as plain text and as HTML.

@@ -10,7 +10,21 @@ use crate::ui::pages::apart;
 use leptos::prelude::*;
 
 #[component]
-pub fn Header(store_name: String) -> impl IntoView {
+pub fn Header(store_name: String, logo: Option<(String, (u32, u32))>) -> impl IntoView {
+    let brand = match logo {
+        Some((key, (width, height))) => {
+            let image = crate::model::ProductImage {
+                key,
+                alt: store_name.clone(),
+                width,
+                height,
+            };
+            let src = image.src(320, crate::model::ImageFormat::Webp);
+            view! { <img class="logo-image" src=src alt=store_name width=width height=height /> }
+                .into_any()
+        }
+        None => store_name.into_any(),
+    };
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -20,7 +34,7 @@ pub fn Header(store_name: String) -> impl IntoView {
                     view! { <Menu links /> }
                 })}
             </Suspense>
-            <a class="logo" href="/">{store_name}</a>
+            <a class="logo" href="/">{brand}</a>
             <nav class="header-actions" aria-label="Main">
                 <a href="/account" class="icon-link">
                     <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><circle cx="12" cy="8" r="4" /><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7" /></svg>

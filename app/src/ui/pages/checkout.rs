@@ -9,7 +9,9 @@ use crate::api::cart::{
     get_checkout, ApplyCoupon, ChooseShipping, PlaceOrder, SaveCheckoutDetails, UseSavedAddress,
 };
 use crate::model::country::country_name;
-use crate::model::{Address, AddressInput, CartView, CheckoutStep, CheckoutView, Refusal};
+use crate::model::{
+    Address, AddressInput, CartView, CheckoutStep, CheckoutView, PaymentMethod, Refusal,
+};
 use crate::ui::components::form::{send_to, user_text, FormError, Private};
 use crate::ui::components::order_parts::{item_title, LineThumb, Totals};
 use crate::ui::pages::account::AddressFields;
@@ -193,7 +195,10 @@ fn Delivery(c: CheckoutView) -> impl IntoView {
                                     <label class="choice-card" class:unavailable=!payable>
                                         <input type="radio" name="rate_id" value=o.id checked=checked disabled=!payable required />
                                         <span class="choice-text">{o.name.clone()} " · " {price}
-                                            {o.cash_on_delivery.then(|| view! { <small>"Cash on delivery available"</small> })}
+                                            {o.cash_on_delivery.then(|| {
+                                                let fee = if o.cod_fee.minor > 0 { format!(" (fee {})", o.cod_fee) } else { String::new() };
+                                                view! { <small>"Cash on delivery available" {fee}</small> }
+                                            })}
                                             {(!payable).then(|| view! { <small>"Not available: this option needs a card payment, which we do not take yet."</small> })}
                                         </span>
                                     </label>
@@ -253,7 +258,11 @@ fn Payment(c: CheckoutView) -> impl IntoView {
                             {c.payment_methods.iter().map(|m| view! {
                                 <label class="choice-card">
                                     <input type="radio" name="payment_method" value=m.as_str() checked=Some(*m) == first />
-                                    <span class="choice-text">{m.label()}</span>
+                                    <span class="choice-text">{m.label()}
+                                        {(*m == PaymentMethod::CashOnDelivery).then_some(c.cod_fee).flatten().map(|(fee, total)| view! {
+                                            <small>{format!("Fee {fee}: you pay {total} on delivery")}</small>
+                                        })}
+                                    </span>
                                 </label>
                             }).collect_view()}
                         </fieldset>

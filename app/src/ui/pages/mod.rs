@@ -5,6 +5,7 @@ mod admin_coupons;
 mod admin_customers;
 mod admin_dashboard;
 mod admin_orders;
+mod admin_settings;
 mod admin_staff;
 mod cart;
 mod checkout;
@@ -33,6 +34,7 @@ pub use admin_catalog::{
 pub use admin_coupons::{AdminCouponsPage, CouponEditorPage};
 pub use admin_customers::{AdminCustomersPage, CustomerPageView};
 pub use admin_orders::{AdminOrderPage, AdminOrdersPage, InvoicePage, OrderRow, PackingSlipPage};
+pub use admin_settings::{DeliverySettingsPage, ShopSettingsPage, ZoneEditorPage, LOGO_PATH};
 pub use admin_staff::{AuditLogPage, StaffPage};
 pub use cart::CartPage;
 pub use checkout::CheckoutPage;

@@ -26,7 +26,7 @@ pub fn rules(card: bool) -> CheckoutRules {
 
 pub fn site() -> Site {
     Site {
-        store_name: "Souq".to_owned(),
+        store_name: "Souq".into(),
         public_url: "https://souq.test".to_owned(),
     }
 }

@@ -474,6 +474,9 @@ async fn every_admin_page_sends_a_visitor_without_a_staff_session_to_the_staff_s
         "/admin/staff",
         "/admin/audit",
         "/admin/products",
+        "/admin/settings",
+        "/admin/settings/delivery",
+        "/admin/settings/zones/new",
     ] {
         let (status, headers, _) = get(&app, path).await;
         assert_eq!(
