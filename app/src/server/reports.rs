@@ -5,8 +5,9 @@
 //!
 //! The period figures and the charts sum `sales_days` (migration 37: a row per day and shard,
 //! kept by triggers on orders, refunds and accounts), a few thousand small rows at most
-//! whatever the number of orders. The best sellers read the last 30 days' orders through
-//! `orders (created_at)`. Days are the shop's: every connection runs in its time zone.
+//! whatever the number of orders. The best sellers add up `sales_product_days` and
+//! `sales_category_days` (migration 40, kept by triggers on orders and their lines) for the
+//! last 30 days. Days are the shop's: every connection runs in its time zone.
 
 use crate::model::dashboard::{
     average, Bar, Compared, LowStock, PeriodFigures, SalesReport, TopSeller,
@@ -98,12 +99,15 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
     )
     .fetch_all(db)
     .await?;
+    // The month's rollup rows, added up per product; names read for the five kept.
     let top_products = sqlx::query!(
-        r#"SELECT l.product_name AS "name!", sum(l.quantity)::BIGINT AS "quantity!",
-                  sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT AS "sales!"
-           FROM orders o JOIN order_lines l ON l.order_id = o.id
-           WHERE o.created_at >= now()::DATE - 29 AND order_is_sale(o.status, o.paid_minor)
-           GROUP BY l.product_name ORDER BY 3 DESC, 1 LIMIT 5"#
+        r#"WITH top AS (
+               SELECT product_id, sum(quantity)::BIGINT AS quantity, sum(sales_minor)::BIGINT AS sales
+               FROM sales_product_days WHERE day >= now()::DATE - 29
+               GROUP BY product_id HAVING sum(quantity) > 0
+               ORDER BY 3 DESC, 1 LIMIT 5)
+           SELECT p.name, top.quantity AS "quantity!", top.sales AS "sales!"
+           FROM top JOIN products p ON p.id = top.product_id ORDER BY 3 DESC, 1"#
     )
     .fetch_all(db)
     .await?
@@ -115,14 +119,13 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
     })
     .collect();
     let top_categories = sqlx::query!(
-        r#"SELECT c.name AS "name!", sum(l.quantity)::BIGINT AS "quantity!",
-                  sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT AS "sales!"
-           FROM orders o JOIN order_lines l ON l.order_id = o.id
-           JOIN variants v ON v.id = l.variant_id
-           JOIN product_categories pc ON pc.product_id = v.product_id
-           JOIN categories c ON c.id = pc.category_id
-           WHERE o.created_at >= now()::DATE - 29 AND order_is_sale(o.status, o.paid_minor)
-           GROUP BY c.id, c.name ORDER BY 3 DESC, 1 LIMIT 5"#
+        r#"WITH top AS (
+               SELECT category_id, sum(quantity)::BIGINT AS quantity, sum(sales_minor)::BIGINT AS sales
+               FROM sales_category_days WHERE day >= now()::DATE - 29
+               GROUP BY category_id HAVING sum(quantity) > 0
+               ORDER BY 3 DESC, 1 LIMIT 5)
+           SELECT c.name, top.quantity AS "quantity!", top.sales AS "sales!"
+           FROM top JOIN categories c ON c.id = top.category_id ORDER BY 3 DESC, 1"#
     )
     .fetch_all(db)
     .await?

@@ -892,6 +892,26 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
         ],
     ),
     (
+        "sales_product_days",
+        &[
+            ("day", No),
+            ("product_id", No),
+            ("shard", No),
+            ("quantity", No),
+            ("sales_minor", No),
+        ],
+    ),
+    (
+        "sales_category_days",
+        &[
+            ("day", No),
+            ("category_id", No),
+            ("shard", No),
+            ("quantity", No),
+            ("sales_minor", No),
+        ],
+    ),
+    (
         "coupons",
         &[
             ("id", No),

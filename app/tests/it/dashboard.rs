@@ -171,6 +171,26 @@ async fn every_figure_matches_the_rows_and_a_rebuild(pool: PgPool) {
         .await
         .expect("rebuilt");
     assert_eq!(kept, rebuilt);
+
+    // So are the best sellers' rollups.
+    let lines = "SELECT 'p' || product_id, day::TEXT, sum(quantity)::BIGINT, sum(sales_minor)::BIGINT
+                 FROM sales_product_days GROUP BY 1, 2 HAVING sum(quantity) <> 0 OR sum(sales_minor) <> 0
+                 UNION ALL
+                 SELECT 'c' || category_id, day::TEXT, sum(quantity)::BIGINT, sum(sales_minor)::BIGINT
+                 FROM sales_category_days GROUP BY 1, 2 HAVING sum(quantity) <> 0 OR sum(sales_minor) <> 0
+                 ORDER BY 1, 2";
+    type Sold = (String, String, i64, i64);
+    let kept: Vec<Sold> = sqlx::query_as(lines).fetch_all(&pool).await.expect("kept");
+    sqlx::query("SELECT sales_lines_rebuild()")
+        .execute(&pool)
+        .await
+        .expect("rebuild");
+    let rebuilt: Vec<Sold> = sqlx::query_as(lines)
+        .fetch_all(&pool)
+        .await
+        .expect("rebuilt");
+    assert_eq!(kept, rebuilt);
+    assert_eq!(kept.len(), 2 * 3, "a product and its category, on 3 days");
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
