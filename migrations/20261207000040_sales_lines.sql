@@ -24,29 +24,29 @@ CREATE TABLE sales_category_days (
 );
 
 -- Adds `p_sign` times order `p_order`'s lines (those numbered `p_lines`, or all) to both
--- rollups on `p_day`.
+-- rollups on `p_day`. Rows are written products first, then categories, each in key order,
+-- so concurrent orders take their row locks in one order and never deadlock.
 CREATE FUNCTION sales_lines_count(p_sign INTEGER, p_order BIGINT, p_day DATE, p_lines INTEGER[])
 RETURNS void LANGUAGE sql AS $$
-    WITH sold AS (
-        SELECT v.product_id, sum(l.quantity)::BIGINT * p_sign AS quantity,
-               sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT * p_sign AS sales
-        FROM order_lines l JOIN variants v ON v.id = l.variant_id
-        WHERE l.order_id = p_order AND (p_lines IS NULL OR l.line_no = ANY (p_lines))
-        GROUP BY v.product_id
-    ), products AS (
-        INSERT INTO sales_product_days AS t (day, product_id, shard, quantity, sales_minor)
-        SELECT p_day, product_id, (p_order % 8)::SMALLINT, quantity, sales FROM sold
-        ON CONFLICT (day, product_id, shard) DO UPDATE
-            SET quantity = t.quantity + excluded.quantity,
-                sales_minor = t.sales_minor + excluded.sales_minor
-    )
+    INSERT INTO sales_product_days AS t (day, product_id, shard, quantity, sales_minor)
+    SELECT p_day, v.product_id, (p_order % 8)::SMALLINT, sum(l.quantity)::BIGINT * p_sign,
+           sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT * p_sign
+    FROM order_lines l JOIN variants v ON v.id = l.variant_id
+    WHERE l.order_id = p_order AND (p_lines IS NULL OR l.line_no = ANY (p_lines))
+    GROUP BY v.product_id ORDER BY v.product_id
+    ON CONFLICT (day, product_id, shard) DO UPDATE
+        SET quantity = t.quantity + excluded.quantity,
+            sales_minor = t.sales_minor + excluded.sales_minor;
     INSERT INTO sales_category_days AS t (day, category_id, shard, quantity, sales_minor)
-    SELECT p_day, pc.category_id, (p_order % 8)::SMALLINT, sum(s.quantity), sum(s.sales)
-    FROM sold s JOIN product_categories pc ON pc.product_id = s.product_id
-    GROUP BY pc.category_id
+    SELECT p_day, pc.category_id, (p_order % 8)::SMALLINT, sum(l.quantity)::BIGINT * p_sign,
+           sum(l.unit_price_minor * l.quantity - l.discount_minor)::BIGINT * p_sign
+    FROM order_lines l JOIN variants v ON v.id = l.variant_id
+    JOIN product_categories pc ON pc.product_id = v.product_id
+    WHERE l.order_id = p_order AND (p_lines IS NULL OR l.line_no = ANY (p_lines))
+    GROUP BY pc.category_id ORDER BY pc.category_id
     ON CONFLICT (day, category_id, shard) DO UPDATE
         SET quantity = t.quantity + excluded.quantity,
-            sales_minor = t.sales_minor + excluded.sales_minor
+            sales_minor = t.sales_minor + excluded.sales_minor;
 $$;
 
 -- Lines written for an order that is already a sale (cash on delivery: confirmed as placed).
@@ -69,7 +69,9 @@ CREATE TRIGGER order_lines_count_sales AFTER INSERT ON order_lines
     EXECUTE FUNCTION order_lines_count_sales();
 
 -- An order becoming a sale (paid), ceasing to be one (cancelled unpaid), or moved in time.
-CREATE FUNCTION orders_count_line_sales() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Named to fire after `orders_count_sale` (triggers fire in name order), as checkout's
+-- cash orders count them: `sales_days` first, then these rows.
+CREATE FUNCTION orders_count_sale_lines() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     was BOOLEAN := order_is_sale(OLD.status, OLD.paid_minor);
     is_now BOOLEAN := order_is_sale(NEW.status, NEW.paid_minor);
@@ -84,8 +86,8 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER orders_count_line_sales AFTER UPDATE OF status, paid_minor, created_at
-    ON orders FOR EACH ROW EXECUTE FUNCTION orders_count_line_sales();
+CREATE TRIGGER orders_count_sale_lines AFTER UPDATE OF status, paid_minor, created_at
+    ON orders FOR EACH ROW EXECUTE FUNCTION orders_count_sale_lines();
 
 -- Every figure again from the rows (the backfill below; after a time zone change, with
 -- `sales_days_rebuild()`).
@@ -104,3 +106,25 @@ CREATE FUNCTION sales_lines_rebuild() RETURNS void LANGUAGE sql AS $$
     GROUP BY 1, 2, 3;
 $$;
 SELECT sales_lines_rebuild();
+
+-- `sales_days` is left alone by an update that changes nothing it counts (a cash order
+-- delivered and paid, a status moving on): such updates took its row lock for a -1 and a +1,
+-- and a payment holding the invoice counter could wait on it in a cycle.
+CREATE OR REPLACE FUNCTION orders_count_sale() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE'
+       AND order_is_sale(OLD.status, OLD.paid_minor) = order_is_sale(NEW.status, NEW.paid_minor)
+       AND OLD.total_minor = NEW.total_minor AND OLD.created_at::DATE = NEW.created_at::DATE THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' AND order_is_sale(OLD.status, OLD.paid_minor) THEN
+        PERFORM sales_days_add(OLD.created_at::DATE, (OLD.id % 8)::INTEGER, -1,
+                               -OLD.total_minor, 0, 0);
+    END IF;
+    IF TG_OP <> 'DELETE' AND order_is_sale(NEW.status, NEW.paid_minor) THEN
+        PERFORM sales_days_add(NEW.created_at::DATE, (NEW.id % 8)::INTEGER, 1,
+                               NEW.total_minor, 0, 0);
+    END IF;
+    RETURN NULL;
+END;
+$$;

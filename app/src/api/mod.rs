@@ -12,6 +12,7 @@ pub mod content;
 pub mod customers;
 pub mod orders;
 pub mod promotions;
+pub mod returns;
 pub mod search;
 #[cfg(feature = "ssr")]
 mod server_fn;

@@ -36,7 +36,8 @@ pub use money::{Currency, Money, MoneyError};
 pub use order::{
     CardPayment, CartLineView, CartView, CheckoutStep, CheckoutView, DeliveryEstimate,
     OrderEventView, OrderLineView, OrderNoteView, OrderStatus, OrderSummary, OrderView,
-    PaymentMethod, Quote, Refusal, Seller, ShippingOption, StaffOrderRow, StaffOrderSide,
+    PaymentMethod, Quote, Refusal, ReturnLine, Seller, ShippingOption, StaffOrderRow,
+    StaffOrderSide,
 };
 pub use product::{
     CategoryLink, ProductDetail, ProductOption, ProductSummary, StockStatus, Variant,

@@ -272,6 +272,8 @@ pub struct OrderLineView {
     pub quantity: i32,
     /// How many of `quantity` are packed.
     pub packed: i32,
+    /// How many of `quantity` came back.
+    pub returned: i32,
     pub line_total: Money,
 }
 
@@ -319,6 +321,15 @@ pub struct StaffOrderSide {
     pub cash_collected: Option<Money>,
     /// Whether this staff member may act on orders (else the page only shows them).
     pub can_manage: bool,
+}
+
+/// One line of the "goods came back" form: its number and the units that came back (empty
+/// for none).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLine {
+    pub line_no: i32,
+    #[serde(default)]
+    pub quantity: String,
 }
 
 /// A staff note on an order: never shown to the shopper.

@@ -964,6 +964,19 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
         ],
     ),
     (
+        "order_returns",
+        &[
+            ("id", No),
+            ("order_id", No),
+            ("request_key", No),
+            ("lines", No),
+            ("restocked", No),
+            ("refund_minor", No),
+            ("created_at", No),
+            ("created_by", No),
+        ],
+    ),
+    (
         "order_notes",
         &[
             ("id", No),
@@ -1006,6 +1019,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("tax_minor", Kept("orders.lines.tax_minor", ACCOUNTING)),
             ("tax_rate_bp", No),
             ("fulfilled_quantity", No),
+            ("returned_quantity", No),
         ],
     ),
     ("order_statuses", &[("status", No)]),

@@ -20,6 +20,7 @@ mod fulfilment;
 mod order_list;
 mod payments;
 mod promotions;
+mod returns;
 mod search;
 mod search_meili;
 mod settings;

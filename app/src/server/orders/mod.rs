@@ -11,6 +11,7 @@ pub mod list;
 pub mod live;
 pub mod notices;
 pub mod pages;
+pub mod returns;
 pub mod timeline;
 
 pub use access::{access_key, lookup, lookup_form, open_lookup_key, Access, LOOKUP_TTL_SECS};

@@ -37,7 +37,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
     let money = |minor: i64| Money::new(minor, currency);
     let lines = sqlx::query!(
         "SELECT line_no, sku, product_name, variant_title, unit_price_minor, quantity,
-                fulfilled_quantity
+                fulfilled_quantity, returned_quantity
          FROM order_lines WHERE order_id = $1 ORDER BY line_no",
         o.id
     )
@@ -52,6 +52,7 @@ pub async fn view(db: &PgPool, number: i64, access: Access<'_>) -> Result<OrderV
         unit_price: money(l.unit_price_minor),
         quantity: l.quantity,
         packed: l.fulfilled_quantity,
+        returned: l.returned_quantity,
         line_total: money(l.unit_price_minor.saturating_mul(i64::from(l.quantity))),
     })
     .collect();

@@ -51,7 +51,7 @@ pub fn AdminEnrolPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match start_enrolment().await {
+                match crate::ui::pages::apart(start_enrolment()).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(e) => view! {
@@ -84,7 +84,7 @@ pub fn AdminHomePage() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match get_dashboard().await {
+                match crate::ui::pages::apart(get_dashboard()).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(d) => view! {

@@ -48,7 +48,7 @@ pub fn AccountPage() -> impl IntoView {
         <Private title="Your account" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                signed_in(get_profile().await, |p| view! {
+                signed_in(crate::ui::pages::apart(get_profile()).await, |p| view! {
                     <section class="account">
                         <h1>"Your account"</h1>
                         <AccountNav />
@@ -146,7 +146,7 @@ pub fn AddressesPage() -> impl IntoView {
         <Private title="Your addresses" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                signed_in(get_addresses().await, |addresses: Vec<Address>| view! {
+                signed_in(crate::ui::pages::apart(get_addresses()).await, |addresses: Vec<Address>| view! {
                     <section class="account">
                         <h1>"Your addresses"</h1>
                         <AccountNav />
@@ -188,7 +188,7 @@ pub fn AddressEditPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
                 let result = match id {
-                    Some(id) => get_address(id).await,
+                    Some(id) => crate::ui::pages::apart(get_address(id)).await,
                     None => Err(AppError::NotFound),
                 };
                 signed_in(result, |a: Address| view! {
@@ -214,7 +214,7 @@ pub fn SessionsPage() -> impl IntoView {
         <Private title="Signed-in devices" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                signed_in(get_sessions().await, |sessions| view! {
+                signed_in(crate::ui::pages::apart(get_sessions()).await, |sessions| view! {
                     <section class="account">
                         <h1>"Signed-in devices"</h1>
                         <AccountNav />
@@ -255,7 +255,7 @@ pub fn PrivacyPage() -> impl IntoView {
         <Private title="Your data" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                signed_in(get_profile().await, |_| view! {
+                signed_in(crate::ui::pages::apart(get_profile()).await, |_| view! {
                     <section class="account">
                         <h1>"Your data"</h1>
                         <AccountNav />

@@ -12,7 +12,7 @@ pub fn AccountOrdersPage() -> impl IntoView {
         <Private title="Your orders" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                signed_in(get_my_orders().await, |orders: Vec<OrderSummary>| view! {
+                signed_in(crate::ui::pages::apart(get_my_orders()).await, |orders: Vec<OrderSummary>| view! {
                     <section class="account">
                         <h1>"Your orders"</h1>
                         <AccountNav />

@@ -17,7 +17,7 @@ pub fn AdminCategoriesPage() -> impl IntoView {
         <Private title="Categories" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match get_admin_categories().await {
+                match crate::ui::pages::apart(get_admin_categories()).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok((tree, may_edit)) => view! { <Tree tree may_edit /> }.into_any(),

@@ -30,7 +30,7 @@ pub fn ProductEditorPage() -> impl IntoView {
                         Err(_) => return view! { <ErrorPage error=AppError::NotFound /> }.into_any(),
                     },
                 };
-                match get_product_editor(id).await {
+                match crate::ui::pages::apart(get_product_editor(id)).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(editor) => view! { <Editor editor /> }.into_any(),

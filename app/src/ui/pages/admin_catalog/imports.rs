@@ -33,7 +33,7 @@ pub fn ImportsPage() -> impl IntoView {
         <Private title="Import products" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match get_imports().await {
+                match crate::ui::pages::apart(get_imports()).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok((imports, may_import)) => view! {
@@ -75,7 +75,7 @@ pub fn ImportPage() -> impl IntoView {
                 let Some(id) = id.and_then(|t| t.parse::<i64>().ok()) else {
                     return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
                 };
-                match get_import(id).await {
+                match crate::ui::pages::apart(get_import(id)).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(status) => view! { <Report status /> }.into_any(),

@@ -53,7 +53,7 @@ pub fn AdminProductsPage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
                 let [q, status, category, stock, sort, after] = params.clone();
-                let page = get_admin_products(q, status, category, stock, sort, after).await;
+                let page = crate::ui::pages::apart(get_admin_products(q, status, category, stock, sort, after)).await;
                 let pairs: Vec<(String, String)> = ["q", "status", "category", "stock", "sort"]
                     .iter()
                     .zip(params.iter())

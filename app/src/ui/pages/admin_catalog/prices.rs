@@ -25,7 +25,7 @@ pub fn PricePreviewPage() -> impl IntoView {
         <Private title="Preview a price change" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match preview_price_change(ids.clone(), change.clone()).await {
+                match crate::ui::pages::apart(preview_price_change(ids.clone(), change.clone())).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error @ AppError::Validation { .. }) => view! {
                         <section class="admin">

@@ -22,7 +22,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
             {Suspend::new(async move {
                 let params = params.clone();
                 let list = OrderListQuery::from_params(params.pairs()).unwrap_or_default();
-                let page = crate::api::admin::get_admin_orders(params).await;
+                let page = crate::ui::pages::apart(crate::api::admin::get_admin_orders(params)).await;
                 match page {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error @ AppError::Validation { .. }) => view! {

@@ -11,9 +11,11 @@ pub use print::{InvoicePage, PackingSlipPage};
 
 use super::ErrorPage;
 use crate::api::admin::{AddOrderNote, RefundOrder, UpdateOrderStatus};
+use crate::api::returns::ReturnItems;
 use crate::model::shipment::{CARRIERS, OTHER_CARRIER, OWN_COURIER};
 use crate::model::{AppError, OrderStatus, OrderView, PaymentMethod, StaffOrderSide};
 use crate::ui::components::form::{query, send_to, FormError, Private};
+use crate::ui::components::order_parts::item_title;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -29,7 +31,7 @@ pub fn AdminOrderPage() -> impl IntoView {
                 let Some(number) = number else {
                     return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
                 };
-                match crate::api::admin::get_admin_order(number).await {
+                match crate::ui::pages::apart(crate::api::admin::get_admin_order(number)).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok(order) => view! {
@@ -59,6 +61,7 @@ fn done_message(number: i64) -> Option<String> {
     let text = match done.as_str() {
         "packed" => format!("Order {number}: packed."),
         "refund" => format!("Order {number}: refund made."),
+        "returned" => format!("Order {number}: return recorded."),
         "note" => format!("Order {number}: note added."),
         status => format!(
             "Order {number} marked {}.",
@@ -144,6 +147,8 @@ fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
                     <button type="submit" class="danger">"Refund"</button>
                 </form>
             })}
+            {(side.can_manage && !matches!(order.status, OrderStatus::PendingPayment | OrderStatus::Cancelled))
+                .then(|| view! { <ReturnForm order=order.clone() key=side.refund_key.clone() /> })}
             {side.cash_collected.map(|c| view! { <p>"Cash collected: " {c.to_string()}</p> })}
             <section class="order-notes">
                 <h2>"Notes"</h2>
@@ -162,5 +167,34 @@ fn Actions(order: OrderView, side: StaffOrderSide) -> impl IntoView {
                 })}
             </section>
         </div>
+    }
+}
+
+/// Goods that came back: how many of each line, whether they go back on sale, and whether
+/// the customer gets what they paid for them (through the order's payment method).
+#[component]
+fn ReturnForm(order: OrderView, key: String) -> impl IntoView {
+    let number = order.number;
+    view! {
+        <form method="post" action=ReturnItems::PATH>
+            <h2>"Goods came back"</h2>
+            <input type="hidden" name="number" value=number />
+            <input type="hidden" name="request_key" value=key />
+            {order.lines.into_iter().enumerate().map(|(i, l)| {
+                let left = l.quantity - l.returned;
+                let title = item_title(&l.product_name, &l.variant_title);
+                view! {
+                    <input type="hidden" name=format!("lines[{i}][line_no]") value=l.line_no />
+                    <label>{format!("Line {}: {title} (sold {}, back so far {})", l.line_no, l.quantity, l.returned)}
+                        <input type="number" name=format!("lines[{i}][quantity]") min="0" max=left value="0" disabled=left == 0 />
+                    </label>
+                }
+            }).collect_view()}
+            <label class="check"><input type="checkbox" name="restock" checked />
+                " They came back unsold: put them back on sale"</label>
+            <label class="check"><input type="checkbox" name="refund" />
+                " Refund what they were paid (their price less any discount, with VAT)"</label>
+            <button type="submit" class="secondary">"Record the return"</button>
+        </form>
     }
 }

@@ -24,7 +24,7 @@ fn with_document<V: IntoView + 'static>(
                 let Some(number) = number else {
                     return view! { <ErrorPage error=AppError::NotFound /> }.into_any();
                 };
-                match get_order_document(number).await {
+                match crate::ui::pages::apart(get_order_document(number)).await {
                     Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                     Ok((order, seller)) => view! {
