@@ -139,7 +139,7 @@ test("a catalog manager signs in with TOTP, creates a product with two options a
   await expect(page.getByRole("status")).toContainText("Product saved");
   await other.getByLabel("Brand").fill("Other Brand");
   await other.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(other.getByRole("alert")).toContainText("This product was saved by catalog@duka.test at");
+  await expect(other.getByRole("alert")).toContainText("This product was changed or removed by catalog@duka.test at");
   await page.reload();
   await expect(page.getByLabel("Brand")).toHaveValue("Bee Souk");
   await other.close();

@@ -79,6 +79,16 @@ test("an order clerk sees new orders arrive, ships one with a tracking number, a
   await refund.getByRole("button", { name: "Refund", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText(`Order ${order.number}: refund made.`);
   await expect(page.locator(".order-items")).toContainText("Refunded: AED 5.00");
+  // The tote comes back unsold: back on sale through the ledger, and what it was paid refunded
+  // (returns by lines, the same form twice recording once: app/tests/it/returns.rs).
+  const back = page.locator("form", { has: page.getByRole("button", { name: "Record the return" }) });
+  await back.getByLabel(/^Line 1: Chitenge Tote Bag/).fill("1");
+  await back.getByRole("checkbox", { name: /put them back on sale/ }).check();
+  await back.getByRole("checkbox", { name: /Refund what they were paid/ }).check();
+  await back.getByRole("button", { name: "Record the return" }).click();
+  await expect(page.getByRole("status")).toHaveText(`Order ${order.number}: return recorded.`);
+  await expect(back.getByLabel(/^Line 1: Chitenge Tote Bag \(sold 1, back so far 1\)/)).toBeDisabled();
+  await expect(page.locator(".order-items")).not.toContainText("Refunded: AED 5.00");
   expect(problems).toEqual([]);
   await shopper.close();
 });

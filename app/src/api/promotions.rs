@@ -2,7 +2,7 @@
 //! function checks the staff session and `ManagePromotions`, then makes one call into
 //! `server::promotions`, which checks again.
 
-use crate::model::coupon::{CouponEditor, CouponForm, CouponRow};
+use crate::model::coupon::{CouponEditor, CouponForm, CouponPage};
 use crate::model::AppError;
 use leptos::prelude::*;
 
@@ -14,14 +14,15 @@ mod glue {
     pub use crate::server::{promotions, state};
 }
 
-/// Every coupon, newest first, with its standing and what it has given.
+/// A page of coupons, newest first, with their standing and what they have given: those
+/// older than `before`, whose code starts with `q`.
 #[server]
-pub async fn get_coupons() -> Result<Vec<CouponRow>, AppError> {
+pub async fn get_coupons(q: Option<String>, before: Option<i64>) -> Result<CouponPage, AppError> {
     use glue::*;
     in_span("get_coupons", async move {
         let state = state()?;
         let me = require(&state, Permission::ManagePromotions).await?;
-        Ok(promotions::list(&state.db, &me).await?)
+        Ok(promotions::list(&state.db, &me, q.as_deref(), before).await?)
     })
     .await
 }

@@ -272,6 +272,20 @@ impl CouponState {
     }
 }
 
+/// A page of the admin's coupon list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponPage {
+    pub rows: Vec<CouponRow>,
+    /// The next (older) page's cursor.
+    pub next: Option<i64>,
+}
+
+/// Coupons on a page of the admin's list.
+pub const COUPONS_PAGE: usize = 50;
+
+/// Orders listed in a coupon's report, latest first.
+pub const REPORT_USES: i64 = 100;
+
 /// One coupon in the admin's list, with what it has given so far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CouponRow {

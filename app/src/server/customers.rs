@@ -202,8 +202,5 @@ pub async fn erase(
         )
         .into());
     }
-    profile::erase(db, id).await?;
-    let details = json!({ "customer": id });
-    audit::record(db, Some(staff.account_id), "customer.erased", ip, details).await?;
-    Ok(())
+    profile::erase_as(db, id, Some((staff.account_id, ip))).await
 }

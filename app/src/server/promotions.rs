@@ -4,7 +4,8 @@
 //! keeps their limits (`checkout::pricing`); every change here is audited.
 
 use crate::model::coupon::{
-    CouponEditor, CouponForm, CouponInput, CouponKind, CouponRow, CouponState, CouponUseView,
+    CouponEditor, CouponForm, CouponInput, CouponKind, CouponPage, CouponRow, CouponState,
+    CouponUseView, COUPONS_PAGE, REPORT_USES,
 };
 use crate::model::{AppError, Currency, Money};
 use crate::server::accounts::staff::{Permission, Staff};
@@ -63,8 +64,15 @@ impl Row {
     }
 }
 
-/// Coupons with their figures, `WHERE` what `filter` says (`$1` is the one bind).
-async fn rows(db: &PgPool, filter: &str, bind: Option<i64>) -> Result<Vec<Row>, Error> {
+/// At most `limit` coupons with their figures, newest first, `WHERE` what `filter` says
+/// (`$1` is `id`, `$2` is `code`).
+async fn rows(
+    db: &PgPool,
+    filter: &str,
+    id: Option<i64>,
+    code: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Row>, Error> {
     let sql = format!(
         "SELECT c.id, c.code, c.kind, c.value, c.currency, {STATE_SQL} AS state, c.uses,
                 c.max_uses,
@@ -73,19 +81,36 @@ async fn rows(db: &PgPool, filter: &str, bind: Option<i64>) -> Result<Vec<Row>, 
                 concat_ws(' ', 'from ' || to_char(c.starts_at, 'FMDD Mon YYYY, HH24:MI'),
                           'to ' || to_char(c.ends_at, 'FMDD Mon YYYY, HH24:MI')) AS dates,
                 EXISTS (SELECT 1 FROM orders o WHERE o.coupon_id = c.id) AS ever_used
-         FROM coupons c WHERE {filter} ORDER BY c.created_at DESC, c.id DESC LIMIT 500"
+         FROM coupons c WHERE {filter} ORDER BY c.id DESC LIMIT {limit}"
     );
     Ok(sqlx::query_as::<_, Row>(&sql)
-        .bind(bind)
+        .bind(id)
+        .bind(code)
         .fetch_all(db)
         .await?)
 }
 
-/// Every coupon, newest first.
-pub async fn list(db: &PgPool, staff: &Staff) -> Result<Vec<CouponRow>, Error> {
+/// A page of coupons, newest first: those older than `before` when given, and whose code
+/// starts with `q` when given (case does not matter, as at checkout).
+pub async fn list(
+    db: &PgPool,
+    staff: &Staff,
+    q: Option<&str>,
+    before: Option<i64>,
+) -> Result<CouponPage, Error> {
     staff.require(Permission::ManagePromotions)?;
-    let all = rows(db, "$1::BIGINT IS NULL", None).await?;
-    Ok(all.into_iter().map(Row::view).collect())
+    let code = q.map(|q| q.trim().to_uppercase()).filter(|q| !q.is_empty());
+    let filter = "($1::BIGINT IS NULL OR c.id < $1)
+                  AND ($2::TEXT IS NULL OR starts_with(c.code, $2::TEXT))";
+    let mut rows = rows(db, filter, before, code.as_deref(), COUPONS_PAGE + 1).await?;
+    let next = (rows.len() > COUPONS_PAGE).then(|| {
+        rows.truncate(COUPONS_PAGE);
+        rows[COUPONS_PAGE - 1].id
+    });
+    Ok(CouponPage {
+        rows: rows.into_iter().map(Row::view).collect(),
+        next,
+    })
 }
 
 /// The editor for coupon `id` with its report, or an empty one for a new coupon.
@@ -159,14 +184,25 @@ pub async fn editor(
         r#"SELECT o.number, to_char(u.created_at, 'FMDD Mon YYYY, HH24:MI') AS "at!", u.customer,
                   u.discount_minor, u.shipping_waived_minor, o.total_minor
            FROM coupon_uses u JOIN orders o ON o.id = u.order_id
-           WHERE u.coupon_id = $1 ORDER BY u.order_id DESC"#,
-        id
+           WHERE u.coupon_id = $1 ORDER BY u.order_id DESC LIMIT $2"#,
+        id,
+        REPORT_USES
     )
     .fetch_all(db)
     .await?;
     let money = |minor| Money::new(minor, coupon_currency);
-    let orders_total = money(uses.iter().map(|u| u.total_minor).sum());
-    let row = rows(db, "c.id = $1", Some(id)).await?.pop().map(Row::view);
+    let orders_total = sqlx::query_scalar!(
+        r#"SELECT COALESCE(sum(o.total_minor), 0)::BIGINT AS "total!"
+           FROM coupon_uses u JOIN orders o ON o.id = u.order_id WHERE u.coupon_id = $1"#,
+        id
+    )
+    .fetch_one(db)
+    .await?;
+    let orders_total = money(orders_total);
+    let row = rows(db, "c.id = $1", Some(id), None, 1)
+        .await?
+        .pop()
+        .map(Row::view);
     Ok(CouponEditor {
         id: Some(id),
         form,
@@ -372,15 +408,7 @@ async fn lock(tx: &mut PgConnection, id: i64, version: i32) -> Result<i32, Error
     .await?
     .ok_or(AppError::NotFound)?;
     if row.version != version {
-        let who = row.by.unwrap_or_else(|| "someone else".into());
-        return Err(AppError::Stale {
-            message: format!(
-                "this coupon was changed by {who} at {}, after you opened it. Nothing you sent \
-                 was saved: reload the page to see the change, then make yours again.",
-                row.at
-            ),
-        }
-        .into());
+        return Err(Error::stale("this coupon", row.by, Some(&row.at)));
     }
     Ok(row.uses)
 }

@@ -47,17 +47,24 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
                    (3, '12 months', INTERVAL '12 months')),
                r AS (SELECT n, label, (now()::DATE + 1 - len)::DATE AS start,
                             (now()::DATE + 1 - 2 * len)::DATE AS before
-                     FROM p)
+                     FROM p),
+               -- The shards of a day added up first: the periods then join a row a day.
+               d AS (SELECT day, sum(sales_minor) AS sales, sum(orders) AS orders,
+                            sum(customers) AS customers, sum(refunds_minor) AS refunds
+                     FROM sales_days
+                     WHERE day >= (now()::DATE + 1 - 2 * INTERVAL '12 months')::DATE
+                       AND day <= now()::DATE
+                     GROUP BY day)
            SELECT r.n AS "n!", r.label AS "label!",
-                  COALESCE(sum(s.sales_minor) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "sales!",
-                  COALESCE(sum(s.sales_minor) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "sales_before!",
-                  COALESCE(sum(s.orders) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "orders!",
-                  COALESCE(sum(s.orders) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "orders_before!",
-                  COALESCE(sum(s.customers) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "customers!",
-                  COALESCE(sum(s.customers) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "customers_before!",
-                  COALESCE(sum(s.refunds_minor) FILTER (WHERE s.day >= r.start), 0)::BIGINT AS "refunds!",
-                  COALESCE(sum(s.refunds_minor) FILTER (WHERE s.day < r.start), 0)::BIGINT AS "refunds_before!"
-           FROM r LEFT JOIN sales_days s ON s.day >= r.before AND s.day <= now()::DATE
+                  COALESCE(sum(d.sales) FILTER (WHERE d.day >= r.start), 0)::BIGINT AS "sales!",
+                  COALESCE(sum(d.sales) FILTER (WHERE d.day < r.start), 0)::BIGINT AS "sales_before!",
+                  COALESCE(sum(d.orders) FILTER (WHERE d.day >= r.start), 0)::BIGINT AS "orders!",
+                  COALESCE(sum(d.orders) FILTER (WHERE d.day < r.start), 0)::BIGINT AS "orders_before!",
+                  COALESCE(sum(d.customers) FILTER (WHERE d.day >= r.start), 0)::BIGINT AS "customers!",
+                  COALESCE(sum(d.customers) FILTER (WHERE d.day < r.start), 0)::BIGINT AS "customers_before!",
+                  COALESCE(sum(d.refunds) FILTER (WHERE d.day >= r.start), 0)::BIGINT AS "refunds!",
+                  COALESCE(sum(d.refunds) FILTER (WHERE d.day < r.start), 0)::BIGINT AS "refunds_before!"
+           FROM r LEFT JOIN d ON d.day >= r.before
            GROUP BY r.n, r.label ORDER BY r.n"#
     )
     .fetch_all(db)
@@ -100,7 +107,8 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
     .fetch_all(db)
     .await?;
     // The month's rollup rows, added up per product; names read for the five kept.
-    let top_products = sqlx::query!(
+    let top_products = sqlx::query_as!(
+        TopRow,
         r#"WITH top AS (
                SELECT product_id, sum(quantity)::BIGINT AS quantity, sum(sales_minor)::BIGINT AS sales
                FROM sales_product_days WHERE day >= now()::DATE - 29
@@ -112,13 +120,10 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| TopSeller {
-        name: r.name,
-        quantity: r.quantity,
-        sales: Money::new(r.sales, currency),
-    })
+    .map(|r| r.seller(currency))
     .collect();
-    let top_categories = sqlx::query!(
+    let top_categories = sqlx::query_as!(
+        TopRow,
         r#"WITH top AS (
                SELECT category_id, sum(quantity)::BIGINT AS quantity, sum(sales_minor)::BIGINT AS sales
                FROM sales_category_days WHERE day >= now()::DATE - 29
@@ -130,11 +135,7 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|r| TopSeller {
-        name: r.name,
-        quantity: r.quantity,
-        sales: Money::new(r.sales, currency),
-    })
+    .map(|r| r.seller(currency))
     .collect();
     Ok(SalesReport {
         periods,
@@ -144,6 +145,23 @@ pub async fn sales(db: &PgPool, me: &Staff, currency: Currency) -> Result<SalesR
         top_categories,
         currency,
     })
+}
+
+/// A best seller as the top lists read it from the rollups.
+struct TopRow {
+    name: String,
+    quantity: i64,
+    sales: i64,
+}
+
+impl TopRow {
+    fn seller(self, currency: Currency) -> TopSeller {
+        TopSeller {
+            name: self.name,
+            quantity: self.quantity,
+            sales: Money::new(self.sales, currency),
+        }
+    }
 }
 
 /// Orders waiting to be packed or shipped, by status: (status, label, count).
@@ -167,11 +185,14 @@ async fn waiting(db: &PgPool) -> Result<Vec<(String, String, i64)>, Error> {
         .collect())
 }
 
-/// The variants of products on sale at or below `threshold`, fewest first (at most 10).
+/// The variants of products on sale at or below `threshold`, fewest first (at most 10). The
+/// order follows `variants_stock_idx` (stock, product), so the walk stops at the tenth
+/// instead of sorting every low variant (tens of thousands in a large catalog).
 async fn low_stock(db: &PgPool, threshold: i32) -> Result<Vec<LowStock>, Error> {
     Ok(sqlx::query!(
         r#"SELECT p.id, p.name, v.sku, v.stock FROM variants v JOIN products p ON p.id = v.product_id
-           WHERE v.stock <= $1 AND p.status = 'active' ORDER BY v.stock, v.id LIMIT 10"#,
+           WHERE v.stock <= $1 AND p.status = 'active' ORDER BY v.stock, v.product_id, v.id
+           LIMIT 10"#,
         threshold
     )
     .fetch_all(db)

@@ -172,19 +172,6 @@ pub async fn editor(db: &PgPool, staff: &Staff) -> Result<ShopEditor, Error> {
     })
 }
 
-/// The refusal of a save over a newer version: who saved it and when.
-pub(crate) fn stale(what: &str, by: Option<String>, at: Option<&str>) -> Error {
-    let who = by.unwrap_or_else(|| "someone else".into());
-    let when = at.map(|at| format!(" at {at}")).unwrap_or_default();
-    AppError::Stale {
-        message: format!(
-            "{what} was changed or removed by {who}{when}, after you opened it. Nothing you \
-             sent was saved: reload the page to see the change, then make yours again."
-        ),
-    }
-    .into()
-}
-
 /// Saves the settings over the version the form was opened at, and applies them here at
 /// once (`live`); other servers follow the commit's notification.
 pub async fn save(
@@ -206,7 +193,11 @@ pub async fn save(
     .await?
     .ok_or(AppError::NotFound)?;
     if before.version != form.version {
-        return Err(stale("the shop's settings", before.by, Some(&before.at)));
+        return Err(Error::stale(
+            "the shop's settings",
+            before.by,
+            Some(&before.at),
+        ));
     }
     if before.currency != input.currency.code() {
         let old: Currency = before

@@ -223,3 +223,38 @@ async fn each_role_sees_only_its_parts_of_the_home(pool: PgPool) {
         }
     }
 }
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn low_stock_lists_the_ten_lowest_products_on_sale_as_sql_does(pool: PgPool) {
+    // 14 products on sale with 0 to 13 units, one low product withdrawn.
+    for n in 0..14 {
+        variant(&pool, &format!("jar-{n:02}"), 1_000, 13 - n).await;
+    }
+    let withdrawn = variant(&pool, "withdrawn-jar", 1_000, 0).await;
+    sqlx::query(
+        "UPDATE products SET status = 'archived' WHERE id = (SELECT product_id FROM variants WHERE id = $1)",
+    )
+    .bind(withdrawn)
+    .execute(&pool)
+    .await
+    .expect("withdrawn");
+    let me = staff(&pool, Role::CatalogManager).await;
+    let home = reports::home(&pool, &me, Currency::Aed, 5)
+        .await
+        .expect("home");
+    let listed: Vec<(String, i32)> = home
+        .low_stock
+        .expect("a catalog manager sees low stock")
+        .into_iter()
+        .map(|l| (l.sku, l.stock))
+        .collect();
+    let expected: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT v.sku, v.stock FROM variants v JOIN products p ON p.id = v.product_id
+         WHERE v.stock <= 5 AND p.status = 'active' ORDER BY v.stock, p.id, v.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("sql");
+    assert_eq!(listed, expected);
+    assert_eq!(listed.len(), 6, "0 to 5 units, the withdrawn one left out");
+}

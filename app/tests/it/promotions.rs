@@ -86,8 +86,13 @@ async fn limits_hold_under_fifty_concurrent_checkouts_and_the_report_matches_sql
         .await
         .expect("total");
     assert_eq!(editor.orders_total.minor, total);
-    let list = promotions::list(&pool, &owner).await.expect("list");
-    assert_eq!((list.len(), list[0].offer.as_str()), (1, "10 % off"));
+    let list = promotions::list(&pool, &owner, None, None)
+        .await
+        .expect("list");
+    assert_eq!(
+        (list.rows.len(), list.rows[0].offer.as_str()),
+        (1, "10 % off")
+    );
 
     // A cancelled order gives its use back; the limit cannot go below the uses left.
     orders::change_status(
@@ -314,7 +319,7 @@ async fn staff_changes_are_checked_versioned_audited_and_refused_to_other_roles(
     for role in [Role::CatalogManager, Role::OrderClerk, Role::Support] {
         let someone = staff(&pool, role).await;
         assert!(matches!(
-            promotions::list(&pool, &someone).await,
+            promotions::list(&pool, &someone, None, None).await,
             Err(Error::App(AppError::Forbidden))
         ));
         assert!(matches!(
@@ -330,4 +335,51 @@ async fn staff_changes_are_checked_versioned_audited_and_refused_to_other_roles(
             Err(Error::App(AppError::Forbidden))
         ));
     }
+}
+
+#[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
+async fn the_list_pages_through_every_coupon_and_finds_one_by_the_start_of_its_code(pool: PgPool) {
+    shop(&pool).await;
+    let owner = staff(&pool, Role::Owner).await;
+    let page = app::model::coupon::COUPONS_PAGE;
+    for i in 0..page + 7 {
+        let code = if i % 10 == 3 {
+            format!("EID-{i}")
+        } else {
+            format!("SALE-{i}")
+        };
+        create(&pool, &owner, &percent(&code, "5")).await;
+    }
+
+    // Newest first, page after page, each coupon once.
+    let first = promotions::list(&pool, &owner, None, None)
+        .await
+        .expect("page");
+    assert_eq!(first.rows.len(), page);
+    let second = promotions::list(&pool, &owner, None, first.next)
+        .await
+        .expect("older");
+    assert_eq!((second.rows.len(), second.next), (7, None));
+    let listed: Vec<i64> = first
+        .rows
+        .iter()
+        .chain(&second.rows)
+        .map(|c| c.id)
+        .collect();
+    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM coupons ORDER BY id DESC")
+        .fetch_all(&pool)
+        .await
+        .expect("ids");
+    assert_eq!(listed, all);
+
+    // A code's start, typed in any case and with spaces, finds those and no other.
+    let found = promotions::list(&pool, &owner, Some(" eid-"), None)
+        .await
+        .expect("search");
+    let codes: Vec<&str> = found.rows.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["EID-53", "EID-43", "EID-33", "EID-23", "EID-13", "EID-3"]
+    );
+    assert_eq!(found.next, None);
 }

@@ -177,7 +177,7 @@ async fn every_role_against_every_staff_function(pool: PgPool) {
         .expect("a customer");
     let functions: [(&str, Permission, Call); 10] = [
         ("coupons list", Permission::ManagePromotions, |db, me| {
-            async move { promotions::list(db, me).await.map(drop) }.boxed()
+            async move { promotions::list(db, me, None, None).await.map(drop) }.boxed()
         }),
         ("coupon editor", Permission::ManagePromotions, |db, me| {
             async move {

@@ -6,6 +6,7 @@ use crate::model::{Address, AddressInput, AppError, Profile, SessionInfo};
 use crate::server::platform::audit;
 use crate::server::Error;
 use sqlx::PgPool;
+use std::net::IpAddr;
 
 /// At most this many saved addresses per account.
 pub const MAX_ADDRESSES: i64 = 50;
@@ -301,6 +302,16 @@ pub async fn export(db: &PgPool, account_id: i64) -> Result<serde_json::Value, E
 /// that must stay (orders, for the accounting law) still point somewhere. The password is
 /// asked for again by the caller.
 pub async fn erase(db: &PgPool, account_id: i64) -> Result<(), Error> {
+    erase_as(db, account_id, None).await
+}
+
+/// [`erase`], done by the staff member `staff` (account id and address) when given: the
+/// log records it as their action, in the same transaction as the erasure.
+pub async fn erase_as(
+    db: &PgPool,
+    account_id: i64,
+    staff: Option<(i64, Option<IpAddr>)>,
+) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     let erased = sqlx::query!(
         "UPDATE accounts SET email = 'erased-' || id || '@invalid', name = '', password_hash = NULL,
@@ -330,15 +341,18 @@ pub async fn erase(db: &PgPool, account_id: i64) -> Result<(), Error> {
             .execute(&mut *tx)
             .await?;
     }
-    // The log keeps that an erasure happened, not from where (the address is personal data).
-    audit::record_in(
-        &mut tx,
-        Some(account_id),
-        "account.erased",
-        None,
-        serde_json::json!({}),
-    )
-    .await?;
+    match staff {
+        Some((staff, ip)) => {
+            let details = serde_json::json!({ "customer": account_id });
+            audit::record_in(&mut tx, Some(staff), "customer.erased", ip, details).await?
+        }
+        // The log keeps that an erasure happened, not from where (the address is personal
+        // data).
+        None => {
+            let details = serde_json::json!({});
+            audit::record_in(&mut tx, Some(account_id), "account.erased", None, details).await?
+        }
+    }
     tx.commit().await?;
     Ok(())
 }

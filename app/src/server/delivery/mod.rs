@@ -10,7 +10,6 @@ use crate::model::delivery::{
 use crate::model::{AppError, Currency, Money};
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
-use crate::server::shop::stale;
 use crate::server::Error;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
@@ -210,7 +209,7 @@ async fn lock_zone(tx: &mut PgConnection, id: i64, version: i32) -> Result<(), E
     .await?
     .ok_or(AppError::NotFound)?;
     if z.version != version {
-        return Err(stale("this zone", z.by, Some(&z.at)));
+        return Err(Error::stale("this zone", z.by, Some(&z.at)));
     }
     Ok(())
 }
@@ -378,7 +377,7 @@ pub async fn save_rate(
                 .await?;
                 return Err(match exists {
                     None => AppError::NotFound.into(),
-                    Some(_) => stale("this rate", None, None),
+                    Some(_) => Error::stale("this rate", None, None),
                 });
             }
             sqlx::query!("DELETE FROM shipping_rate_bands WHERE rate_id = $1", id)
@@ -445,7 +444,7 @@ pub async fn delete_rate(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| stale("this rate", None, None))?;
+    .ok_or_else(|| Error::stale("this rate", None, None))?;
     let details = json!({ "zone": zone_id, "rate": id, "name": name });
     audit::record_in(
         &mut tx,

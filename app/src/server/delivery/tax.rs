@@ -4,7 +4,6 @@ use crate::model::delivery::TaxForm;
 use crate::model::AppError;
 use crate::server::accounts::staff::{Permission, Staff};
 use crate::server::platform::audit;
-use crate::server::shop::stale;
 use crate::server::Error;
 use serde_json::json;
 use sqlx::PgPool;
@@ -45,7 +44,7 @@ pub async fn save_tax(
         )
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| stale("this country's rate", None, None))?
+        .ok_or_else(|| Error::stale("this country's rate", None, None))?
     };
     let details = json!({ "country": country, "rate_bp": bp, "version": saved });
     audit::record_in(
@@ -77,7 +76,7 @@ pub async fn delete_tax(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| stale("this country's rate", None, None))?;
+    .ok_or_else(|| Error::stale("this country's rate", None, None))?;
     let details = json!({ "country": country });
     audit::record_in(
         &mut tx,

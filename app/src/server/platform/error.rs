@@ -27,6 +27,20 @@ impl Error {
     pub fn other(message: impl Into<String>) -> Self {
         Error::Other(message.into())
     }
+
+    /// The refusal of a save over a newer version of `what`: who saved it and when, if
+    /// known (a row that is gone has neither).
+    pub fn stale(what: &str, by: Option<String>, at: Option<&str>) -> Self {
+        let who = by.unwrap_or_else(|| "someone else".into());
+        let when = at.map(|at| format!(" at {at}")).unwrap_or_default();
+        AppError::Stale {
+            message: format!(
+                "{what} was changed or removed by {who}{when}, after you opened it. Nothing \
+                 you sent was saved: reload the page to see the change, then make yours again."
+            ),
+        }
+        .into()
+    }
 }
 
 /// A short reference a user can quote to support; the same string is in the log line.

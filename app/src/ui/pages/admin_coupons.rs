@@ -2,38 +2,58 @@
 //! one coupon's form (saved over the version it was opened at), its report of uses, and
 //! pausing, activating or deleting it. Plain forms, no island: no admin code reaches shoppers.
 
-use super::skeleton::staff_loaded;
-use super::ErrorPage;
+use super::skeleton::{editor_id, staff_loaded, staff_record};
 use crate::api::promotions::{
     get_coupon_editor, get_coupons, DeleteCoupon, SaveCoupon, SetCouponActive,
 };
-use crate::model::coupon::{CouponEditor, CouponKind, CouponRow, CouponState};
-use crate::model::AppError;
+use crate::model::coupon::{CouponEditor, CouponKind, CouponPage, CouponRow, CouponState};
 use crate::ui::components::form::{query, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn AdminCouponsPage() -> impl IntoView {
     let deleted = query("deleted");
+    let q = query("q").filter(|q| !q.trim().is_empty());
+    let before = query("before").and_then(|b| b.parse().ok());
+    let shown = q.clone().unwrap_or_default();
     view! {
         <Private title="Coupons" />
-        {staff_loaded(get_coupons(), move |coupons| view! {
-            <section class="admin">
-                <h1>"Coupons"</h1>
-                <p><a href="/admin">"Admin"</a> " · " <a href="/admin/coupons/new">"New coupon"</a></p>
-                {deleted.map(|code| view! {
-                    <p class="form-notice" role="status">{format!("Coupon {code} deleted.")}</p>
-                })}
-                <FormError />
-                {if coupons.is_empty() {
-                    view! { <p>"No coupons yet."</p> }.into_any()
-                } else {
-                    view! { <CouponTable coupons /> }.into_any()
-                }}
-            </section>
-        })}
+        <section class="admin">
+            <h1>"Coupons"</h1>
+            <p><a href="/admin">"Admin"</a> " · " <a href="/admin/coupons/new">"New coupon"</a></p>
+            {deleted.map(|code| view! {
+                <p class="form-notice" role="status">{format!("Coupon {code} deleted.")}</p>
+            })}
+            <FormError />
+            <form method="get" action="/admin/coupons" class="filters" role="search">
+                <label>"Code starts with" <input type="search" name="q" value=shown maxlength="40" /></label>
+                <button type="submit">"Search"</button>
+            </form>
+            {staff_loaded(get_coupons(q.clone(), before), move |page| view! { <CouponList page q /> })}
+        </section>
+    }
+}
+
+#[component]
+fn CouponList(page: CouponPage, q: Option<String>) -> impl IntoView {
+    let next = page.next.map(|id| match &q {
+        Some(q) => format!(
+            "/admin/coupons?q={}&before={id}",
+            crate::model::encode_component(q)
+        ),
+        None => format!("/admin/coupons?before={id}"),
+    });
+    let empty = match (page.rows.is_empty(), &q) {
+        (false, _) => None,
+        (true, Some(_)) => Some("No coupon code starts with that."),
+        (true, None) => Some("No coupons yet."),
+    };
+    let rows = (!page.rows.is_empty()).then_some(page.rows);
+    view! {
+        {empty.map(|text| view! { <p>{text}</p> })}
+        {rows.map(|coupons| view! { <CouponTable coupons /> })}
+        {next.map(|href| view! { <p><a href=href rel="next">"Older coupons"</a></p> })}
     }
 }
 
@@ -76,20 +96,9 @@ fn State(state: CouponState) -> impl IntoView {
 
 #[component]
 pub fn CouponEditorPage() -> impl IntoView {
-    let id = use_params_map().read_untracked().get("id");
-    let id = match id.as_deref() {
-        None | Some("new") => Ok(None),
-        Some(text) => text
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::NotFound),
-    };
     view! {
         <Private title="Coupon" />
-        {match id {
-            Ok(id) => staff_loaded(get_coupon_editor(id), |editor| view! { <Editor editor /> }).into_any(),
-            Err(error) => view! { <ErrorPage error /> }.into_any(),
-        }}
+        {staff_record(editor_id(), get_coupon_editor, |editor| view! { <Editor editor /> })}
     }
 }
 
@@ -181,6 +190,8 @@ fn Report(
     uses: Vec<crate::model::coupon::CouponUseView>,
     orders_total: crate::model::Money,
 ) -> impl IntoView {
+    let latest = (row.uses as usize > uses.len())
+        .then(|| format!("The latest {} of {} orders.", uses.len(), row.uses));
     view! {
         <dl class="coupon-report">
             <dt>"Offer"</dt><dd>{row.offer}</dd>
@@ -191,6 +202,7 @@ fn Report(
         </dl>
         {(!uses.is_empty()).then(|| view! {
             <h2>"Orders using it"</h2>
+            {latest.map(|text| view! { <p>{text}</p> })}
             <table class="stack">
                 <thead><tr><th>"Order"</th><th>"When"</th><th>"Customer"</th><th>"Discount"</th><th>"Delivery waived"</th><th>"Total"</th></tr></thead>
                 <tbody>

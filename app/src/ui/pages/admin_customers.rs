@@ -2,15 +2,12 @@
 //! one customer's page with their addresses, orders and spend, and what staff may do for
 //! them. Plain forms; the erasure asks for the customer's email to be typed.
 
-use super::skeleton::staff_loaded;
-use super::ErrorPage;
+use super::skeleton::{record_id, staff_loaded, staff_record};
 use crate::api::customers::{get_customer, get_customers, EraseCustomer, SendCustomerReset};
 use crate::model::customer::{CustomerDetail, CustomerPage};
-use crate::model::AppError;
 use crate::ui::components::form::{query, FormError, Notice, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn AdminCustomersPage() -> impl IntoView {
@@ -62,14 +59,9 @@ fn CustomerList(page: CustomerPage, q: Option<String>) -> impl IntoView {
 
 #[component]
 pub fn CustomerPageView() -> impl IntoView {
-    let id = use_params_map().read_untracked().get("id");
-    let id = id.and_then(|id| id.parse::<i64>().ok());
     view! {
         <Private title="Customer" />
-        {match id {
-            Some(id) => staff_loaded(get_customer(id), |c| view! { <Customer c /> }).into_any(),
-            None => view! { <ErrorPage error=AppError::NotFound /> }.into_any(),
-        }}
+        {staff_record(record_id(), get_customer, |c| view! { <Customer c /> })}
     }
 }
 

@@ -2,8 +2,7 @@
 //! `/admin/settings/zones/{id}` (a zone and its rates). Plain forms, each saved over the
 //! version it was opened at; no island, so no admin code reaches shoppers.
 
-use super::skeleton::staff_loaded;
-use super::ErrorPage;
+use super::skeleton::{editor_id, staff_loaded, staff_record};
 use crate::api::settings::{
     get_delivery, get_shop_settings, get_zone_editor, DeleteRate, DeleteTax, DeleteZone, SaveRate,
     SaveShopSettings, SaveTax, SaveZone,
@@ -11,11 +10,10 @@ use crate::api::settings::{
 use crate::model::country::{COUNTRIES, REGIONS};
 use crate::model::delivery::{DeliveryPage, RateForm, TaxRow, ZoneEditor};
 use crate::model::shop::ShopEditor;
-use crate::model::{AppError, Currency, ImageFormat, ProductImage};
+use crate::model::{Currency, ImageFormat, ProductImage};
 use crate::ui::components::form::{query, FormError, Private};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_params_map;
 
 /// Where the logo is uploaded (a multipart `POST`, field `logo`; none takes it away).
 pub const LOGO_PATH: &str = "/admin/settings/logo";
@@ -210,20 +208,9 @@ fn VatTable(taxes: Vec<TaxRow>) -> impl IntoView {
 
 #[component]
 pub fn ZoneEditorPage() -> impl IntoView {
-    let id = use_params_map().read_untracked().get("id");
-    let id = match id.as_deref() {
-        None | Some("new") => Ok(None),
-        Some(text) => text
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::NotFound),
-    };
     view! {
         <Private title="Delivery zone" />
-        {match id {
-            Ok(id) => staff_loaded(get_zone_editor(id), |editor| view! { <Zone editor /> }).into_any(),
-            Err(error) => view! { <ErrorPage error /> }.into_any(),
-        }}
+        {staff_record(editor_id(), get_zone_editor, |editor| view! { <Zone editor /> })}
     }
 }
 

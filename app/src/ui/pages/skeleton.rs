@@ -4,6 +4,7 @@ use super::ErrorPage;
 use crate::model::AppError;
 use crate::ui::components::form::send_to;
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 use std::future::Future;
 
 /// On the server, runs `data` as a task of its own and returns a future of its result.
@@ -78,5 +79,37 @@ where
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The route's `:id` on an editor: absent or `new` opens an empty form, a number opens
+/// that record, and anything else is a page that does not exist.
+pub fn editor_id() -> Result<Option<i64>, AppError> {
+    match use_params_map().read_untracked().get("id").as_deref() {
+        None | Some("new") => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|_| AppError::NotFound),
+    }
+}
+
+/// The route's `:id` of a record that must exist.
+pub fn record_id() -> Result<i64, AppError> {
+    editor_id()?.ok_or(AppError::NotFound)
+}
+
+/// [`staff_loaded`] for a page about one record: `id` from [`editor_id`] or [`record_id`];
+/// a bad id shows the not-found page without asking the server.
+pub fn staff_record<I, T, V, F>(
+    id: Result<I, AppError>,
+    data: impl FnOnce(I) -> F,
+    page: impl FnOnce(T) -> V + Send + 'static,
+) -> AnyView
+where
+    F: Future<Output = Result<T, AppError>> + Send + 'static,
+    T: Send + 'static,
+    V: IntoView + 'static,
+{
+    match id {
+        Ok(id) => staff_loaded(data(id), page).into_any(),
+        Err(error) => view! { <ErrorPage error /> }.into_any(),
     }
 }

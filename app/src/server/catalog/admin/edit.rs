@@ -330,15 +330,7 @@ pub(super) async fn lock_version(
     .await?
     .ok_or(AppError::NotFound)?;
     if row.version != version {
-        let who = row.by.unwrap_or_else(|| "someone else".into());
-        return Err(AppError::Stale {
-            message: format!(
-                "this product was saved by {who} at {}, after you opened it. Nothing you \
-                 sent was saved: reload the page to see their changes, then make yours again.",
-                row.at
-            ),
-        }
-        .into());
+        return Err(Error::stale("this product", row.by, Some(&row.at)));
     }
     Ok(())
 }

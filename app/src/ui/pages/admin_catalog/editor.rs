@@ -3,40 +3,22 @@
 //! variant grid follow ([`super::pictures`], [`super::variants`]), and each variant's stock
 //! changes through the ledger with a reason.
 
-use super::super::ErrorPage;
+use super::super::skeleton::{editor_id, staff_record};
 use super::pictures::Pictures;
 use super::variants::{OptionsForm, VariantGrid};
 use super::Choice;
 use crate::api::catalog_admin::{get_product_editor, AdjustStock, SaveProduct};
 use crate::model::catalog_admin::{AdminVariant, ProductEditor, ProductStatus, StockReason};
-use crate::model::AppError;
-use crate::ui::components::form::{send_to, FormError, Notice, Private};
+use crate::ui::components::form::{FormError, Notice, Private};
 use crate::ui::islands::admin_product_fields::ProductFields;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProductEditorPage() -> impl IntoView {
-    let id = use_params_map().read_untracked().get("id");
     view! {
         <Private title="Product" />
-        <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                let id = match id.as_deref() {
-                    None | Some("new") => None,
-                    Some(text) => match text.parse::<i64>() {
-                        Ok(id) => Some(id),
-                        Err(_) => return view! { <ErrorPage error=AppError::NotFound /> }.into_any(),
-                    },
-                };
-                match crate::ui::pages::apart(get_product_editor(id)).await {
-                    Err(AppError::Unauthorized) => send_to("/admin/sign-in"),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    Ok(editor) => view! { <Editor editor /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {staff_record(editor_id(), get_product_editor, |editor| view! { <Editor editor /> })}
     }
 }
 
