@@ -38,16 +38,21 @@ pg_url_with_db() {
   printf '%s/%s%s\n' "${url%/*}" "$db" "$query"
 }
 
-# Runs psql against a URL without putting its password on the command line (where `ps`
-# shows it): the password travels in PGPASSWORD.
+# Runs a PostgreSQL client (`psql`, `pg_dump`, `pg_restore`) against a URL without putting
+# its password on the command line (where `ps` shows it): the password travels in PGPASSWORD.
+pg_client_url() {
+  local tool="$1" url="$2"; shift 2
+  tool="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}$tool"
+  if [[ "$url" =~ ^(postgres(ql)?://)([^:@/]*):([^@/]*)@(.*)$ ]]; then
+    PGPASSWORD="${BASH_REMATCH[4]}" "$tool" --dbname="${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}" "$@"
+  else
+    "$tool" --dbname="$url" "$@"
+  fi
+}
+
 psql_url() {
   local url="$1"; shift
-  local psql="${DUKA_PG_BINDIR:+$DUKA_PG_BINDIR/}psql"
-  if [[ "$url" =~ ^(postgres(ql)?://)([^:@/]*):([^@/]*)@(.*)$ ]]; then
-    PGPASSWORD="${BASH_REMATCH[4]}" "$psql" "${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}" "$@"
-  else
-    "$psql" "$url" "$@"
-  fi
+  pg_client_url psql "$url" "$@"
 }
 
 # Random hex for generated local passwords.

@@ -16,6 +16,11 @@ only="${2:-}"
 source "$DUKA_STATE/env"
 # Tests that need PostgreSQL or Redis fail instead of skipping when run from here.
 export DUKA_REQUIRE_SERVICES=1
+# The many-instances test puts nginx in front of three servers; the deploy's nginx site is
+# checked with it too.
+if [ "$only" != e2e ] && ! command -v nginx >/dev/null 2>&1; then
+  apt_install nginx libnginx-mod-http-brotli-static
+fi
 
 passed=()
 step() {
@@ -38,6 +43,7 @@ lint() {
   step "clippy, server build (ssr); .sqlx matches the queries and migrations" scripts/sqlx.sh check
   step "clippy, browser build (hydrate, wasm32)" \
     cargo clippy --quiet -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+  step "deploy files (with the validators installed here)" scripts/check_deploy.sh
 }
 
 rust_tests() {

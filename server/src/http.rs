@@ -3,6 +3,7 @@
 
 use app::model::StoreInfo;
 use app::server::platform::health;
+use app::server::platform::request::{self, RequestId};
 use app::server::AppState;
 use app::ui::{shell, App};
 use axum::body::Body;
@@ -88,6 +89,11 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
+    let router = if state.settings.metrics.token.is_some() {
+        router.route(crate::metrics::PATH, get(crate::metrics::guarded))
+    } else {
+        router
+    };
     let router = router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -170,9 +176,10 @@ pub fn router(state: AppState) -> Router {
 
 /// `routes` inside the layers every response goes through, outermost last: page cache, auth,
 /// no-store on errors, CSRF, bad text refused, trailing-slash redirect, compression,
-/// panic → 500 page, security headers, tracing. Public so tests can put a route of their own
-/// (one that panics) inside the same layers.
+/// panic → 500 page, security headers, tracing, the request's id, metrics. Public so tests can put a route of
+/// their own (one that panics) inside the same layers.
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    crate::metrics::recorder();
     routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -202,15 +209,31 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {
+                    let id = req.extensions().get::<RequestId>().map(|r| r.0.as_str());
                     tracing::info_span!(
                         "request",
+                        id = id.unwrap_or(""),
                         method = %req.method(),
                         path = %req.uri().path(),
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(axum::middleware::from_fn(request_id))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
+}
+
+/// Gives the request its id: a field of the request's span (so of every log line it
+/// writes), the `X-Request-Id` response header, and the reference of any error it meets.
+async fn request_id(mut req: Request<Body>, next: axum::middleware::Next) -> Response {
+    let id = app::server::platform::error::new_reference();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = request::scope(id.clone(), next.run(req)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", value);
+    }
+    res
 }
 
 /// Error answers (a 404 page, a 500) must not be cached like the pages and files they replace.
@@ -296,7 +319,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// A panic anywhere in a request: log it, answer a plain 500 without internals.
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let reference = app::server::platform::error::new_reference();
+    let reference = app::server::platform::request::reference();
     let message = panic
         .downcast_ref::<String>()
         .map(String::as_str)

@@ -96,16 +96,18 @@ pub async fn build_state(settings: Settings) -> Result<AppState, StartupError> {
     Ok(state)
 }
 
-/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (`crate::shutdown`).
 pub async fn serve(state: AppState) -> Result<(), StartupError> {
     use axum::serve::ListenerExt;
     let addr = state.settings.site.addr;
-    let listener = tokio::net::TcpListener::bind(addr)
+    let socket = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| StartupError::Bind {
             addr: addr.to_string(),
             cause: e.to_string(),
-        })?
+        })?;
+    let (close, closing) = tokio::sync::watch::channel(false);
+    let listener = crate::shutdown::Closing::new(socket, closing)
         // Streaming responses stall 40 ms per write under Nagle + delayed ACKs.
         .tap_io(|tcp| {
             if let Err(error) = tcp.set_nodelay(true) {
@@ -120,37 +122,43 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::jobs::start(&state)
         .await
         .map_err(|e| StartupError::Other(format!("cannot start the background jobs: {e}")))?;
+    crate::metrics::recorder();
+    tokio::spawn(crate::metrics::upkeep());
+    if let Some(metrics_addr) = state.settings.metrics.addr {
+        serve_metrics(metrics_addr, state.clone()).await?;
+    }
     tracing::info!("Duka is serving {} on http://{addr}", state.shop().name);
     let app = crate::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(crate::shutdown::signal(close))
     .await
     .map_err(|e| StartupError::Other(format!("server error: {e}")))?;
     tracing::info!("shut down cleanly");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// `/metrics` alone on `addr` (`DUKA_METRICS_ADDR`), for the scraper on a private network.
+async fn serve_metrics(addr: std::net::SocketAddr, state: AppState) -> Result<(), StartupError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartupError::Bind {
+            addr: addr.to_string(),
+            cause: e.to_string(),
+        })?;
+    let app = axum::Router::new()
+        .route(
+            crate::metrics::PATH,
+            axum::routing::get(crate::metrics::render),
+        )
+        .with_state(state);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+    });
+    tracing::info!("metrics on http://{addr}{}", crate::metrics::PATH);
+    Ok(())
 }

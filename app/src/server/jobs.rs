@@ -16,6 +16,7 @@ use super::accounts::tokens::TokenKeys;
 use super::orders;
 use super::payments::Payments;
 use super::platform::mail::{self, Mailer, Site};
+use super::platform::metrics;
 use super::search::{meili::Meili, outbox, Engine};
 use super::{catalog, AppState, Error};
 use sqlx::PgPool;
@@ -68,18 +69,26 @@ pub async fn sweep(payments: Payments, every: Duration) {
     let quiet = 2.0 * every.as_secs_f64();
     loop {
         tick.tick().await;
-        match payments.release_unpaid().await {
+        let released = payments.release_unpaid().await;
+        metrics::sweep("unpaid_orders", released.is_ok());
+        match released {
             Ok(0) => {}
             Ok(n) => tracing::info!(orders = n, "unpaid orders cancelled, stock released"),
             Err(e) => tracing::warn!(error = %e, "unpaid-order sweep failed"),
         }
-        if let Err(e) = payments.reconcile(quiet).await {
+        let reconciled = payments.reconcile(quiet).await;
+        metrics::sweep("payment_reconciler", reconciled.is_ok());
+        if let Err(e) = reconciled {
             tracing::warn!(error = %e, "payment reconciler failed");
         }
-        if let Err(e) = super::cart::sweep_expired(&payments.db).await {
+        let carts = super::cart::sweep_expired(&payments.db).await;
+        metrics::sweep("expired_carts", carts.is_ok());
+        if let Err(e) = carts {
             tracing::warn!(error = %e, "cart sweep failed");
         }
-        match catalog::admin::publish_due(&payments.db).await {
+        let published = catalog::admin::publish_due(&payments.db).await;
+        metrics::sweep("scheduled_products", published.is_ok());
+        match published {
             Ok(0) => {}
             Ok(n) => tracing::info!(products = n, "scheduled products published"),
             Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),

@@ -226,7 +226,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// panic, if a route was wired without it.
 pub fn state() -> Result<AppState, AppError> {
     leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        let reference = super::platform::error::new_reference();
+        let reference = super::platform::request::reference();
         tracing::error!(%reference, "AppState missing from the Leptos context");
         AppError::Internal { reference }
     })

@@ -1229,6 +1229,7 @@ const COLUMNS: &[(&str, &[(&str, Privacy)])] = &[
             ("attempts", No),
             ("next_attempt_at", No),
             ("last_error", No),
+            ("queued_at", No),
         ],
     ),
     (

@@ -17,6 +17,7 @@ mod collections;
 mod customers;
 mod dashboard;
 mod fulfilment;
+mod migrations;
 mod order_list;
 mod payments;
 mod promotions;

@@ -184,7 +184,9 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     };
     let key = format!("page:{generation}:{path}{query}");
     let client_etag = req.headers().get(header::IF_NONE_MATCH).cloned();
-    if let Some(page) = state.cache.get(&key).await.and_then(CachedPage::decode) {
+    let cached = state.cache.get(&key).await.and_then(CachedPage::decode);
+    app::server::platform::metrics::cache_lookup("page", cached.is_some());
+    if let Some(page) = cached {
         let not_modified = if_none_match(client_etag.as_ref(), &page.etag);
         return respond(&page, not_modified, true);
     }

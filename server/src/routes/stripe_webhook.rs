@@ -32,7 +32,7 @@ pub async fn stripe_webhook(
         }
         Err(WebhookFailure::NotConfigured) => (StatusCode::NOT_FOUND, "not found"),
         Err(WebhookFailure::Internal(error)) => {
-            let reference = app::server::platform::error::new_reference();
+            let reference = app::server::platform::request::reference();
             tracing::error!(%error, %reference, "Stripe webhook not applied");
             (StatusCode::INTERNAL_SERVER_ERROR, "not applied")
         }

@@ -10,255 +10,58 @@
 //! answering.
 
 use crate::input_value;
+use crate::process::{client, database_url, free_port, Browser, Duka, Scratch};
 use crate::support::{stock, stripe};
 use app::model::Currency;
-use reqwest::header::{HeaderMap, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
+use leptos::server_fn::ServerFn;
+use reqwest::header::COOKIE;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use stripe::MockStripe;
 
-/// Stable across restarts, as in production: the cart cookie and the order links survive.
-const JWT_SECRET: &str = "crash-test-key-crash-test-key-crash-test-key";
-
-/// A scratch directory for the server's files and logs.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch(crate::scratch_dir("crash", "site/pkg"))
-    }
+/// `duka serve` as a crash test runs it: against the local Stripe, with calls to it bounded
+/// only by a timeout long enough that the kill ends a stalled one.
+async fn start(db_url: &str, stripe: &MockStripe, dir: &Path, port: u16, run: u32) -> Duka {
+    let mut extra: Vec<(String, String)> = stripe
+        .env()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    extra.push(("DUKA_STRIPE_TIMEOUT_MS".into(), "20000".into()));
+    Duka::start(db_url, dir, port, run, &extra).await
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// One run of the server binary.
-struct Duka {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Duka {
-    /// Starts `duka serve` on `port` and waits until it is ready.
-    async fn start(db_url: &str, stripe: &MockStripe, dir: &Path, port: u16, run: u32) -> Duka {
-        let log = dir.join(format!("server-{run}.log"));
-        let out = std::fs::File::create(&log).expect("log file");
-        let base = format!("http://127.0.0.1:{port}");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_duka"));
-        command
-            .arg("serve")
-            .current_dir(dir)
-            .env_clear()
-            .env("DATABASE_URL", db_url)
-            .env("DUKA_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("DUKA_PUBLIC_URL", &base)
-            .env("DUKA_SITE_ROOT", dir.join("site"))
-            .env("DUKA_MEDIA_DIR", dir.join("media"))
-            .env("DUKA_MAIL_OUTBOX_DIR", dir.join("mail"))
-            .env("DUKA_JWT_SECRET", JWT_SECRET)
-            .env("DUKA_STORE_NAME", "Crash Souq")
-            .env("DUKA_STORE_CURRENCY", "AED")
-            .env("LEPTOS_HASH_FILES", "false")
-            // The restarted process reconciles within seconds (payments quiet for 2 s).
-            .env("DUKA_SWEEP_SECONDS", "1")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("log"))
-            .stderr(out);
-        for (key, value) in stripe.env() {
-            command.env(key, value);
-        }
-        // Long enough that only the kill ends a stalled call.
-        command.env("DUKA_STRIPE_TIMEOUT_MS", "20000");
-        let mut child = command.spawn().expect("spawns duka");
-        let client = client();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                panic!(
-                    "duka exited with {status} before it was ready:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-            if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
-                if res.status() == StatusCode::OK {
-                    return Duka { child, log };
-                }
-            }
-            assert!(Instant::now() < deadline, "duka not ready in 60 s");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGKILL: no graceful shutdown, no destructors, open transactions die with the process.
-    fn kill(mut self) {
-        self.child.kill().expect("kills duka");
-        self.child.wait().expect("reaps duka");
-    }
-}
-
-impl Drop for Duka {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            if std::thread::panicking() {
-                eprintln!(
-                    "server log:\n{}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                );
-            }
-        }
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client")
-}
-
-/// A free port on 127.0.0.1, kept for every run of the server in one test.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// The URL of the test's own database (same server and credentials as `DATABASE_URL`).
-async fn database_url(pool: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(pool)
-        .await
-        .expect("database name");
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let authority = base.find("://").expect("a URL") + 3;
-    let path = authority
-        + base[authority..]
-            .find('/')
-            .unwrap_or(base.len() - authority);
-    let query = base[path..]
-        .find('?')
-        .map(|q| &base[path + q..])
-        .unwrap_or("");
-    format!("{}/{name}{query}", &base[..path])
-}
-
-/// A shopper's browser without JavaScript: cookies kept, redirects not followed.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser {
-    fn new(port: u16) -> Browser {
-        Browser {
-            client: client(),
-            base: format!("http://127.0.0.1:{port}"),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(SET_COOKIE) {
-            let pair = value.to_str().unwrap_or("").split(';').next().unwrap_or("");
-            if let Some((k, v)) = pair.split_once('=') {
-                self.cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .expect("GET");
-        self.keep_cookies(res.headers());
-        (res.status(), res.text().await.expect("body"))
-    }
-
-    /// A form post as the browser sends it; the request, to be sent now or from a task.
-    fn form(&self, path: &str, from: &str, body: String) -> reqwest::RequestBuilder {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .header(ORIGIN, &self.base)
-            .header(REFERER, format!("{}{from}", self.base))
-            .header(COOKIE, self.cookie_header())
-            .body(body)
-    }
-
-    /// Posts a form and returns where it redirects.
-    async fn submit(&mut self, path: &str, from: &str, body: String) -> String {
-        let res = self.form(path, from, body).send().await.expect("POST");
-        self.keep_cookies(res.headers());
-        assert_eq!(res.status(), StatusCode::FOUND, "{path}");
-        location(res.headers())
-    }
-
-    /// Fills a cart with `quantity` of `sku` and the checkout details; the checkout form's
-    /// fields for a card payment.
-    async fn ready_to_pay(&mut self, sku: &str, quantity: u32, email: &str) -> String {
-        use app::api::cart::{AddToCart, SaveCheckoutDetails};
-        let to = self
-            .submit(
-                AddToCart::PATH,
-                "/products/x",
-                format!("sku={sku}&quantity={quantity}"),
-            )
-            .await;
-        assert_eq!(to, "/cart?done=added");
-        let details = format!(
-            "email={}&address[name]=Layla&address[line1]=12+Al+Wasl+Road\
-             &address[city]=Dubai&address[country]=AE",
-            email.replace('@', "%40")
-        );
-        let to = self
-            .submit(SaveCheckoutDetails::PATH, "/checkout", details)
-            .await;
-        assert_eq!(to, "/checkout");
-        let (status, page) = self.get("/checkout").await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("value=\"card\""), "card payment is offered");
-        format!(
-            "checkout_key={}&payment_method=card&expected_total={}",
-            input_value(&page, "checkout_key"),
-            input_value(&page, "expected_total")
+/// Fills `browser`'s cart with `quantity` of `sku` and the checkout details; the checkout
+/// form's fields for a card payment.
+async fn ready_to_pay(browser: &mut Browser, sku: &str, quantity: u32, email: &str) -> String {
+    use app::api::cart::{AddToCart, SaveCheckoutDetails};
+    let to = browser
+        .submit(
+            AddToCart::PATH,
+            "/products/x",
+            format!("sku={sku}&quantity={quantity}"),
         )
-    }
-}
-
-use leptos::server_fn::ServerFn;
-
-fn location(headers: &HeaderMap) -> String {
-    headers
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+        .await;
+    assert_eq!(to, "/cart?done=added");
+    let details = format!(
+        "email={}&address[name]=Layla&address[line1]=12+Al+Wasl+Road\
+         &address[city]=Dubai&address[country]=AE",
+        email.replace('@', "%40")
+    );
+    let to = browser
+        .submit(SaveCheckoutDetails::PATH, "/checkout", details)
+        .await;
+    assert_eq!(to, "/checkout");
+    let (status, page) = browser.get("/checkout").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("value=\"card\""), "card payment is offered");
+    format!(
+        "checkout_key={}&payment_method=card&expected_total={}",
+        input_value(&page, "checkout_key"),
+        input_value(&page, "expected_total")
+    )
 }
 
 /// A catalog, and one variant of it with exactly `stock` on hand: its id and SKU.
@@ -377,12 +180,12 @@ struct Setup {
 }
 
 async fn setup(pool: &PgPool) -> Setup {
-    let dir = Scratch::new();
+    let dir = Scratch::new("crash");
     let (variant, sku) = shop(pool, &dir.0, 5).await;
     let stripe = MockStripe::start().await;
     let db_url = database_url(pool).await;
     let port = free_port();
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 1).await;
+    let duka = start(&db_url, &stripe, &dir.0, port, 1).await;
     Setup {
         dir,
         variant,
@@ -409,7 +212,7 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
         duka,
     } = setup(&pool).await;
     let mut browser = Browser::new(port);
-    let form = browser.ready_to_pay(&sku, 2, "layla@example.com").await;
+    let form = ready_to_pay(&mut browser, &sku, 2, "layla@example.com").await;
 
     // The test holds the variant's row: the checkout waits behind it, mid-transaction.
     let mut hold = pool.begin().await.expect("begin");
@@ -444,7 +247,7 @@ async fn killed_while_placing_the_order_it_is_absent_then_placed_once(pool: PgPo
     // Restarted: the cart survived, and the same form (a retry, a reload) places it once.
     // (The killed attempt had written its order row, so its number is spent: numbers are
     // unique and increasing, not gapless.)
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    let duka = start(&db_url, &stripe, &dir.0, port, 2).await;
     let confirmation = browser
         .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form.clone())
         .await;
@@ -496,7 +299,7 @@ async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool
         duka,
     } = setup(&pool).await;
     let mut browser = Browser::new(port);
-    let form = browser.ready_to_pay(&sku, 3, "omar@example.com").await;
+    let form = ready_to_pay(&mut browser, &sku, 3, "omar@example.com").await;
 
     stripe.stall_creates(true);
     let confirmation = browser
@@ -532,7 +335,7 @@ async fn killed_while_stripe_creates_the_payment_the_reconciler_finishes_it(pool
     );
     assert_books_balance(&pool, variant, 5).await;
 
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    let duka = start(&db_url, &stripe, &dir.0, port, 2).await;
     eventually(
         &pool,
         "the reconciler saves the PaymentIntent",
@@ -577,7 +380,7 @@ async fn killed_between_payment_and_marking_paid_each_order_is_paid_once(pool: P
     let mut numbers = Vec::new();
     for (quantity, email) in [(2, "layla@example.com"), (1, "omar@example.com")] {
         let mut browser = Browser::new(port);
-        let form = browser.ready_to_pay(&sku, quantity, email).await;
+        let form = ready_to_pay(&mut browser, &sku, quantity, email).await;
         let confirmation = browser
             .submit(app::api::cart::PlaceOrder::PATH, "/checkout", form)
             .await;
@@ -650,7 +453,7 @@ async fn killed_between_payment_and_marking_paid_each_order_is_paid_once(pool: P
     );
     assert_books_balance(&pool, variant, 5).await;
 
-    let duka = Duka::start(&db_url, &stripe, &dir.0, port, 2).await;
+    let duka = start(&db_url, &stripe, &dir.0, port, 2).await;
     // Stripe retries the first webhook.
     let res = deliver(body.clone(), signature.clone())
         .await

@@ -1718,9 +1718,11 @@ async fn the_stripe_webhook_checks_its_signature(pool: PgPool) {
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
 }
 
+mod backup;
 mod documents;
 mod hardening;
 mod live;
+mod metrics;
 mod settings;
 
 /// Many pages at once on a pool of two connections with every cache off: each gets its data

@@ -1,12 +1,15 @@
 //! The binary's integration tests, one binary: `http` drives the whole router in-process,
-//! `crash` spawns the real `duka` and kills it at the worst moments of a checkout.
+//! `crash` spawns the real `duka` and kills it at the worst moments of a checkout, `cluster`
+//! runs three of them behind nginx.
 
 // The app tests' fixtures, stock books and local Stripe server, shared rather than copied.
 #[path = "../../../app/tests/it/support/mod.rs"]
 mod support;
 
+mod cluster;
 mod crash;
 mod http;
+mod process;
 
 /// A new directory under the system's temporary one, for one test's files: `what` names it,
 /// `sub` is created inside.

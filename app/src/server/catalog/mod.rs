@@ -96,7 +96,9 @@ where
         return load().await;
     };
     let key = format!("catalog:{generation}:{key}");
-    if let Some(hit) = cache.get_json::<T>(&key).await {
+    let hit = cache.get_json::<T>(&key).await;
+    crate::server::platform::metrics::cache_lookup("catalog", hit.is_some());
+    if let Some(hit) = hit {
         return Ok(hit);
     }
     let value = load().await?;

@@ -111,6 +111,12 @@ pub async fn place_order(
             Err(e) if attempt < 4 && is_retryable(&e) => {
                 tracing::warn!(error = %e, attempt, "checkout retried");
             }
+            Ok(placed) => {
+                if placed.created {
+                    crate::server::platform::metrics::order_placed(method.as_str());
+                }
+                return Ok(placed);
+            }
             other => return other,
         }
     }

@@ -195,3 +195,19 @@ fn email(site: &Site, o: &Told<'_>, notice: Notice, currency: crate::model::Curr
         &closing,
     )
 }
+
+/// The notices waiting to be written as email.
+pub async fn backlog(db: &PgPool) -> Result<crate::server::platform::metrics::Backlog, Error> {
+    let b = sqlx::query!(
+        r#"SELECT count(*) AS "waiting!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::FLOAT8 AS "oldest!"
+           FROM order_notices"#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(crate::server::platform::metrics::Backlog {
+        waiting: b.waiting,
+        oldest_seconds: b.oldest,
+        retrying: 0,
+    })
+}

@@ -7,7 +7,7 @@ use super::webhook::{claim_event, link_event};
 use super::{Delivery, Intent, IntentStatus, Payments};
 use crate::model::{AppError, CardPayment, OrderStatus, PaymentMethod};
 use crate::server::orders::{self, currency_of, method_of, status_of, Actor};
-use crate::server::platform::mail;
+use crate::server::platform::{mail, metrics};
 use crate::server::Error;
 
 impl Payments {
@@ -117,6 +117,8 @@ impl Payments {
             link_event(&mut tx, id, order.id).await?;
         }
         let mut refund_late_payment = None;
+        // What became of the payment, for the metrics; `None`: nothing new.
+        let mut outcome = None;
         match (intent.status, order.status) {
             (IntentStatus::Succeeded, OrderStatus::PendingPayment) => {
                 if intent.amount_received != order.total_minor
@@ -144,6 +146,7 @@ impl Payments {
                     .await?;
                     refund_late_payment =
                         Some((order.number, "Payment did not match the order total"));
+                    outcome = Some("mismatched");
                 } else {
                     mark_paid(&mut tx, &order, &intent.id, intent.amount_received).await?;
                     orders::transition(
@@ -158,6 +161,7 @@ impl Payments {
                     let email =
                         orders::confirmation_email(&mut tx, &self.site, order.id, &key).await?;
                     mail::enqueue(&mut tx, order.account_id, &email).await?;
+                    outcome = Some("succeeded");
                 }
             }
             (IntentStatus::Succeeded, OrderStatus::Cancelled) if order.paid_minor == 0 => {
@@ -174,6 +178,7 @@ impl Payments {
                 )
                 .await?;
                 refund_late_payment = Some((order.number, "Paid after cancellation"));
+                outcome = Some("late");
             }
             // Waiting for the customer. Only an attempt that failed is noted, once: an open
             // PaymentIntent without an error is a customer who has not paid yet.
@@ -182,6 +187,7 @@ impl Payments {
                     let reason: String = reason.chars().take(300).collect();
                     let key = intent.last_error_key.as_deref().unwrap_or(&reason);
                     if note_failure_once(&mut tx, order.id, key).await? {
+                        outcome = Some("failed");
                         orders::record(
                             &mut tx,
                             order.id,
@@ -203,11 +209,15 @@ impl Payments {
                     "Card payment cancelled",
                 )
                 .await?;
+                outcome = Some("cancelled");
             }
             // Already applied (a later status), or nothing to do yet.
             _ => {}
         }
         tx.commit().await?;
+        if let Some(outcome) = outcome {
+            metrics::payment("card", "payment", outcome);
+        }
         if let Some((number, reason)) = refund_late_payment {
             if let Err(e) = self.refund(number, None, reason, Actor::System, None).await {
                 tracing::error!(order = number, error = %e, "could not refund a payment on a cancelled order; the reconciler retries");

@@ -8,6 +8,7 @@ use super::webhook::{claim_event, link_event};
 use super::{Delivery, GatewayError, Payments};
 use crate::model::{AppError, Money, OrderStatus, PaymentMethod};
 use crate::server::orders::{self, Actor};
+use crate::server::platform::metrics;
 use crate::server::Error;
 
 impl Payments {
@@ -140,6 +141,7 @@ impl Payments {
                 let total = order.refunded_minor + amount;
                 raise_refunded(&mut tx, &order, total, actor).await?;
                 tx.commit().await?;
+                metrics::payment("cash_on_delivery", "refund", "succeeded");
                 Ok(money)
             }
             PaymentMethod::Card => {
@@ -209,6 +211,7 @@ impl Payments {
                 ),
             ),
             Err(GatewayError::Unreachable(_)) => {
+                metrics::payment("card", "refund", "unreachable");
                 return Err(AppError::Unavailable.into());
             }
         };
@@ -248,6 +251,7 @@ impl Payments {
             .await?;
         }
         tx.commit().await?;
+        metrics::payment("card", "refund", status);
         match answer {
             Err(GatewayError::Refused { message, .. }) => {
                 tracing::warn!(refund = refund_id, %message, "Stripe refused a refund");

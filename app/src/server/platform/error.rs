@@ -60,11 +60,12 @@ impl From<Error> for AppError {
         match err {
             Error::App(app) => app,
             Error::Database(sqlx::Error::PoolTimedOut) => {
+                super::metrics::pool_timeout();
                 tracing::warn!(error = %err, "database pool exhausted or unreachable");
                 AppError::Unavailable
             }
             other => {
-                let reference = new_reference();
+                let reference = super::request::reference();
                 tracing::error!(error = %other, error.debug = ?other, %reference, "internal error");
                 AppError::Internal { reference }
             }

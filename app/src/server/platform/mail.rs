@@ -371,6 +371,23 @@ async fn give_up(db: &PgPool, id: i64, reason: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The email waiting to leave: not sent and not given up.
+pub async fn backlog(db: &PgPool) -> Result<super::metrics::Backlog, Error> {
+    let b = sqlx::query!(
+        r#"SELECT count(*) AS "waiting!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::FLOAT8 AS "oldest!",
+                  count(*) FILTER (WHERE attempts > 0) AS "retrying!"
+           FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL"#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(super::metrics::Backlog {
+        waiting: b.waiting,
+        oldest_seconds: b.oldest,
+        retrying: b.retrying,
+    })
+}
+
 /// Sent messages are copies of personal data: kept a month for support, no longer.
 pub async fn prune(db: &PgPool) -> Result<u64, Error> {
     Ok(sqlx::query!(

@@ -34,6 +34,23 @@ pub struct Pass {
     pub held_back: bool,
 }
 
+/// The products waiting for the engine; those whose last push failed are retrying.
+pub async fn backlog(db: &PgPool) -> Result<crate::server::platform::metrics::Backlog, Error> {
+    let b = sqlx::query!(
+        r#"SELECT count(*) AS "waiting!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(queued_at)), 0)::FLOAT8 AS "oldest!",
+                  count(*) FILTER (WHERE attempts > 0) AS "retrying!"
+           FROM search_outbox"#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(crate::server::platform::metrics::Backlog {
+        waiting: b.waiting,
+        oldest_seconds: b.oldest,
+        retrying: b.retrying,
+    })
+}
+
 /// One batch of due marks, oldest first.
 pub async fn pass(db: &PgPool, meili: &Meili) -> Result<Pass, Error> {
     let held_back = sqlx::query_scalar!(

@@ -19,9 +19,10 @@ pub fn apart<T: Send + 'static>(
     data: impl Future<Output = Result<T, AppError>> + Send + 'static,
 ) -> impl Future<Output = Result<T, AppError>> + Send + 'static {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    leptos::task::spawn(async move {
+    // Still the request's work: its id and span (the log lines' and errors' reference).
+    leptos::task::spawn(crate::server::platform::request::carried(async move {
         let _ = tx.send(data.await);
-    });
+    }));
     async move { rx.await.unwrap_or(Err(AppError::Unavailable)) }
 }
 

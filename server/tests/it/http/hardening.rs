@@ -519,6 +519,12 @@ async fn redirects_and_panics_carry_the_security_headers_too(pool: PgPool) {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!body.contains("boom"));
     check(&headers, "panic");
+    // The reference the page gives is the request's id: the one in its log lines.
+    let id = headers["x-request-id"].to_str().expect("ascii");
+    assert_eq!(id.len(), 12, "{id}");
+    assert!(body.contains(id), "{body}");
+    let (_, again, _) = get(&app, "/boom").await;
+    assert_ne!(again["x-request-id"], id, "each request has its own");
 }
 
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]

@@ -63,6 +63,8 @@ pub struct Settings {
     pub stripe: Option<StripeSettings>,
     /// Where product images and their renditions are stored.
     pub media_dir: PathBuf,
+    /// Where `/metrics` is served (nowhere unless asked).
+    pub metrics: MetricsSettings,
     pub log_format: LogFormat,
     /// `DUKA_CACHE=off` turns every cache off (to measure the uncached path).
     pub cache_enabled: bool,
@@ -183,6 +185,14 @@ pub struct StripeSettings {
     pub timeout_ms: u64,
 }
 
+/// `/metrics` on a listener of its own (`addr`), or on the site's port behind a bearer
+/// token, or both; neither: not served.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    pub addr: Option<SocketAddr>,
+    pub token: Option<SecretString>,
+}
+
 #[derive(Debug, Clone)]
 pub struct MailSettings {
     /// The sender, as `Name <address>` or an address (`DUKA_MAIL_FROM`).
@@ -289,6 +299,7 @@ impl Settings {
         let auth = secrets::auth_settings(env, environment, &site.public_url)?;
         let mail = mail::mail_settings(env, environment, &store.name, &site.public_url)?;
         let stripe = secrets::stripe_settings(env, environment)?;
+        let metrics = secrets::metrics_settings(env)?;
         let log_format = sections::log_format(env, file.log.format, environment)?;
         let media_dir: String = pick(env, &["DUKA_MEDIA_DIR"], file.media.dir, "media.dir")?
             .unwrap_or_else(|| ".duka/media".to_owned());
@@ -318,6 +329,7 @@ impl Settings {
             database,
             redis,
             media_dir: PathBuf::from(media_dir),
+            metrics,
             log_format,
             cache_enabled,
             bench_routes,

@@ -1,8 +1,8 @@
-//! The secret-bearing sections: sign-in keys and trusted proxies, and Stripe. Secrets come
-//! only from the environment; production refuses to start without them.
+//! The secret-bearing sections: sign-in keys and trusted proxies, Stripe, and the metrics
+//! token. Secrets come only from the environment; production refuses to start without them.
 
 use super::values::invalid;
-use super::{AuthSettings, StripeSettings};
+use super::{AuthSettings, MetricsSettings, StripeSettings};
 use super::{ConfigError, EnvLookup, Environment};
 use secrecy::SecretString;
 
@@ -158,4 +158,30 @@ pub(super) fn stripe_settings(
         api_base,
         timeout_ms,
     }))
+}
+
+/// Where `/metrics` is served, if anywhere: `DUKA_METRICS_ADDR` gives it a listener of its
+/// own (a private address, e.g. `127.0.0.1:9100`), `DUKA_METRICS_TOKEN` serves it on the
+/// site's port to requests that carry `Authorization: Bearer <token>`. Neither: no metrics.
+pub(super) fn metrics_settings(env: EnvLookup<'_>) -> Result<MetricsSettings, ConfigError> {
+    let addr = match env("DUKA_METRICS_ADDR") {
+        None => None,
+        Some(v) => Some(v.trim().parse().map_err(|_| {
+            invalid(
+                "DUKA_METRICS_ADDR",
+                "must be an address and port to listen on, e.g. 127.0.0.1:9100",
+            )
+        })?),
+    };
+    let token = match env("DUKA_METRICS_TOKEN").map(|t| t.trim().to_owned()) {
+        None => None,
+        Some(t) if t.len() >= 24 && t.bytes().all(|b| b.is_ascii_graphic()) => {
+            Some(SecretString::from(t))
+        }
+        Some(_) => return Err(invalid(
+            "DUKA_METRICS_TOKEN",
+            "must be at least 24 printable characters without spaces (e.g. `openssl rand -hex 24`)",
+        )),
+    };
+    Ok(MetricsSettings { addr, token })
 }

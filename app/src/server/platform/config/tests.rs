@@ -311,3 +311,44 @@ fn secrets_do_not_print() {
     assert!(!debug.contains("0123456789abcdef"), "{debug}");
     assert!(!debug.contains("u:p@smtp"), "{debug}");
 }
+
+#[test]
+fn metrics_are_served_only_where_asked_and_their_token_is_long() {
+    let s = Settings::load_from("Leptos.toml", None, &env(&[DB])).expect("loads");
+    assert!(
+        s.metrics.addr.is_none() && s.metrics.token.is_none(),
+        "off by default"
+    );
+
+    let token = "3f1c9a7e5b2d4086a1c3e5f7b9d1f3a5";
+    let s = Settings::load_from(
+        "Leptos.toml",
+        None,
+        &env(&[
+            DB,
+            ("DUKA_METRICS_ADDR", "127.0.0.1:9100"),
+            ("DUKA_METRICS_TOKEN", token),
+        ]),
+    )
+    .expect("loads");
+    assert_eq!(
+        s.metrics.addr,
+        Some("127.0.0.1:9100".parse().expect("addr"))
+    );
+    assert_eq!(s.metrics.token.expect("token").expose_secret(), token);
+
+    for (key, value) in [
+        ("DUKA_METRICS_ADDR", "localhost"),
+        ("DUKA_METRICS_TOKEN", "short"),
+        (
+            "DUKA_METRICS_TOKEN",
+            "a token with spaces in it, long enough",
+        ),
+    ] {
+        let error = Settings::load_from("Leptos.toml", None, &env(&[DB, (key, value)]))
+            .expect_err("refused")
+            .to_string();
+        assert!(error.starts_with(key), "{error}");
+        assert!(!error.contains(value), "the value is not repeated: {error}");
+    }
+}
