@@ -44,10 +44,12 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   units="$(mktemp -d)"
   cp "$deploy/systemd/duka@.service" "$units/duka@3001.service"
   cp "$deploy/systemd/duka-migrate.service" "$units/"
-  out="$(systemd-analyze verify "$units/duka@3001.service" "$units/duka-migrate.service" 2>&1 \
-    | grep -v 'Command /opt/duka/bin/duka is not executable' || true)"
+  # Only what is wrong in our files fails (their lines are numbered); a machine without
+  # systemd running, or without the units ours name, only warns.
+  out="$(systemd-analyze verify "$units/duka@3001.service" "$units/duka-migrate.service" 2>&1 || true)"
   rm -rf "$units"
-  [ -z "$out" ] || die "the systemd units: $out"
+  wrong="$(printf '%s\n' "$out" | grep -E '(^|/)duka[^ /]*\.service:[0-9]+:' || true)"
+  [ -z "$wrong" ] || die "the systemd units: $wrong"
 else
   skip "systemd units: systemd-analyze is not installed"
 fi
