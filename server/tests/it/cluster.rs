@@ -5,7 +5,8 @@
 //! - a price changed in the database retires the cached pages of every instance within a
 //!   second;
 //! - sign-in attempts are counted across instances (Redis);
-//! - order notices are written as email once each, whichever instance's worker takes them;
+//! - order notices are written as email once each, whichever instance's worker takes them,
+//!   and card orders not paid in time are released once each, whichever instance sweeps;
 //! - every instance restarted in turn (SIGTERM, start again) while shoppers browse and place
 //!   orders through nginx: no request fails and every acknowledged order is in the database.
 //!
@@ -369,6 +370,63 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
         emails(pool.clone()).await - before,
         notices,
         "each notice once"
+    );
+
+    // Card orders not paid in time are released once each, whichever instance sweeps (every
+    // second on each): one cancellation and one stock movement per order, no more.
+    let unpaid: Vec<i64> = sqlx::query_scalar(
+        "WITH o AS (
+             INSERT INTO orders (checkout_key, access_hash, email, status, payment_method,
+                 currency, prices_include_tax, subtotal_minor, discount_minor, shipping_minor,
+                 tax_minor, total_minor, shipping_address, shipping_country, shipping_rate_name,
+                 tax_rate_bp, pay_by)
+             SELECT 'cluster-unpaid-' || i, sha256(i::TEXT::BYTEA), 'u' || i || '@example.com',
+                    'pending_payment', 'card', 'AED', true, 1000, 0, 0, 48, 1000,
+                    jsonb_build_object('name', 'Unpaid ' || i, 'line1', '1 Road', 'city', 'Dubai',
+                                       'country', 'AE'),
+                    'AE', 'Standard', 500, now() - INTERVAL '1 minute'
+             FROM generate_series(1, 40) i RETURNING id)
+         INSERT INTO order_lines (order_id, line_no, variant_id, sku, product_name,
+             unit_price_minor, quantity, discount_minor, tax_minor, tax_rate_bp)
+         SELECT o.id, 1, v.id, v.sku, 'Unpaid item', 1000, 1, 0, 48, 500
+         FROM o, variants v WHERE v.sku = $1 RETURNING order_id",
+    )
+    .bind(&sku)
+    .fetch_all(&pool)
+    .await
+    .expect("unpaid orders");
+    assert_eq!(unpaid.len(), 40);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'pending_payment'",
+        )
+        .bind(&unpaid)
+        .fetch_one(&pool)
+        .await
+        .expect("left");
+        if left == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} unpaid orders not released in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (cancellations, movements, returned): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM order_events WHERE order_id = ANY($1) AND to_status = 'cancelled'),
+                (SELECT count(*) FROM stock_movements WHERE order_id = ANY($1)),
+                (SELECT COALESCE(sum(delta), 0)::BIGINT FROM stock_movements WHERE order_id = ANY($1))",
+    )
+    .bind(&unpaid)
+    .fetch_one(&pool)
+    .await
+    .expect("counted");
+    assert_eq!(
+        (cancellations, movements, returned),
+        (40, 40, 40),
+        "each released once"
     );
     drop(nginx);
 }
