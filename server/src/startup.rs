@@ -122,7 +122,7 @@ pub async fn serve(state: AppState) -> Result<(), StartupError> {
     app::server::jobs::start(&state)
         .await
         .map_err(|e| StartupError::Other(format!("cannot start the background jobs: {e}")))?;
-    crate::metrics::recorder();
+    // The recorder is installed with the router's layers; its histograms need upkeep.
     tokio::spawn(crate::metrics::upkeep());
     if let Some(metrics_addr) = state.settings.metrics.addr {
         serve_metrics(metrics_addr, state.clone()).await?;

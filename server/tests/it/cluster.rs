@@ -13,7 +13,7 @@
 //! Skipped, saying why, without nginx (`scripts/test.sh` installs it from Debian) or Redis.
 
 use crate::input_value;
-use crate::process::{database_url, free_port, Browser, Duka, Scratch};
+use crate::process::{database_url, eventually, free_port, Browser, Duka, Scratch};
 use app::api::cart::{AddToCart, PlaceOrder, SaveCheckoutDetails};
 use app::model::{Currency, Money};
 use leptos::server_fn::ServerFn;
@@ -130,14 +130,6 @@ fn missing() -> Option<String> {
     None
 }
 
-/// A shopper through `base` (an instance or nginx) whose forms name the shop's `origin`.
-fn shopper(base: &str, origin: &str) -> Browser {
-    let mut b = Browser::new(0);
-    b.base = base.to_owned();
-    b.origin = origin.to_owned();
-    b
-}
-
 #[sqlx::test(migrator = "app::server::platform::db::MIGRATOR")]
 async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_restart_in_turn(
     pool: PgPool,
@@ -191,7 +183,7 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
     let at = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
 
     // A cart filled through A is the cart on B.
-    let mut browser = shopper(&at(0), &shop);
+    let mut browser = Browser::at(&at(0), &shop);
     let to = browser
         .submit(
             AddToCart::PATH,
@@ -208,7 +200,7 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
     // A price changed retires the cached page on every instance within a second.
     let page = format!("/products/{slug}");
     for i in [0, 1, 2] {
-        let mut b = shopper(&at(i), &shop);
+        let mut b = Browser::at(&at(i), &shop);
         for _ in 0..2 {
             assert_eq!(b.get(&page).await.0, StatusCode::OK);
         }
@@ -221,7 +213,7 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
         .expect("new price");
     let changed = Instant::now();
     for i in [0, 1, 2] {
-        let mut b = shopper(&at(i), &shop);
+        let mut b = Browser::at(&at(i), &shop);
         loop {
             let (_, body) = b.get(&page).await;
             if body.contains(&price) {
@@ -351,21 +343,12 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
     .await
     .expect("notices")
     .rows_affected() as i64;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM order_notices")
-            .fetch_one(&pool)
-            .await
-            .expect("left");
-        if left == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{left} notices not written in 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        &pool,
+        "every notice written as email",
+        "SELECT NOT EXISTS (SELECT 1 FROM order_notices)",
+    )
+    .await;
     assert_eq!(
         emails(pool.clone()).await - before,
         notices,
@@ -396,24 +379,13 @@ async fn three_instances_behind_nginx_share_carts_caches_limits_and_work_and_res
     .await
     .expect("unpaid orders");
     assert_eq!(unpaid.len(), 40);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM orders WHERE id = ANY($1) AND status = 'pending_payment'",
-        )
-        .bind(&unpaid)
-        .fetch_one(&pool)
-        .await
-        .expect("left");
-        if left == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{left} unpaid orders not released in 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        &pool,
+        "every unpaid order released",
+        "SELECT NOT EXISTS (SELECT 1 FROM orders
+                            WHERE checkout_key LIKE 'cluster-unpaid-%' AND status = 'pending_payment')",
+    )
+    .await;
     let (cancellations, movements, returned): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM order_events WHERE order_id = ANY($1) AND to_status = 'cancelled'),
                 (SELECT count(*) FROM stock_movements WHERE order_id = ANY($1)),
@@ -440,7 +412,7 @@ async fn shop_once(
     email: &str,
     requests: &AtomicU64,
 ) -> Result<i64, String> {
-    let mut b = shopper(shop, shop);
+    let mut b = Browser::at(shop, shop);
     let seen = |what: &str, status: StatusCode, want: StatusCode| {
         requests.fetch_add(1, Ordering::Relaxed);
         if status == want {

@@ -10,7 +10,7 @@
 //! answering.
 
 use crate::input_value;
-use crate::process::{client, database_url, free_port, Browser, Duka, Scratch};
+use crate::process::{client, database_url, eventually, free_port, Browser, Duka, Scratch};
 use crate::support::{stock, stripe};
 use app::model::Currency;
 use leptos::server_fn::ServerFn;
@@ -129,22 +129,6 @@ async fn wait_for_orphans(pool: &PgPool) {
             "the killed server's transaction is still open"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Polls `check` (a query returning true when done) for up to 30 s.
-async fn eventually(pool: &PgPool, what: &str, check: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let done: bool = sqlx::query_scalar(check)
-            .fetch_one(pool)
-            .await
-            .expect("check");
-        if done {
-            return;
-        }
-        assert!(Instant::now() < deadline, "not within 30 s: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

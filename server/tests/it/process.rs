@@ -178,10 +178,17 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(port: u16) -> Browser {
+        let base = format!("http://127.0.0.1:{port}");
+        Browser::at(&base, &base)
+    }
+
+    /// A browser sending its requests to `base` (an instance, or the load balancer in front)
+    /// whose forms name the shop's `origin`.
+    pub fn at(base: &str, origin: &str) -> Browser {
         Browser {
             client: client(),
-            base: format!("http://127.0.0.1:{port}"),
-            origin: format!("http://127.0.0.1:{port}"),
+            base: base.to_owned(),
+            origin: origin.to_owned(),
             cookies: BTreeMap::new(),
         }
     }
@@ -242,4 +249,20 @@ pub fn location(headers: &HeaderMap) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned()
+}
+
+/// Polls `check` (a query returning true when done) for up to 30 s.
+pub async fn eventually(pool: &PgPool, what: &str, check: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done: bool = sqlx::query_scalar(check)
+            .fetch_one(pool)
+            .await
+            .expect("check");
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not within 30 s: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
